@@ -1,0 +1,74 @@
+// Out-of-tree module sets in modules/: what is staged into one flat folder and built with M=.
+import {copyFile, mkdir, readdir, readFile, rm} from 'node:fs/promises';
+import {basename, join} from 'node:path';
+import {isPublished, publishAtomically} from '../util/atomic.ts';
+import {cacheKey, hashTree, sha256} from '../util/hash.ts';
+import {repoPath} from '../util/paths.ts';
+import {logDir, type BuildContext} from './context.ts';
+import {makeConfigFor, type KernelBuild} from './kernel.ts';
+import {makeEnv, moduleMakeArgs, runMake} from './make.ts';
+import type {KernelSource} from './source.ts';
+
+export interface ModuleSet {
+	name: string;
+	// Repo folders whose files are staged (flat) into the build folder.
+	dirs: string[];
+	// Files taken from the extracted kernel source at build time (never copied into the repo).
+	fromKernel: string[];
+}
+
+// The two designs' out-of-tree sets: mainline only needs the driver, weak brings lib + arch module.
+export const moduleSets: readonly ModuleSet[] = [
+	{name: 'mainline', dirs: ['modules/mainline', 'modules/driver'], fromKernel: []},
+	{name: 'weak', dirs: ['modules/weak', 'modules/driver'], fromKernel: ['arch/arm/crypto/curve25519-core.S']},
+];
+
+export interface ModuleSetBuild {
+	set: string;
+	key: string;
+	dir: string;
+	// Module file name (e.g. libcurve25519.ko) → absolute path.
+	modules: Record<string, string>;
+}
+
+// The parts of a module set's cache key (kernel key + every staged file).
+export async function moduleKeyParts(set: ModuleSet, kernel: KernelBuild, source: KernelSource): Promise<Record<string, string>> {
+	const parts: Record<string, string> = {set: set.name, kernel: kernel.key};
+	for (const dir of set.dirs) parts[`dir:${dir}`] = await hashTree(repoPath(dir));
+	for (const file of set.fromKernel) parts[`kernel:${file}`] = sha256(await readFile(join(source.dir, file)));
+	return parts;
+}
+
+async function listModules(dir: string): Promise<Record<string, string>> {
+	const modules: Record<string, string> = {};
+	for (const name of (await readdir(dir)).filter(f => f.endsWith('.ko')).sort()) modules[name] = join(dir, name);
+	return modules;
+}
+
+// Build (or find cached) one module set against a profile's kernel.
+export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
+	const key = cacheKey(await moduleKeyParts(set, kernel, source));
+	const dir = join(ctx.cacheDir, 'modules', `${kernel.profile}-${set.name}-${key}`);
+	if (!(await isPublished(dir))) {
+		await mkdir(logDir(ctx), {recursive: true});
+		const logFile = join(logDir(ctx), `modules-${kernel.profile}-${set.name}-${key}.log`);
+		await rm(logFile, {force: true});
+		await publishAtomically(dir, async tmp => {
+			const staging = join(tmp, 'src');
+			await mkdir(staging, {recursive: true});
+			for (const d of set.dirs) {
+				for (const entry of await readdir(repoPath(d), {withFileTypes: true})) {
+					if (entry.isFile()) await copyFile(join(repoPath(d), entry.name), join(staging, entry.name));
+				}
+			}
+			for (const file of set.fromKernel) await copyFile(join(source.dir, file), join(staging, basename(file)));
+			const cfg = makeConfigFor(ctx, source, kernel.dir);
+			await ctx.progress.step(`modules ${set.name} for ${kernel.profile}`, () =>
+				runMake(moduleMakeArgs(cfg, staging), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000}),
+			);
+			for (const [name, path] of Object.entries(await listModules(staging))) await copyFile(path, join(tmp, name));
+			await rm(staging, {recursive: true, force: true});
+		});
+	}
+	return {set: set.name, key, dir, modules: await listModules(dir)};
+}

@@ -1,0 +1,84 @@
+// The shape of a CLI command and the options every command shares.
+import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {resolve} from 'node:path';
+import {UsageError} from '../util/errors.ts';
+import {defaultCacheDir, defaultOutDir} from '../util/paths.ts';
+import {createProgress, type Progress} from '../util/progress.ts';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface Command {
+	name: string;
+	summary: string;
+	usage: string;
+	// Extra lines for --help (exit codes, examples).
+	details?: string;
+	options: OptionSpec;
+	// Whether arguments after `--` are passed through (boot).
+	positionals?: boolean;
+	run(args: ParsedArgs): Promise<number>;
+}
+
+export interface ParsedArgs {
+	values: Record<string, string | boolean | string[] | undefined>;
+	positionals: string[];
+	json: boolean;
+	cacheDir: string;
+	outDir: string;
+	progress: Progress;
+}
+
+export const globalOptions: OptionSpec = {
+	help: {type: 'boolean', short: 'h'},
+	json: {type: 'boolean'},
+	cache: {type: 'string'},
+	out: {type: 'string'},
+};
+
+export const globalHelp = `Global options:
+  --json        machine-readable result on stdout, nothing else
+  --cache DIR   cache folder (default $XDG_CACHE_HOME/kplug, else ~/.cache/kplug)
+  --out DIR     output folder for runs and reports (default ./out)
+  -h, --help    this help`;
+
+// Parse a command's argv strictly; unknown flags are a UsageError.
+export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs & {help: boolean} {
+	let parsed;
+	try {
+		parsed = parseArgs({args: [...argv], options: {...globalOptions, ...command.options}, allowPositionals: command.positionals ?? false, strict: true});
+	} catch (error) {
+		throw new UsageError(`${command.name}: ${(error as Error).message} (see kplug ${command.name} --help)`);
+	}
+	const values = parsed.values as ParsedArgs['values'];
+	const json = values['json'] === true;
+	return {
+		values,
+		positionals: parsed.positionals,
+		json,
+		cacheDir: typeof values['cache'] === 'string' ? resolve(values['cache']) : defaultCacheDir(),
+		outDir: typeof values['out'] === 'string' ? resolve(values['out']) : defaultOutDir(),
+		progress: createProgress({quiet: false}),
+		help: values['help'] === true,
+	};
+}
+
+// A string-list option (repeatable or comma-separated).
+export function listOption(value: string | boolean | string[] | undefined): string[] | undefined {
+	if (value === undefined || typeof value === 'boolean') return undefined;
+	const items = (Array.isArray(value) ? value : [value]).flatMap(v => v.split(',')).map(v => v.trim()).filter(Boolean);
+	return items.length > 0 ? items : undefined;
+}
+
+// A positive integer option.
+export function intOption(name: string, value: string | boolean | string[] | undefined, fallback: number, min = 1): number {
+	if (value === undefined) return fallback;
+	const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+	if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(value)}"`);
+	return n;
+}
+
+// Print a result: JSON on stdout in --json mode, else the human text.
+export function output(args: ParsedArgs, json: unknown, human: string): void {
+	if (args.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+	else if (human) process.stdout.write(human.endsWith('\n') ? human : human + '\n');
+}

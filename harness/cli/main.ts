@@ -1,0 +1,59 @@
+// kplug CLI: dispatch to a command, print one clear line on error, exit with its code.
+import {KplugError, SetupError} from '../util/errors.ts';
+import {reapAll} from '../util/reaper.ts';
+import {bootCommand} from './boot-command.ts';
+import {buildCommand} from './build-command.ts';
+import {globalHelp, parseCommandArgs, type Command} from './command.ts';
+import {setupCommand} from './setup-command.ts';
+
+export const commands: Command[] = [setupCommand, buildCommand, bootCommand];
+
+function mainHelp(): string {
+	return [
+		'kplug: QEMU-backed integration rig for the curve25519 library/arch module split',
+		'',
+		'Usage: kplug <command> [options]',
+		'',
+		'Commands:',
+		...commands.map(c => `  ${c.name.padEnd(9)} ${c.summary}`),
+		'',
+		globalHelp,
+		'',
+		'Run "kplug <command> --help" for a command\'s options.',
+	].join('\n');
+}
+
+// Run the CLI with argv (without node and script); returns the exit code.
+export async function main(argv: readonly string[]): Promise<number> {
+	const [name, ...rest] = argv;
+	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+		process.stdout.write(mainHelp() + '\n');
+		return name === undefined ? 2 : 0;
+	}
+	const command = commands.find(c => c.name === name);
+	if (!command) {
+		process.stderr.write(`kplug: unknown command "${name}" (commands: ${commands.map(c => c.name).join(', ')})\n`);
+		return 2;
+	}
+	try {
+		const args = parseCommandArgs(command, rest);
+		if (args.help) {
+			process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ''}\n${globalHelp}\n`);
+			return 0;
+		}
+		return await command.run(args);
+	} catch (error) {
+		if (error instanceof SetupError) {
+			process.stderr.write(`kplug: ${error.message}${error.installLine ? `; run: ${error.installLine}` : ''}\n`);
+			return error.exitCode;
+		}
+		if (error instanceof KplugError) {
+			process.stderr.write(`kplug: ${error.message}\n`);
+			return error.exitCode;
+		}
+		process.stderr.write(`kplug: internal error: ${(error as Error).stack ?? String(error)}\n`);
+		return 70;
+	} finally {
+		await reapAll();
+	}
+}

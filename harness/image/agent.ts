@@ -1,0 +1,38 @@
+// The guest agent binary: images/agent/agent.c cross-compiled statically, cached by source hash.
+import {readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {isPublished, publishAtomically} from '../util/atomic.ts';
+import {run} from '../util/exec.ts';
+import {sha256} from '../util/hash.ts';
+import {repoPath} from '../util/paths.ts';
+import type {Progress} from '../util/progress.ts';
+
+export interface AgentCcConfig {
+	cc: string;
+	source: string;
+	output: string;
+	static: boolean;
+}
+
+// Compiler arguments for the agent (pure).
+export function agentCcArgs(cfg: AgentCcConfig): string[] {
+	return [...(cfg.static ? ['-static'] : []), '-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-o', cfg.output, cfg.source];
+}
+
+// Compile the agent with the given compiler.
+export async function buildAgent(cfg: AgentCcConfig): Promise<void> {
+	await run(cfg.cc, agentCcArgs(cfg));
+}
+
+// The cross-compiled agent for the guest (cached).
+export async function ensureAgent(cacheDir: string, progress: Progress): Promise<{path: string; hash: string}> {
+	const source = repoPath('images/agent/agent.c');
+	const hash = sha256(await readFile(source)).slice(0, 20);
+	const dir = join(cacheDir, 'agent', hash);
+	if (!(await isPublished(dir))) {
+		await progress.step('agent: arm-linux-gnueabihf-gcc -static', () =>
+			publishAtomically(dir, tmp => buildAgent({cc: 'arm-linux-gnueabihf-gcc', source, output: join(tmp, 'kplug-agent'), static: true})),
+		);
+	}
+	return {path: join(dir, 'kplug-agent'), hash};
+}

@@ -1,0 +1,39 @@
+// qemu-system-arm command line, built from a plain config (pure, unit-tested).
+
+export interface QemuConfig {
+	kernel: string;
+	initrd: string;
+	qemuCpu: string;
+	memoryMiB: number;
+	agentSocket: string;
+	// Kernel command line additions (e.g. module_blacklist=…).
+	append: readonly string[];
+}
+
+export const baseCmdline = ['console=ttyAMA0', 'panic=-1', 'rdinit=/init'];
+
+// The full kernel command line.
+export function kernelCmdline(cfg: Pick<QemuConfig, 'append'>): string {
+	return [...baseCmdline, ...cfg.append].join(' ');
+}
+
+// Arguments for qemu-system-arm: virt board, no network, no display, console on stdio, agent on virtio-serial.
+export function qemuArgs(cfg: QemuConfig): string[] {
+	return [
+		'-machine', 'virt',
+		'-cpu', cfg.qemuCpu,
+		'-m', String(cfg.memoryMiB),
+		'-smp', '1',
+		'-nodefaults',
+		'-display', 'none',
+		'-nic', 'none',
+		'-no-reboot',
+		'-serial', 'stdio',
+		'-kernel', cfg.kernel,
+		'-initrd', cfg.initrd,
+		'-append', kernelCmdline(cfg),
+		'-device', 'virtio-serial-device',
+		'-chardev', `socket,id=agent,path=${cfg.agentSocket}`,
+		'-device', 'virtserialport,chardev=agent,name=kplug.agent',
+	];
+}

@@ -1,0 +1,211 @@
+// One VM: start qemu, wait for the agent, run requests, close (poweroff → SIGTERM → SIGKILL).
+import {createWriteStream} from 'node:fs';
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {createServer, type Socket} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {spawnLong} from '../util/exec.ts';
+import {track} from '../util/reaper.ts';
+import {AgentClient} from './agent-client.ts';
+import {ConsoleWatcher, type ConsoleEvent} from './console-watch.ts';
+import {BootTimeoutError, KernelCrashError, QemuExitedError, QemuStartError, RequestTimeoutError} from './errors.ts';
+import {encodeDevio, encodeExec, encodePoweroff, encodeWriteFile, type AgentMessage} from './protocol.ts';
+import {qemuArgs} from './qemu-args.ts';
+
+export interface VmOptions {
+	kernel: string;
+	initrd: string;
+	qemuCpu: string;
+	memoryMiB?: number;
+	append?: readonly string[];
+	// Where console.log and agent.log go.
+	logDir: string;
+	bootTimeoutMs?: number;
+	qemuBinary?: string;
+}
+
+export interface ExecResult {
+	argv: string[];
+	exitCode: number;
+	signal: number;
+	stdout: string;
+	stderr: string;
+	durationMs: number;
+	// Console events (oops, WARN, …) seen while this request was in flight.
+	console: ConsoleEvent[];
+	// Console lines printed while it was in flight (kernel log of this step).
+	consoleLines: string[];
+}
+
+export interface VmHandle {
+	pid: number;
+	ready: Extract<AgentMessage, {kind: 'ready'}>;
+	bootMs: number;
+	consoleLog: string;
+	exec(argv: readonly string[], options?: {timeoutMs?: number; stdin?: string | Uint8Array; step?: string}): Promise<ExecResult>;
+	writeFile(path: string, content: string | Uint8Array, mode?: number): Promise<void>;
+	devio(path: string, request: Uint8Array, options?: {timeoutMs?: number; step?: string}): Promise<{errno: number; response: Buffer}>;
+	consoleTail(lines?: number): string;
+	close(): Promise<void>;
+}
+
+// Start a VM and wait until its agent says ready (or fail with a typed error).
+export async function startVm(options: VmOptions): Promise<VmHandle> {
+	await mkdir(options.logDir, {recursive: true});
+	const consoleLog = join(options.logDir, 'console.log');
+	const agentLog = join(options.logDir, 'agent.log');
+	const sockDir = await mkdtemp(join(tmpdir(), 'kplug-'));
+	const sockPath = join(sockDir, 'agent.sock');
+	const server = createServer();
+	await new Promise<void>((resolve, reject) => server.once('error', reject).listen(sockPath, resolve));
+	const connected = new Promise<Socket>(resolve => server.once('connection', resolve));
+
+	const argv = qemuArgs({kernel: options.kernel, initrd: options.initrd, qemuCpu: options.qemuCpu, memoryMiB: options.memoryMiB ?? 256, agentSocket: sockPath, append: options.append ?? []});
+	await writeFile(join(options.logDir, 'qemu-argv.json'), JSON.stringify([options.qemuBinary ?? 'qemu-system-arm', ...argv], null, 1));
+	const started = performance.now();
+	const qemu = spawnLong(options.qemuBinary ?? 'qemu-system-arm', argv);
+	const consoleFile = createWriteStream(consoleLog);
+	const watcher = new ConsoleWatcher();
+	qemu.onOutput(chunk => {
+		consoleFile.write(chunk);
+		watcher.push(chunk);
+	});
+
+	let client: AgentClient | undefined;
+	let socket: Socket | undefined;
+	let closing = false;
+	let closed: Promise<void> | undefined;
+	const untrack = track(() => hardKill());
+
+	function hardKill(): void {
+		qemu.kill('SIGKILL');
+	}
+
+	async function cleanup(): Promise<void> {
+		untrack();
+		socket?.destroy();
+		server.close();
+		watcher.flush();
+		await new Promise<void>(resolve => consoleFile.end(resolve));
+		if (client) await writeFile(agentLog, client.log.join('\n') + '\n').catch(() => undefined);
+		await rm(sockDir, {recursive: true, force: true});
+	}
+
+	// A promise that rejects when qemu exits or the kernel crashes (panic), for racing against waits.
+	const fatal = new Promise<never>((_, reject) => {
+		void qemu.exited.then(({exitCode, signal}) => {
+			if (closing) return;
+			watcher.flush();
+			const panic = watcher.events.find(e => e.kind === 'panic' || e.kind === 'oops');
+			const err = panic
+				? new KernelCrashError(`kernel ${panic.kind}: ${panic.line.trim()}`, currentStep, watcher.tailText(), panic.kind)
+				: client?.ready
+					? new QemuExitedError(`qemu exited unexpectedly (exit ${exitCode ?? signal})`, currentStep, watcher.tailText())
+					: new QemuStartError(`qemu exited during start (exit ${exitCode ?? signal})`, currentStep, watcher.tailText());
+			client?.failAll(err);
+			reject(err);
+		});
+	});
+	fatal.catch(() => undefined);
+	let currentStep = 'boot';
+
+	async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(onTimeout()), ms);
+		});
+		try {
+			return await Promise.race([work, timeout, fatal]);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	try {
+		const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
+		socket = await withDeadline(connected, bootTimeoutMs, () => new BootTimeoutError('qemu never connected to the agent socket', 'boot', watcher.tailText()));
+		client = new AgentClient(socket);
+		const ready = await withDeadline(client.waitReady(), bootTimeoutMs, () => new BootTimeoutError(`no agent ready within ${bootTimeoutMs} ms`, 'boot', watcher.tailText()));
+		const bootMs = Math.round(performance.now() - started);
+		const agent = client;
+
+		async function request<K extends AgentMessage['kind']>(build: (id: number) => Buffer, label: string, step: string, timeoutMs: number, kind: K): Promise<{message: Extract<AgentMessage, {kind: K}>; events: ConsoleEvent[]; lines: string[]}> {
+			if (closing) throw new QemuExitedError('VM is closing', step, watcher.tailText());
+			currentStep = step;
+			const events: ConsoleEvent[] = [];
+			const lines: string[] = [];
+			const offEvent = watcher.onEvent(e => events.push(e));
+			const offLine = watcher.onLine(l => lines.push(l));
+			const pending = agent.request(build, label);
+			try {
+				const message = await withDeadline(pending.answer, timeoutMs, () => new RequestTimeoutError(`guest request timed out after ${timeoutMs} ms: ${label}`, step, watcher.tailText()));
+				// Give the console a moment to deliver the lines the kernel printed for this step.
+				await new Promise(resolve => setTimeout(resolve, 30));
+				if (message.kind === 'error') throw new QemuExitedError(`agent rejected request: ${message.message}`, step, watcher.tailText());
+				if (message.kind !== kind) throw new QemuExitedError(`agent answered ${message.kind} to ${label}`, step, watcher.tailText());
+				return {message: message as Extract<AgentMessage, {kind: K}>, events, lines};
+			} finally {
+				pending.cancel();
+				offEvent();
+				offLine();
+			}
+		}
+
+		const handle: VmHandle = {
+			pid: qemu.pid,
+			ready,
+			bootMs,
+			consoleLog,
+			async exec(argvIn, opts = {}) {
+				const timeoutMs = opts.timeoutMs ?? 30_000;
+				const step = opts.step ?? argvIn.join(' ');
+				const {message, events, lines} = await request(id => encodeExec({id, argv: argvIn, timeoutMs, stdin: opts.stdin}), `exec ${JSON.stringify(argvIn)}`, step, timeoutMs + 5000, 'exec-result');
+				if (message.timedOut) throw new RequestTimeoutError(`guest command timed out after ${timeoutMs} ms: ${argvIn.join(' ')}`, step, watcher.tailText());
+				return {argv: [...argvIn], exitCode: message.exitCode, signal: message.signal, stdout: message.stdout.toString(), stderr: message.stderr.toString(), durationMs: message.durationMs, console: events, consoleLines: lines};
+			},
+			async writeFile(path, content, mode = 0o644) {
+				const {message} = await request(id => encodeWriteFile({id, path, mode, content}), `write ${path}`, `write ${path}`, 10_000, 'write-result');
+				if (message.errno !== 0) throw new QemuExitedError(`guest write ${path} failed: ${message.message}`, `write ${path}`, '');
+			},
+			async devio(path, req, opts = {}) {
+				const step = opts.step ?? `devio ${path}`;
+				const {message} = await request(id => encodeDevio({id, path, request: req, maxResponseBytes: 16 * 1024 * 1024}), `devio ${path} ${req.length} bytes`, step, opts.timeoutMs ?? 120_000, 'devio-result');
+				return {errno: message.errno, response: message.response};
+			},
+			consoleTail: lines => watcher.tailText(lines),
+			close() {
+				if (closed) {
+					hardKill();
+					return closed;
+				}
+				closing = true;
+				closed = (async () => {
+					const exited = (ms: number): Promise<boolean> => Promise.race([qemu.exited.then(() => true), new Promise<boolean>(r => setTimeout(() => r(false), ms))]);
+					if (!qemu.hasExited()) {
+						try {
+							socket?.write(encodePoweroff(0));
+						} catch {
+							// channel gone: fall through to signals
+						}
+						if (!(await exited(3000))) {
+							qemu.kill('SIGTERM');
+							if (!(await exited(2000))) {
+								qemu.kill('SIGKILL');
+								await qemu.exited;
+							}
+						}
+					}
+					await cleanup();
+				})();
+				return closed;
+			},
+		};
+		return handle;
+	} catch (error) {
+		closing = true;
+		qemu.kill('SIGKILL');
+		await qemu.exited;
+		await cleanup();
+		throw error;
+	}
+}

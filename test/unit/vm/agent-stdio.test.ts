@@ -1,0 +1,255 @@
+// The real agent, compiled natively, driven over --stdio with the real host codec.
+import test, {type ExecutionContext} from 'ava';
+import {execa, type ResultPromise} from 'execa';
+import {randomBytes} from 'node:crypto';
+import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {release, tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {AGENT_SOURCE, buildAgent} from '../../../harness/vm/agent-build.ts';
+import {
+	FrameDecoder, decodeMessage, encodeDevio, encodeExec, encodeFrame, encodePoweroff, encodeWriteFile, MessageType,
+	type AgentMessage,
+} from '../../../harness/vm/protocol.ts';
+
+let workDir = '';
+let agentPath = '';
+
+test.before(async () => {
+	workDir = await mkdtemp(join(tmpdir(), 'kplug-agent-stdio-'));
+	agentPath = join(workDir, 'kplug-agent');
+	await buildAgent({cc: 'gcc', source: AGENT_SOURCE, output: agentPath, static: false});
+});
+
+test.after.always(async () => {
+	if (workDir) await rm(workDir, {recursive: true, force: true});
+});
+
+// One agent process; messages are queued as they arrive and taken in order.
+class StdioAgent {
+	readonly process: ResultPromise<{stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe'; buffer: {stdout: false}; reject: false}>;
+	readonly #decoder = new FrameDecoder();
+	readonly #queue: AgentMessage[] = [];
+	#wake: (() => void) | undefined;
+	#closed = false;
+
+	constructor() {
+		this.process = execa(agentPath, ['--stdio'], {stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: {stdout: false}, reject: false});
+		this.process.stdout.on('data', (chunk: Buffer) => {
+			this.#queue.push(...this.#decoder.push(chunk).map(frame => decodeMessage(frame)));
+			this.#wake?.();
+		});
+		this.process.stdout.on('close', () => {
+			this.#closed = true;
+			this.#wake?.();
+		});
+	}
+
+	send(bytes: Buffer): void {
+		this.process.stdin.write(bytes);
+	}
+
+	async next(timeoutMs = 10_000): Promise<AgentMessage> {
+		const deadline = Date.now() + timeoutMs;
+		while (this.#queue.length === 0) {
+			if (this.#closed) throw new Error('agent closed its stdout');
+			if (Date.now() >= deadline) throw new Error(`no message from the agent within ${timeoutMs} ms`);
+			await new Promise<void>(resolve => {
+				const timer = setTimeout(resolve, deadline - Date.now());
+				this.#wake = () => {
+					clearTimeout(timer);
+					resolve();
+				};
+			});
+			this.#wake = undefined;
+		}
+		return this.#queue.shift()!;
+	}
+
+	async request(bytes: Buffer): Promise<AgentMessage> {
+		this.send(bytes);
+		return this.next();
+	}
+}
+
+async function startAgent(t: ExecutionContext): Promise<StdioAgent> {
+	const agent = new StdioAgent();
+	t.teardown(() => {
+		agent.process.kill('SIGKILL');
+	});
+	const ready = await agent.next();
+	t.is(ready.kind, 'ready');
+	return agent;
+}
+
+async function exec(agent: StdioAgent, argv: string[], options: {stdin?: string | Buffer; timeoutMs?: number} = {}) {
+	const message = await agent.request(encodeExec({id: 42, argv, timeoutMs: options.timeoutMs ?? 10_000, stdin: options.stdin}));
+	if (message.kind !== 'exec-result') throw new Error(`expected exec-result, got ${JSON.stringify(message)}`);
+	return message;
+}
+
+function cpuinfoValue(cpuinfo: string, key: string): string {
+	const line = cpuinfo.split('\n').find(l => new RegExp(`^${key}\\s*:`).test(l));
+	return line ? line.slice(line.indexOf(':') + 1).trim() : '';
+}
+
+test('READY reports the release, uptime and CPU of the machine', async t => {
+	const agent = new StdioAgent();
+	t.teardown(() => agent.process.kill('SIGKILL'));
+	const ready = await agent.next();
+	const cpuinfo = await readFile('/proc/cpuinfo', 'utf8');
+	const uptime = Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
+	if (ready.kind !== 'ready') return t.fail(`first message was ${ready.kind}`);
+	t.is(ready.release, release());
+	t.true(ready.uptimeSeconds !== undefined && ready.uptimeSeconds > 0 && ready.uptimeSeconds <= uptime);
+	t.deepEqual(ready.cpuFeatures, cpuinfoValue(cpuinfo, 'Features').split(/\s+/).filter(Boolean));
+	t.is(ready.cpuModel, cpuinfoValue(cpuinfo, 'CPU part') || cpuinfoValue(cpuinfo, 'model name'));
+});
+
+test('EXEC returns binary stdout byte for byte', async t => {
+	const result = await exec(await startAgent(t), ['printf', '\\000\\377\\303(x\\n']);
+	t.is(result.id, 42);
+	t.deepEqual(result.stdout, Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x78, 0x0a]));
+	t.is(result.exitCode, 0);
+	t.is(result.signal, 0);
+	t.false(result.timedOut);
+});
+
+test('EXEC feeds stdin (1 MiB through cat)', async t => {
+	const input = randomBytes(1 << 20);
+	const result = await exec(await startAgent(t), ['cat'], {stdin: input});
+	t.is(result.exitCode, 0);
+	t.true(result.stdout.equals(input));
+});
+
+test('EXEC reports exit code and stderr', async t => {
+	const result = await exec(await startAgent(t), ['sh', '-c', 'echo out; echo oops >&2; exit 3']);
+	t.is(result.exitCode, 3);
+	t.is(result.stdout.toString(), 'out\n');
+	t.is(result.stderr.toString(), 'oops\n');
+});
+
+test('EXEC reports a signal death as exitCode -1', async t => {
+	const result = await exec(await startAgent(t), ['sh', '-c', 'kill -TERM $$']);
+	t.is(result.exitCode, -1);
+	t.is(result.signal, 15);
+	t.false(result.timedOut);
+});
+
+test('EXEC of a missing program exits 127 with a message', async t => {
+	const result = await exec(await startAgent(t), ['kplug-no-such-program', 'x']);
+	t.is(result.exitCode, 127);
+	t.is(result.stderr.toString(), 'kplug-agent: exec kplug-no-such-program: No such file or directory\n');
+});
+
+test('EXEC runs with a fixed environment in a new session', async t => {
+	const agent = await startAgent(t);
+	const env = await exec(agent, ['env']);
+	t.deepEqual(env.stdout.toString().trim().split('\n').sort(), ['HOME=/', 'PATH=/sbin:/usr/sbin:/bin:/usr/bin', 'TERM=dumb']);
+	const session = await exec(agent, ['sh', '-c', 'echo $$; cut -d" " -f6 /proc/$$/stat']);
+	const [pid, sid] = session.stdout.toString().trim().split('\n');
+	t.truthy(pid);
+	t.is(sid, pid);
+});
+
+test('EXEC timeout kills the child: timedOut, SIGKILL', async t => {
+	const started = Date.now();
+	const result = await exec(await startAgent(t), ['sleep', '5'], {timeoutMs: 300});
+	t.true(result.timedOut);
+	t.is(result.exitCode, -1);
+	t.is(result.signal, 9);
+	t.true(result.durationMs >= 300 && result.durationMs < 2000, `durationMs ${result.durationMs}`);
+	t.true(Date.now() - started < 3000);
+});
+
+test('EXEC timeout kills the whole process group (grandchild holding stdout)', async t => {
+	const started = Date.now();
+	const result = await exec(await startAgent(t), ['sh', '-c', 'sleep 5 & echo started; wait'], {timeoutMs: 300});
+	t.true(result.timedOut);
+	t.is(result.stdout.toString(), 'started\n');
+	t.true(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+});
+
+test('EXEC caps stdout at 16 MiB and says so in stderr', async t => {
+	const result = await exec(await startAgent(t), ['head', '-c', '17000000', '/dev/zero'], {timeoutMs: 30_000});
+	t.is(result.exitCode, 0);
+	t.is(result.stdout.length, 16 * 1024 * 1024);
+	t.regex(result.stderr.toString(), /kplug-agent: stdout truncated at 16777216 bytes/);
+});
+
+test('WRITE_FILE creates parent directories, sets the mode, EXEC cat reads it back', async t => {
+	const agent = await startAgent(t);
+	const path = join(workDir, 'write', 'a', 'b', 'file.bin');
+	const content = Buffer.from([0, 1, 2, 0xff, 0x0a]);
+	const written = await agent.request(encodeWriteFile({id: 7, path, mode: 0o600, content}));
+	t.deepEqual(written, {kind: 'write-result', id: 7, errno: 0, message: 'Success'});
+	t.is((await stat(path)).mode & 0o7777, 0o600);
+	t.deepEqual(await readFile(path), content);
+	t.deepEqual((await exec(agent, ['cat', path])).stdout, content);
+});
+
+test('WRITE_FILE reports errno and message on failure', async t => {
+	const agent = await startAgent(t);
+	const written = await agent.request(encodeWriteFile({id: 8, path: '/dev/null/x/y', mode: 0o644, content: 'x'}));
+	t.deepEqual(written, {kind: 'write-result', id: 8, errno: 20, message: 'Not a directory'});
+});
+
+test('DEVIO writes the request in one piece to a regular file', async t => {
+	const agent = await startAgent(t);
+	const path = join(workDir, 'devio.bin');
+	await writeFile(path, '');
+	const request = Buffer.from([0x4b, 0x58, 0x32, 0x35, 0, 0xff]);
+	const result = await agent.request(encodeDevio({id: 9, path, request, maxResponseBytes: 4096}));
+	// After the write the offset is at the end, so a regular file reads back nothing.
+	t.deepEqual(result, {kind: 'devio-result', id: 9, errno: 0, response: Buffer.alloc(0)});
+	t.deepEqual(await readFile(path), request);
+});
+
+test('DEVIO reads up to maxResponseBytes and reports open errors', async t => {
+	const agent = await startAgent(t);
+	const zero = await agent.request(encodeDevio({id: 10, path: '/dev/zero', request: Buffer.from('x'), maxResponseBytes: 10}));
+	t.deepEqual(zero, {kind: 'devio-result', id: 10, errno: 0, response: Buffer.alloc(10)});
+	const missing = await agent.request(encodeDevio({id: 11, path: join(workDir, 'nope'), request: Buffer.alloc(0), maxResponseBytes: 10}));
+	t.deepEqual(missing, {kind: 'devio-result', id: 11, errno: 2, response: Buffer.alloc(0)});
+});
+
+test('pipelined requests split across writes are answered in order', async t => {
+	const agent = await startAgent(t);
+	const stream = Buffer.concat([1, 2, 3].map(id => encodeExec({id, argv: ['echo', String(id)], timeoutMs: 5000})));
+	for (let i = 0; i < stream.length; i += 7) agent.send(stream.subarray(i, i + 7));
+	for (const id of [1, 2, 3]) {
+		const result = await agent.next();
+		t.like(result, {kind: 'exec-result', id, exitCode: 0});
+		if (result.kind === 'exec-result') t.is(result.stdout.toString(), `${id}\n`);
+	}
+});
+
+test('malformed fields and unknown types get ERROR with the id, and the agent carries on', async t => {
+	const agent = await startAgent(t);
+	const badTimeout = encodeFrame(MessageType.exec, ['5', '1x', '', 'true'].map(s => Buffer.from(s)));
+	t.like(await agent.request(badTimeout), {kind: 'error', id: 5, message: 'EXEC: bad timeoutMs'});
+	t.like(await agent.request(encodeFrame(0x55, [Buffer.from('6')])), {kind: 'error', id: 6, message: 'unknown message type 0x55'});
+	t.like(await agent.request(encodeFrame(MessageType.writeFile, [Buffer.from('12')])), {kind: 'error', id: 12});
+	t.like(await agent.request(encodePoweroff(13)), {kind: 'poweroff-ack', id: 13});
+});
+
+test('an oversize frame gets ERROR and the agent exits 1', async t => {
+	const agent = await startAgent(t);
+	const prefix = Buffer.alloc(4);
+	prefix.writeUInt32LE(64 * 1024 * 1024 + 1);
+	t.like(await agent.request(prefix), {kind: 'error', id: undefined, message: 'frame larger than 64 MiB'});
+	t.is((await agent.process).exitCode, 1);
+});
+
+test('EOF on stdin makes the agent exit 0', async t => {
+	const agent = await startAgent(t);
+	agent.process.stdin.end();
+	t.is((await agent.process).exitCode, 0);
+});
+
+test('POWEROFF is acknowledged and the agent exits 0', async t => {
+	const agent = await startAgent(t);
+	t.deepEqual(await agent.request(encodePoweroff(77)), {kind: 'poweroff-ack', id: 77});
+	const result = await agent.process;
+	t.is(result.exitCode, 0);
+	t.is(result.stderr, '');
+});

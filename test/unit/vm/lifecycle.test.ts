@@ -1,0 +1,69 @@
+import test from 'ava';
+import {mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {liveCount} from '../../../harness/util/reaper.ts';
+import {BootTimeoutError, KernelCrashError, QemuStartError, QemuExitedError, RequestTimeoutError} from '../../../harness/vm/errors.ts';
+import {startVm} from '../../../harness/vm/vm.ts';
+import {repoPath} from '../../../harness/util/paths.ts';
+
+const fakeQemu = repoPath('test/fixtures/fake-qemu.mjs');
+
+async function boot(mode: string, bootTimeoutMs = 5000) {
+	const logDir = await mkdtemp(join(tmpdir(), 'kplug-lifecycle-'));
+	return {logDir, vm: await startVm({kernel: mode, initrd: 'none', qemuCpu: 'cortex-a15', logDir, bootTimeoutMs, qemuBinary: fakeQemu})};
+}
+
+test.after.always('no VM left behind', t => {
+	t.is(liveCount(), 0);
+});
+
+test('boots, runs a command, attaches console events, closes by poweroff', async t => {
+	const {vm, logDir} = await boot('boot');
+	t.is(vm.ready.release, '6.1.0-fake');
+	t.deepEqual(vm.ready.cpuFeatures, ['half', 'thumb', 'neon', 'vfpv3']);
+	const result = await vm.exec(['echo', 'hi']);
+	t.is(result.exitCode, 0);
+	t.is(result.stdout, 'echo hi');
+	const warned = await vm.exec(['warn']);
+	t.deepEqual(warned.console.map(e => e.kind), ['warn']);
+	await vm.close();
+	await vm.close();
+	const consoleText = await readFile(join(logDir, 'console.log'), 'utf8');
+	t.regex(consoleText, /Run \/init as init process/);
+	t.regex(await readFile(join(logDir, 'agent.log'), 'utf8'), /exec \["echo","hi"\]/);
+});
+
+test('a QEMU that dies at start is a QemuStartError with the console tail', async t => {
+	const error = await t.throwsAsync(boot('die'), {instanceOf: QemuStartError});
+	t.regex(error.message, /fake failure/);
+	t.is(error.step, 'boot');
+});
+
+test('a guest that never gets ready is a boot timeout', async t => {
+	const error = await t.throwsAsync(boot('hang', 800), {instanceOf: BootTimeoutError});
+	t.regex(error.consoleTail, /Run \/init/);
+});
+
+test('a request that never answers is a request timeout', async t => {
+	const {vm} = await boot('boot');
+	t.teardown(() => vm.close());
+	const error = await t.throwsAsync(vm.exec(['sleep', '100'], {timeoutMs: 200, step: 'sleep step'}), {instanceOf: RequestTimeoutError});
+	t.is(error.step, 'sleep step');
+});
+
+test('a kernel panic during a request is reported as a crash with its kind', async t => {
+	const {vm} = await boot('panic');
+	t.teardown(() => vm.close());
+	const error = await t.throwsAsync(vm.exec(['insmod', 'x.ko'], {step: 'insmod x'}), {instanceOf: KernelCrashError});
+	t.is(error.kind, 'oops');
+	t.is(error.step, 'insmod x');
+	t.regex(error.consoleTail, /Kernel panic - not syncing/);
+});
+
+test('QEMU exiting after ready fails the next request as qemu-exited', async t => {
+	const {vm} = await boot('exit-after-ready');
+	t.teardown(() => vm.close());
+	await new Promise(resolve => setTimeout(resolve, 200));
+	await t.throwsAsync(vm.exec(['true']), {instanceOf: QemuExitedError});
+});
