@@ -55,7 +55,7 @@ export function compilerErrorLines(log: string, max = 30): string[] {
 	const lines = log.split('\n');
 	const picked: string[] = [];
 	for (const [i, line] of lines.entries()) {
-		if (/\berror\b|Error \d+|undefined!|ERROR:/.test(line)) {
+		if (/\berror: |\] Error \d+|undefined!|ERROR:|undefined reference to/.test(line)) {
 			if (i > 0 && /: note:|In function|^\s+\d+ \|/.test(lines[i - 1] ?? '') && !picked.includes(lines[i - 1]!)) picked.push(lines[i - 1]!);
 			picked.push(line);
 		}

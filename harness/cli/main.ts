@@ -1,12 +1,18 @@
 // kplug CLI: dispatch to a command, print one clear line on error, exit with its code.
 import {KplugError, SetupError} from '../util/errors.ts';
 import {reapAll} from '../util/reaper.ts';
+import {benchCommand} from './bench-command.ts';
 import {bootCommand} from './boot-command.ts';
 import {buildCommand} from './build-command.ts';
 import {globalHelp, parseCommandArgs, type Command} from './command.ts';
+import {memoryCommand} from './memory-command.ts';
+import {mergeCommand} from './merge-command.ts';
+import {runCommand} from './run-command.ts';
 import {setupCommand} from './setup-command.ts';
+import {startCommand} from './start-command.ts';
+import {vectorsCommand} from './vectors-command.ts';
 
-export const commands: Command[] = [setupCommand, buildCommand, bootCommand];
+export const commands: Command[] = [startCommand, setupCommand, buildCommand, bootCommand, runCommand, vectorsCommand, memoryCommand, mergeCommand, benchCommand];
 
 function mainHelp(): string {
 	return [

@@ -7,6 +7,9 @@ import {sha256} from '../util/hash.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Progress} from '../util/progress.ts';
 
+export const AGENT_SOURCE = repoPath('images/agent/agent.c');
+export const GUEST_CC = 'arm-linux-gnueabihf-gcc';
+
 export interface AgentCcConfig {
 	cc: string;
 	source: string;
@@ -26,12 +29,12 @@ export async function buildAgent(cfg: AgentCcConfig): Promise<void> {
 
 // The cross-compiled agent for the guest (cached).
 export async function ensureAgent(cacheDir: string, progress: Progress): Promise<{path: string; hash: string}> {
-	const source = repoPath('images/agent/agent.c');
+	const source = AGENT_SOURCE;
 	const hash = sha256(await readFile(source)).slice(0, 20);
 	const dir = join(cacheDir, 'agent', hash);
 	if (!(await isPublished(dir))) {
 		await progress.step('agent: arm-linux-gnueabihf-gcc -static', () =>
-			publishAtomically(dir, tmp => buildAgent({cc: 'arm-linux-gnueabihf-gcc', source, output: join(tmp, 'kplug-agent'), static: true})),
+			publishAtomically(dir, tmp => buildAgent({cc: GUEST_CC, source, output: join(tmp, 'kplug-agent'), static: true})),
 		);
 	}
 	return {path: join(dir, 'kplug-agent'), hash};

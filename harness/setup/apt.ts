@@ -14,7 +14,8 @@ export function aptDownloadArgs(packages: readonly string[], arch: string): stri
 // The one line a non-root user should run.
 export function installLine(packages: readonly string[], arch?: string): string {
 	const pre = arch ? `sudo dpkg --add-architecture ${arch} && ` : '';
-	return `${pre}sudo apt-get update && sudo apt-get ${aptInstallArgs(packages).join(' ')}`;
+	const install = packages.length > 0 ? ` && sudo apt-get ${aptInstallArgs(packages).join(' ')}` : '';
+	return `${pre}sudo apt-get update${install}`;
 }
 
 // apt-get update; a non-zero exit (one index mid-sync) is only a warning: install decides.

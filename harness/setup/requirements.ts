@@ -10,6 +10,7 @@ export interface HostRequirement {
 
 export const hostRequirements: readonly HostRequirement[] = [
 	{check: {command: 'arm-linux-gnueabihf-gcc'}, package: 'gcc-arm-linux-gnueabihf', why: 'cross compiler'},
+	{check: {file: '/usr/arm-linux-gnueabihf/include/stdio.h'}, package: 'libc6-dev-armhf-cross', why: 'static guest agent'},
 	{check: {command: 'make'}, package: 'make', why: 'kernel build'},
 	{check: {command: 'gcc'}, package: 'gcc', why: 'kernel host tools'},
 	{check: {command: 'flex'}, package: 'flex', why: 'Kconfig'},

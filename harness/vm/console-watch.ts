@@ -12,13 +12,18 @@ const patterns: readonly [ConsoleEventKind, RegExp][] = [
 	['oops', /Internal error: Oops|Unable to handle kernel (NULL pointer dereference|paging request)/],
 	['bug', /kernel BUG at |BUG: (unable|sleeping|scheduling|spinlock|soft lockup|KASAN)/],
 	['warn', /WARNING: CPU: \d+ PID: \d+ at /],
-	['call-trace', /^\s*(Call trace:|Backtrace:|\S+ from \S+\+0x[0-9a-f]+\/0x[0-9a-f]+)/],
+	['call-trace', /^(?:\[\s*\d+\.\d+\])?\s*(Call trace:|Backtrace:|\S+(?: \[\S+\])? from \S+\+0x[0-9a-f]+\/0x[0-9a-f]+)/],
 ];
 
 // The event a console line stands for, if any.
 export function classifyLine(line: string): ConsoleEvent | undefined {
 	for (const [kind, pattern] of patterns) if (pattern.test(line)) return {kind, line: line.trimEnd()};
 	return undefined;
+}
+
+function removeFrom<T>(list: T[], item: T): void {
+	const index = list.indexOf(item);
+	if (index >= 0) list.splice(index, 1);
 }
 
 // Splits a byte stream into lines, keeps a tail, and reports events.
@@ -55,12 +60,12 @@ export class ConsoleWatcher {
 
 	onEvent(listener: (event: ConsoleEvent) => void): () => void {
 		this.listeners.push(listener);
-		return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
+		return () => removeFrom(this.listeners, listener);
 	}
 
 	onLine(listener: (line: string) => void): () => void {
 		this.lineListeners.push(listener);
-		return () => this.lineListeners.splice(this.lineListeners.indexOf(listener), 1);
+		return () => removeFrom(this.lineListeners, listener);
 	}
 
 	tailText(lines = 25): string {

@@ -6,17 +6,10 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 // Largest DEVIO response the agent agrees to collect (its DEVIO_CAP).
 export const MAX_DEVIO_RESPONSE_BYTES = 16 * 1024 * 1024;
 
+// Message type bytes, as in the PROTOCOL.md table.
 export const MessageType = {
-	ready: 0x01,
-	exec: 0x10,
-	execResult: 0x11,
-	writeFile: 0x20,
-	writeResult: 0x21,
-	devio: 0x30,
-	devioResult: 0x31,
-	poweroff: 0x40,
-	poweroffAck: 0x41,
-	error: 0x7f,
+	ready: 0x01, exec: 0x10, execResult: 0x11, writeFile: 0x20, writeResult: 0x21,
+	devio: 0x30, devioResult: 0x31, poweroff: 0x40, poweroffAck: 0x41, error: 0x7f,
 } as const;
 
 export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
@@ -43,16 +36,8 @@ export class ProtocolError extends KplugError {
 
 export type AgentMessage =
 	| {kind: 'ready'; release: string; uptimeSeconds: number | undefined; cpuFeatures: string[]; cpuModel: string}
-	| {
-		kind: 'exec-result';
-		id: number;
-		exitCode: number;
-		signal: number;
-		timedOut: boolean;
-		durationMs: number;
-		stdout: Buffer;
-		stderr: Buffer;
-	}
+	// exitCode is -1 when the child was killed by `signal`.
+	| {kind: 'exec-result'; id: number; exitCode: number; signal: number; timedOut: boolean; durationMs: number; stdout: Buffer; stderr: Buffer}
 	| {kind: 'write-result'; id: number; errno: number; message: string}
 	| {kind: 'devio-result'; id: number; errno: number; response: Buffer}
 	| {kind: 'poweroff-ack'; id: number}

@@ -304,8 +304,11 @@ static const char *do_write_file(const struct field *f, size_t n) {
 	if (mkdir_parents(path) < 0 || (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode)) < 0) {
 		e = errno;
 	} else {
-		// fchmod so the result does not depend on the umask or on a pre-existing file
-		if (write_full(fd, f[3].p, f[3].len) < 0 || fchmod(fd, (mode_t)mode) < 0) e = errno;
+		// fchmod so the result does not depend on the umask or on a pre-existing file; only on
+		// regular files: pseudo files (/proc/sys/…) refuse chmod and their mode is not ours to set
+		struct stat st;
+		if (write_full(fd, f[3].p, f[3].len) < 0) e = errno;
+		else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fchmod(fd, (mode_t)mode) < 0 && errno != EPERM) e = errno;
 		if (close(fd) < 0 && !e) e = errno;
 	}
 	send_errno_result(T_WRITE_RESULT, f[0], e, fstr(strerror(e)));

@@ -2,7 +2,7 @@ import test from 'ava';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {AGENT_SOURCE, GUEST_CC, agentCcArgs, buildAgent} from '../../../harness/vm/agent-build.ts';
+import {AGENT_SOURCE, GUEST_CC, agentCcArgs, buildAgent} from '../../../harness/image/agent.ts';
 import {haveTool, run} from '../../../harness/util/exec.ts';
 
 test('agentCcArgs: static guest build', t => {

@@ -1,0 +1,158 @@
+// npm run bench: where kplug's time goes, as medians and ratios measured in one run on this machine.
+import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {availableParallelism, cpus, tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {buildContext, type BuildContext} from '../build/context.ts';
+import {buildProfiles} from '../build/build.ts';
+import {ensureModuleSet, moduleSets} from '../build/module-sets.ts';
+import {selectProfiles, defaultProfile} from '../build/profiles.ts';
+import {ensureKernelSource} from '../build/source.ts';
+import {median, spread} from '../memory/stats.ts';
+import {runCell} from '../scenarios/cell.ts';
+import {expandMatrix} from '../scenarios/matrix.ts';
+import {runMatrix} from '../scenarios/runner.ts';
+import {guestImage, profileBuild} from '../subject/guest.ts';
+import {writeFileAtomic} from '../util/atomic.ts';
+import {repoPath} from '../util/paths.ts';
+import type {Progress} from '../util/progress.ts';
+import {runVectorCell} from '../vectors/cell.ts';
+import {loadVectorSet, smallSubset} from '../vectors/select.ts';
+import {cpuModel} from '../vm/cpu-models.ts';
+import {startVm} from '../vm/vm.ts';
+import {bareBootToInitMs} from './bare-qemu.ts';
+
+export interface BenchOptions {
+	cacheDir: string;
+	repeat: number;
+	cold: boolean;
+	matrixRepeat: number;
+	progress: Progress;
+}
+
+export type Figure = {name: string; value: number | string; unit: string; target?: string; detail?: string};
+
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+const stat = (xs: number[]): string => {
+	const s = spread(xs);
+	return `n=${xs.length}, min ${round(s.min)}, max ${round(s.max)}`;
+};
+
+async function timed<T>(work: () => Promise<T>): Promise<{ms: number; value: T}> {
+	const started = performance.now();
+	const value = await work();
+	return {ms: performance.now() - started, value};
+}
+
+async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]> {
+	const spec = {profile: defaultProfile, design: 'weak' as const, cpu: 'neon', withArch: true};
+	const {build, image} = await guestImage(ctx, spec);
+	const cfg = {kernel: build.kernel.zImage, initrd: image.path, qemuCpu: cpuModel('neon').qemuCpu, memoryMiB: 256};
+	const bare: number[] = [];
+	const kplug: number[] = [];
+	for (let i = 0; i < repeat; i++) {
+		bare.push(await bareBootToInitMs(cfg));
+		const logDir = await mkdtemp(join(tmpdir(), 'kplug-bench-'));
+		const started = performance.now();
+		const vm = await startVm({...cfg, logDir});
+		kplug.push(performance.now() - started);
+		await vm.close();
+		await rm(logDir, {recursive: true, force: true});
+	}
+	return [
+		{name: 'bare qemu boot to init', value: round(median(bare), 0), unit: 'ms', detail: stat(bare)},
+		{name: 'kplug VM start → agent ready', value: round(median(kplug), 0), unit: 'ms', detail: stat(kplug)},
+		{name: 'kplug / bare ratio', value: round(median(kplug) / median(bare)), unit: '×', target: '≤ 1.25'},
+		{name: 'guest image size', value: round(image.bytes / 1024 / 1024), unit: 'MiB'},
+	];
+}
+
+async function buildFigures(ctx: BuildContext): Promise<Figure[]> {
+	const profiles = await selectProfiles(undefined);
+	await buildProfiles(ctx, profiles);
+	const noop = await timed(() => buildProfiles(ctx, profiles));
+	// A module-only change: a copy of the weak set with one changed comment, rebuilt and then one scenario.
+	const source = await ensureKernelSource(ctx.cacheDir, ctx.progress);
+	const build = await profileBuild(ctx, defaultProfile);
+	const tmp = await mkdtemp(join(tmpdir(), 'kplug-bench-modules-'));
+	const weak = moduleSets.find(s => s.name === 'weak')!;
+	const dirs: string[] = [];
+	for (const dir of weak.dirs) {
+		const copy = join(tmp, dir.replace(/\//g, '_'));
+		await cp(repoPath(dir), copy, {recursive: true});
+		dirs.push(copy);
+	}
+	const driver = join(dirs[dirs.length - 1]!, 'kplug-x25519.c');
+	await writeFile(driver, (await readFile(driver, 'utf8')) + `\n/* kplug bench ${Date.now()} */\n`);
+	const rebuild = await timed(() => ensureModuleSet(ctx, source, build.kernel, {...weak, dirs}));
+	const cell = await timed(async () => runCell(ctx, {design: 'weak', profile: defaultProfile, cpu: 'neon', scenario: 'arch-first'}, tmp, await smallSubset()));
+	await rm(tmp, {recursive: true, force: true});
+	await rm(rebuild.value.dir, {recursive: true, force: true});
+	return [
+		{name: 'no-op kplug build (all profiles)', value: round(noop.ms / 1000), unit: 's', target: '≤ 2'},
+		{name: 'module-only change: rebuild', value: round(rebuild.ms / 1000), unit: 's'},
+		{name: 'module-only change: rebuild + one scenario', value: round((rebuild.ms + cell.ms) / 1000), unit: 's', target: '≤ 15'},
+	];
+}
+
+async function matrixFigures(ctx: BuildContext, repeat: number): Promise<Figure[]> {
+	const cells = await expandMatrix({});
+	const runDir = await mkdtemp(join(tmpdir(), 'kplug-bench-matrix-'));
+	const vectors = await smallSubset();
+	await runMatrix({ctx, cells, jobs: availableParallelism(), repeat: 1, runDir, vectors});
+	const warm = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors}));
+	const perCell = warm.value.results.map(r => r.durationMs / 1000);
+	await rm(runDir, {recursive: true, force: true});
+	return [
+		{name: `warm full default matrix (${cells.length} cells, ${availableParallelism()} jobs${repeat > 1 ? `, ×${repeat}` : ''})`, value: round(warm.ms / 1000, 1), unit: 's', target: '≤ 60'},
+		{name: 'per-cell median', value: round(median(perCell)), unit: 's', detail: stat(perCell)},
+		{name: 'flaky cells', value: warm.value.flakes.length, unit: 'cells', detail: repeat > 1 ? warm.value.flakes.map(f => f.cellKey).join(', ') || 'none' : 'run with --repeat N to check'},
+	];
+}
+
+async function vectorFigures(ctx: BuildContext): Promise<Figure[]> {
+	const wycheproof = await loadVectorSet({includeWycheproof: true, includeRfc: false});
+	const runDir = await mkdtemp(join(tmpdir(), 'kplug-bench-vectors-'));
+	const figures: Figure[] = [];
+	for (const design of ['weak', 'mainline'] as const) {
+		const report = await runVectorCell(ctx, {design, profile: defaultProfile, cpu: 'neon'}, wycheproof.vectors, [], undefined, runDir);
+		for (const p of report.paths) {
+			figures.push({name: `${design}: ${p.path} path (${p.servedBy.join('+')}) ops/s under TCG`, value: p.opsPerSecond, unit: 'ops/s'});
+			figures.push({name: `${design}: 518 Wycheproof vectors, ${p.path} path, guest time`, value: round(p.guestSeconds), unit: 's', target: '≤ 3'});
+		}
+		if (report.archToGenericSpeedRatio) figures.push({name: `${design}: api/generic speed ratio`, value: report.archToGenericSpeedRatio, unit: '×'});
+	}
+	await rm(runDir, {recursive: true, force: true});
+	return figures;
+}
+
+async function coldFigures(progress: Progress): Promise<Figure[]> {
+	const figures: Figure[] = [];
+	for (const profile of await selectProfiles(undefined)) {
+		const cache = await mkdtemp(join(tmpdir(), 'kplug-bench-cold-'));
+		const ctx = {...buildContext(cache, progress), useCcache: false};
+		const cold = await timed(() => buildProfiles(ctx, [profile]));
+		figures.push({name: `cold build ${profile.name} (no ccache, source extract included)`, value: round(cold.ms / 1000, 0), unit: 's'});
+		await rm(cache, {recursive: true, force: true});
+	}
+	return figures;
+}
+
+// Run the benchmark and write bench/results.json.
+export async function runBench(options: BenchOptions): Promise<{figures: Figure[]; file: string}> {
+	const ctx = buildContext(options.cacheDir, options.progress);
+	const figures: Figure[] = [];
+	figures.push(...(await options.progress.step('bench: builds', () => buildFigures(ctx))));
+	figures.push(...(await options.progress.step('bench: boot', () => bootFigures(ctx, options.repeat))));
+	figures.push(...(await options.progress.step('bench: vectors', () => vectorFigures(ctx))));
+	figures.push(...(await options.progress.step('bench: matrix', () => matrixFigures(ctx, options.matrixRepeat))));
+	if (options.cold) figures.push(...(await options.progress.step('bench: cold builds', () => coldFigures(options.progress))));
+	const build = await profileBuild(ctx, defaultProfile);
+	const file = repoPath('bench/results.json');
+	await writeFileAtomic(file, JSON.stringify({
+		date: new Date().toISOString(),
+		machine: {cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, emulation: 'TCG'},
+		kernel: build.kernel.release,
+		figures,
+	}, null, 2) + '\n');
+	return {figures, file};
+}

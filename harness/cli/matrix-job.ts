@@ -1,0 +1,123 @@
+// The matrix job shared by `kplug run` and `kplug start`: run cells, compare with the baseline, write reports.
+import {mkdir, rm, symlink} from 'node:fs/promises';
+import {join} from 'node:path';
+import {buildContext} from '../build/context.ts';
+import {assembleReport} from '../report/assemble.ts';
+import type {Report} from '../report/schema.ts';
+import {bundleReport, writeReport} from '../report/write.ts';
+import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline} from '../scenarios/baseline.ts';
+import {cellKey} from '../scenarios/cell.ts';
+import {expandMatrix, parseShard, shardCells, type MatrixFilter} from '../scenarios/matrix.ts';
+import {runMatrix} from '../scenarios/runner.ts';
+import type {CellResult} from '../scenarios/types.ts';
+import {profileBuild} from '../subject/guest.ts';
+import {sourcePackage, sourcePackageVersion} from '../build/source.ts';
+import {UsageError} from '../util/errors.ts';
+import {smallSubset} from '../vectors/select.ts';
+import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
+
+export const matrixOptions: OptionSpec = {
+	design: {type: 'string', multiple: true},
+	profile: {type: 'string', multiple: true},
+	cpu: {type: 'string', multiple: true},
+	scenario: {type: 'string', multiple: true},
+	jobs: {type: 'string'},
+	shard: {type: 'string'},
+	repeat: {type: 'string'},
+	'update-baseline': {type: 'boolean'},
+	baseline: {type: 'string'},
+};
+
+export const matrixHelp = `Filters combine (each takes a name, a comma list, or repeats). --jobs defaults to the number of cores.
+--shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
+--repeat N runs each cell N times and reports cells whose outcome differs (flakes).
+Outcomes are compared with test/baselines/matrix.json (--baseline FILE); a changed outcome is a
+deviation and exits 1. --update-baseline records the observed outcomes instead (review the diff).
+Exit: 0 no deviation, 1 deviations or flakes, 2 bad input or no matching cells.`;
+
+export interface MatrixJobResult {
+	report: Report;
+	runDir: string;
+	bundle: string;
+	failed: boolean;
+}
+
+// Make a fresh run folder under <out>/runs and point <out>/latest at it.
+export async function newRunDir(outDir: string, prefix: string): Promise<string> {
+	const runDir = join(outDir, 'runs', `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+	await mkdir(runDir, {recursive: true});
+	const latest = join(outDir, 'latest');
+	await rm(latest, {force: true});
+	await symlink(runDir, latest).catch(() => undefined);
+	return runDir;
+}
+
+// Parse matrix filters from flags.
+export function matrixFilter(args: ParsedArgs): MatrixFilter {
+	return {
+		designs: listOption(args.values['design']),
+		profiles: listOption(args.values['profile']),
+		cpus: listOption(args.values['cpu']),
+		scenarios: listOption(args.values['scenario']),
+	};
+}
+
+// Run the (filtered, sharded) matrix into runDir and write report.json/md/html, junit.xml and the bundle.
+export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Partial<Pick<Report, 'vectors' | 'memory'>> = {}): Promise<MatrixJobResult> {
+	const shard = typeof args.values['shard'] === 'string' ? parseShard(args.values['shard']) : undefined;
+	const cells = shardCells(await expandMatrix(matrixFilter(args)), shard);
+	if (cells.length === 0) throw new UsageError('no cells match the filters' + (shard ? ` in shard ${shard.index}/${shard.count}` : ''));
+	const ctx = buildContext(args.cacheDir, args.progress);
+	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	const repeat = intOption('repeat', args.values['repeat'], 1);
+	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
+	const baseline = await readBaseline(baselinePath);
+	const first = await profileBuild(ctx, cells[0]!.profile);
+	const kernel = {sourcePackage, sourceVersion: await sourcePackageVersion(), release: first.kernel.release};
+	const started = performance.now();
+	const finished: CellResult[] = [];
+	const write = async (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
+		const report = await assembleReport({
+			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished), flakes,
+			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, ...extra,
+		});
+		await writeReport(runDir, report);
+		return report;
+	};
+	args.progress.info(`running ${cells.length} cells with ${jobs} jobs into ${runDir}`);
+	const matrix = await runMatrix({
+		ctx, cells, jobs, repeat, runDir, vectors: await smallSubset(),
+		onCell: async result => {
+			finished.push(result);
+			const done = new Set(finished.map(r => r.cellKey));
+			await write(new Set(cells.map(cellKey).filter(k => !done.has(k))));
+		},
+	});
+	finished.splice(0, finished.length, ...matrix.results);
+	if (args.values['update-baseline'] === true) {
+		const n = await updateBaseline(finished, baselinePath);
+		args.progress.info(`baseline updated with ${n} cells: ${baselinePath} (review with git diff)`);
+	}
+	const report = await write(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
+	const bundle = await bundleReport(runDir);
+	const updating = args.values['update-baseline'] === true;
+	return {report, runDir, bundle, failed: (!updating && report.deviations.length > 0) || report.flakes.length > 0};
+}
+
+// A short human summary of a run.
+export function summarize(job: MatrixJobResult): string {
+	const {report} = job;
+	const lines = [`${report.cells.length} cells in ${report.timing.wallSeconds}s (median ${report.timing.cellMedianSeconds ?? '-'}s per cell, ${report.timing.jobs} jobs)`];
+	const errors = report.cells.filter(c => c.status === 'error');
+	if (errors.length) lines.push(`${errors.length} cells could not complete: ${errors.map(c => `${c.cellKey} (${c.error?.class})`).join(', ')}`);
+	for (const claim of report.claims) {
+		const verdicts = report.cells.map(c => c.claims.find(x => x.claim === claim.id)?.verdict);
+		const holds = verdicts.filter(v => v === 'holds').length;
+		const fails = verdicts.filter(v => v === 'fails').length;
+		lines.push(`${claim.id}: holds in ${holds}, fails in ${fails} cells — ${claim.text}`);
+	}
+	lines.push(report.deviations.length ? `${report.deviations.length} deviations from baseline:\n${report.deviations.map(d => `  ${d.cellKey}\n${d.diff.map(l => `    ${l}`).join('\n')}`).join('\n')}` : 'no deviations from baseline');
+	if (report.flakes.length) lines.push(`${report.flakes.length} flaky cells: ${report.flakes.map(f => f.cellKey).join(', ')}`);
+	lines.push(`report: ${join(job.runDir, 'report.md')} (html, json, junit.xml beside it; bundle ${job.bundle})`);
+	return lines.join('\n');
+}

@@ -1,0 +1,24 @@
+// kplug memory: resident memory saved by not loading the arch module.
+import {writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {output, type Command} from './command.ts';
+import {newRunDir} from './matrix-job.ts';
+import {memoryOptions, runMemoryJob} from './memory-job.ts';
+import {vectorFilter} from './vectors-job.ts';
+
+export const memoryCommand: Command = {
+	name: 'memory',
+	summary: 'measure the memory the arch module holds (coresize, module-area pages, MemAvailable over N boots)',
+	usage: 'kplug memory [--repeat N] [--design D] [--profile P] [--cpu C] [--jobs N] [--json]',
+	details: 'Situations: loaded (arch-first insmod; refused on a CPU without NEON if the module says so), absent (no arch module in the image), blacklisted (module_blacklist= + modprobe). N fresh boots each (default 5).',
+	options: {...memoryOptions, design: {type: 'string', multiple: true}, profile: {type: 'string', multiple: true}, cpu: {type: 'string', multiple: true}, jobs: {type: 'string'}},
+	async run(args) {
+		const runDir = await newRunDir(args.outDir, 'memory');
+		const memory = await runMemoryJob(args, runDir, vectorFilter(args));
+		await writeFile(join(runDir, 'memory.json'), JSON.stringify(memory, null, 2) + '\n');
+		const lines = memory.rows.map(r => `${r.design}/${r.profile}/${r.cpu} ${r.situation.padEnd(17)} arch resident: ${r.archResident ? `yes, coresize ${r.archCoreSize} B, ${r.archVmallocPages} pages (${r.archVmallocBytes} B vmalloc)` : 'no'}; MemAvailable median ${r.memAvailableMedianKb} kB over ${r.boots} boots${r.notes?.length ? `; notes: ${r.notes.join('; ')}` : ''}`);
+		lines.push(...memory.comparisons.map(c => `${c.design}/${c.profile}/${c.cpu}: ${c.statement}`));
+		output(args, memory, lines.join('\n') + `\nresults: ${join(runDir, 'memory.json')}`);
+		return 0;
+	},
+};

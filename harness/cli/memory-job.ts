@@ -1,0 +1,83 @@
+// The memory job shared by `kplug memory` and `kplug start`: repeated fresh boots per situation.
+import {join} from 'node:path';
+import {buildContext} from '../build/context.ts';
+import {compareSamples, median} from '../memory/stats.ts';
+import {memorySample, situations, type MemorySample, type Situation} from '../memory/measure.ts';
+import type {MemoryComparison, MemoryRow, Report} from '../report/schema.ts';
+import {expandMatrix} from '../scenarios/matrix.ts';
+import type {DesignName} from '../subject/designs.ts';
+import {KplugError} from '../util/errors.ts';
+import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
+
+export const memoryOptions: OptionSpec = {repeat: {type: 'string'}};
+
+type Config = {design: DesignName; profile: string; cpu: string};
+const key = (c: Config): string => `${c.design}/${c.profile}/${c.cpu}`;
+
+function row(c: Config, situation: Situation, samples: MemorySample[], notes: string[]): MemoryRow {
+	const first = samples[0];
+	const archResident = samples.some(s => s.archResident);
+	return {
+		...c,
+		situation: situation.name === 'loaded' && !archResident ? 'loaded (refused)' : situation.name,
+		archResident,
+		archCoreSize: first?.archCoreSize,
+		archVmallocBytes: first?.archVmallocBytes,
+		archVmallocPages: first?.archVmallocPages,
+		memAvailableMedianKb: samples.length ? median(samples.map(s => s.mem.MemAvailable)) : undefined,
+		boots: samples.length,
+		...(notes.length ? {notes} : {}),
+	};
+}
+
+// Run N fresh boots per configuration and situation; compare 'loaded' with 'absent'.
+export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}): Promise<NonNullable<Report['memory']>> {
+	const repeat = intOption('repeat', args.values['repeat'], 5);
+	const configs = new Map<string, Config>();
+	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu});
+	const ctx = buildContext(args.cacheDir, args.progress);
+	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	const tasks = [...configs.values()].flatMap(c => situations.flatMap(s => Array.from({length: repeat}, (_, i) => ({c, s, i}))));
+	const samples = new Map<string, MemorySample[]>();
+	const errors = new Map<string, string[]>();
+	args.progress.info(`memory: ${configs.size} configurations × ${situations.length} situations × ${repeat} boots = ${tasks.length} boots`);
+	const queue = [...tasks];
+	const worker = async (): Promise<void> => {
+		for (let t = queue.shift(); t; t = queue.shift()) {
+			const k = `${key(t.c)}/${t.s.name}`;
+			try {
+				const sample = await memorySample(ctx, t.c, t.s, join(runDir, 'memory', k.replace(/\//g, '__'), `boot-${t.i + 1}`));
+				samples.set(k, [...(samples.get(k) ?? []), sample]);
+			} catch (error) {
+				if (!(error instanceof KplugError)) throw error;
+				errors.set(k, [...(errors.get(k) ?? []), error.message.split('\n')[0] ?? '']);
+			}
+		}
+	};
+	await Promise.all(Array.from({length: Math.min(jobs, tasks.length)}, worker));
+	const rows: MemoryRow[] = [];
+	const comparisons: MemoryComparison[] = [];
+	for (const c of configs.values()) {
+		for (const s of situations) {
+			const got = samples.get(`${key(c)}/${s.name}`) ?? [];
+			const notes = [...new Set([...(errors.get(`${key(c)}/${s.name}`) ?? []), ...got.flatMap(x => x.failedSteps)])];
+			rows.push(row(c, s, got, notes));
+		}
+		const withArch = samples.get(`${key(c)}/loaded`) ?? [];
+		const without = samples.get(`${key(c)}/absent`) ?? [];
+		if (withArch.length === 0 || without.length === 0) continue;
+		for (const field of ['MemAvailable', 'MemFree'] as const) {
+			const cmp = compareSamples(withArch.map(x => x.mem[field]), without.map(x => x.mem[field]), {metric: field, unit: 'kB', subject: 'loading the arch module'});
+			comparisons.push({
+				...c, field,
+				medianWithKb: cmp.medianWith,
+				medianWithoutKb: cmp.medianWithout,
+				differenceKb: cmp.difference,
+				noiseFloorKb: cmp.noiseFloor ?? 0,
+				aboveNoise: cmp.aboveNoise,
+				statement: `${cmp.statement}${withArch.some(x => !x.archResident) ? ' (the arch module was not resident in the "loaded" boots: it refused to load)' : ''}`,
+			});
+		}
+	}
+	return {rows, comparisons};
+}

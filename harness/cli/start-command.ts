@@ -1,0 +1,35 @@
+// kplug start: the main job — setup, build, the full default matrix, vectors, memory, one report.
+import {runSetup} from '../setup/setup.ts';
+import {bundleReport, writeReport} from '../report/write.ts';
+import {output, type Command} from './command.ts';
+import {matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
+import {memoryOptions, runMemoryJob} from './memory-job.ts';
+import {runVectorJob, vectorOptions, vectorsFailed} from './vectors-job.ts';
+import {buildContext} from '../build/context.ts';
+import {buildProfiles} from '../build/build.ts';
+import {selectProfiles} from '../build/profiles.ts';
+import {listOption} from './command.ts';
+
+export const startCommand: Command = {
+	name: 'start',
+	summary: 'the main job: setup, build, full scenario matrix, vector cells, memory, report (npm start)',
+	usage: 'kplug start [matrix filters as for run] [--random N] [--seed S] [--repeat N (memory boots)] [--skip-vectors] [--skip-memory] [--json]',
+	details: 'Writes report.json, report.md, report.html, junit.xml and a .tar.gz bundle under <out>/runs/, linked from <out>/latest.\nExit: 0 no deviation and all vectors passed, 1 otherwise, 2 bad input or missing set-up.',
+	options: {...matrixOptions, ...vectorOptions, ...memoryOptions, 'skip-vectors': {type: 'boolean'}, 'skip-memory': {type: 'boolean'}},
+	async run(args) {
+		await runSetup(args.cacheDir, args.progress);
+		await buildProfiles(buildContext(args.cacheDir, args.progress), await selectProfiles(listOption(args.values['profile'])));
+		const runDir = await newRunDir(args.outDir, 'start');
+		// The matrix's --repeat is the flake check; for start, --repeat sets the memory boots instead.
+		const job = await runMatrixJob({...args, values: {...args.values, repeat: undefined}}, runDir);
+		const filter = {designs: listOption(args.values['design']), profiles: listOption(args.values['profile']), cpus: listOption(args.values['cpu'])};
+		if (args.values['skip-vectors'] !== true) job.report.vectors = await runVectorJob(args, runDir, filter);
+		if (args.values['skip-memory'] !== true) job.report.memory = await runMemoryJob(args, runDir, filter);
+		await writeReport(runDir, job.report);
+		job.bundle = await bundleReport(runDir);
+		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${v.design}/${v.profile}/${v.cpu} ${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
+		const memoryLine = job.report.memory ? `\nmemory:\n${job.report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${c.design}/${c.profile}/${c.cpu}: ${c.statement}`).join('\n')}` : '';
+		output(args, job.report, summarize(job) + vectorLine + memoryLine);
+		return job.failed || vectorsFailed(job.report.vectors) ? 1 : 0;
+	},
+};

@@ -1,0 +1,67 @@
+// The vector job shared by `kplug vectors` and `kplug start`: full vector sets per design × profile × CPU.
+import {buildContext} from '../build/context.ts';
+import type {VectorCellReport} from '../report/schema.ts';
+import {expandMatrix} from '../scenarios/matrix.ts';
+import {profileBuild} from '../subject/guest.ts';
+import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {runVectorCell, type VectorCellId} from '../vectors/cell.ts';
+import {loadVectorSet} from '../vectors/select.ts';
+import {UsageError} from '../util/errors.ts';
+
+export const vectorOptions: OptionSpec = {
+	file: {type: 'string'},
+	random: {type: 'string'},
+	seed: {type: 'string'},
+	million: {type: 'boolean'},
+	'no-wycheproof': {type: 'boolean'},
+};
+
+export const vectorHelp = `Vector sources: RFC 7748 (§5.2, §6.1, iterated ×1 and ×1,000; --million adds ×1,000,000),
+all Project Wycheproof x25519 tests (../shared/vectors; --no-wycheproof to skip), --random N seeded
+vectors checked against @noble/curves (default 1000; --seed S reproduces a run), and --file F in the
+Wycheproof x25519 schema. Every vector goes through the api path (the design's library) and the
+generic path, in batches through the test driver. Throughput is measured under TCG emulation.`;
+
+// Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
+export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}): Promise<VectorCellReport[]> {
+	const set = await loadVectorSet({
+		file: typeof args.values['file'] === 'string' ? args.values['file'] : undefined,
+		random: intOption('random', args.values['random'], 1000, 0),
+		seed: typeof args.values['seed'] === 'string' ? args.values['seed'] : undefined,
+		includeWycheproof: args.values['no-wycheproof'] !== true,
+		includeRfc: true,
+		millionIterations: args.values['million'] === true,
+	});
+	const seen = new Map<string, VectorCellId>();
+	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) seen.set(`${c.design}/${c.profile}/${c.cpu}`, {design: c.design, profile: c.profile, cpu: c.cpu});
+	const cells = [...seen.values()];
+	if (cells.length === 0) throw new UsageError('no vector cells match the filters');
+	args.progress.info(`vectors: ${set.vectors.length} vectors + ${set.iterated.length} iterated tests per path${set.seed !== undefined ? `, random seed ${set.seed} (reproduce with --seed ${set.seed})` : ''}`);
+	const ctx = buildContext(args.cacheDir, args.progress);
+	for (const profile of new Set(cells.map(c => c.profile))) await profileBuild(ctx, profile);
+	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	const queue = [...cells];
+	const reports: VectorCellReport[] = [];
+	const worker = async (): Promise<void> => {
+		for (let id = queue.shift(); id; id = queue.shift()) {
+			const report = await runVectorCell(ctx, id, set.vectors, set.iterated, set.seed, runDir);
+			const summary = report.paths.map(p => `${p.path}(${p.servedBy.join('+')}) ${p.passed}/${p.total} ${p.opsPerSecond} ops/s`).join(', ');
+			args.progress.info(`vectors ${id.design}/${id.profile}/${id.cpu}: ${report.error ?? summary}`);
+			reports.push(report);
+		}
+	};
+	await Promise.all(Array.from({length: Math.min(jobs, cells.length)}, worker));
+	const key = (r: VectorCellReport): string => `${r.design}/${r.profile}/${r.cpu}`;
+	const order = cells.map(c => `${c.design}/${c.profile}/${c.cpu}`);
+	return reports.sort((a, b) => order.indexOf(key(a)) - order.indexOf(key(b)));
+}
+
+// Whether any vector or iterated test failed, or a cell could not run.
+export function vectorsFailed(reports: readonly VectorCellReport[]): boolean {
+	return reports.some(r => r.error !== undefined || r.paths.some(p => p.failed.length > 0) || r.iterated.some(i => !i.passed));
+}
+
+// Filters for vector cells from flags.
+export function vectorFilter(args: ParsedArgs): {designs?: string[]; profiles?: string[]; cpus?: string[]} {
+	return {designs: listOption(args.values['design']), profiles: listOption(args.values['profile']), cpus: listOption(args.values['cpu'])};
+}

@@ -1,0 +1,82 @@
+// One memory sample from a fresh guest: module sizes, module-area pages, /proc/meminfo.
+import {basename, join} from 'node:path';
+import type {BuildContext} from '../build/context.ts';
+import {designModuleFiles, design as lookupDesign, moduleNames, type DesignName} from '../subject/designs.ts';
+import {bootGuest} from '../subject/guest.ts';
+import type {VmHandle} from '../vm/vm.ts';
+import {parseMeminfo, pickMemFields, type MemFields} from './meminfo.ts';
+import {parseProcModules} from './proc-modules.ts';
+import {attributeModuleAreas, parseVmallocinfo} from './vmallocinfo.ts';
+
+
+// The situations the scenarios create, as data: which image, command line and steps.
+export interface Situation {
+	name: 'loaded' | 'absent' | 'blacklisted';
+	withArch: boolean;
+	append: string[];
+	steps: {tool: 'insmod' | 'modprobe'; role: 'generic' | 'arch' | 'lib' | 'driver'}[];
+}
+
+export const situations: readonly Situation[] = [
+	{name: 'loaded', withArch: true, append: [], steps: [{tool: 'insmod', role: 'generic'}, {tool: 'insmod', role: 'arch'}, {tool: 'insmod', role: 'lib'}, {tool: 'insmod', role: 'driver'}]},
+	{name: 'absent', withArch: false, append: [], steps: [{tool: 'insmod', role: 'generic'}, {tool: 'insmod', role: 'lib'}, {tool: 'insmod', role: 'driver'}]},
+	{name: 'blacklisted', withArch: true, append: ['module_blacklist=curve25519_neon'], steps: [{tool: 'modprobe', role: 'driver'}]},
+];
+
+export interface MemorySample {
+	loaded: string[];
+	archResident: boolean;
+	// /sys/module/curve25519_neon/coresize and initsize, when resident.
+	archCoreSize: number | undefined;
+	archInitSize: number | undefined;
+	// /proc/modules size column.
+	archProcModulesSize: number | undefined;
+	archVmallocBytes: number | undefined;
+	archVmallocPages: number | undefined;
+	mem: MemFields;
+	failedSteps: string[];
+}
+
+async function readNumber(vm: VmHandle, path: string): Promise<number | undefined> {
+	const result = await vm.exec(['cat', path], {step: `read ${path}`});
+	return result.exitCode === 0 && /^\d+\s*$/.test(result.stdout) ? Number(result.stdout.trim()) : undefined;
+}
+
+// Boot once, create the situation, and read the three measurements.
+export async function memorySample(ctx: BuildContext, cfg: {design: DesignName; profile: string; cpu: string}, situation: Situation, logDir: string): Promise<MemorySample> {
+	const d = lookupDesign(cfg.design);
+	const {vm, build} = await bootGuest(ctx, {...cfg, withArch: situation.withArch, append: situation.append}, join(logDir));
+	try {
+		const files = designModuleFiles(build, d);
+		const dir = `/lib/modules/${build.kernel.release}/kernel/kplug`;
+		const failedSteps: string[] = [];
+		for (const step of situation.steps) {
+			const argv = step.tool === 'insmod' ? ['insmod', `${dir}/${basename(files[step.role])}`] : ['modprobe', moduleNames[step.role]];
+			const result = await vm.exec(argv, {step: `${step.tool} ${step.role}`});
+			if (result.exitCode !== 0) failedSteps.push(`${step.tool} ${step.role}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
+		}
+		// Root sees real module addresses in /proc/vmallocinfo only with kptr_restrict=1.
+		await vm.writeFile('/proc/sys/kernel/kptr_restrict', '1\n');
+		const modules = parseProcModules((await vm.exec(['cat', '/proc/modules'], {step: 'read /proc/modules'})).stdout);
+		const arch = modules.find(m => m.name === moduleNames.arch);
+		let vmalloc: {bytes: number; pages: number} | undefined;
+		if (arch) {
+			const areas = parseVmallocinfo((await vm.exec(['cat', '/proc/vmallocinfo'], {step: 'read /proc/vmallocinfo'})).stdout);
+			vmalloc = attributeModuleAreas(areas, [arch])[0];
+		}
+		const mem = pickMemFields(parseMeminfo((await vm.exec(['cat', '/proc/meminfo'], {step: 'read /proc/meminfo'})).stdout));
+		return {
+			loaded: modules.map(m => m.name).sort(),
+			archResident: Boolean(arch),
+			archCoreSize: arch ? await readNumber(vm, `/sys/module/${moduleNames.arch}/coresize`) : undefined,
+			archInitSize: arch ? await readNumber(vm, `/sys/module/${moduleNames.arch}/initsize`) : undefined,
+			archProcModulesSize: arch?.size,
+			archVmallocBytes: vmalloc?.bytes,
+			archVmallocPages: vmalloc?.pages,
+			mem,
+			failedSteps,
+		};
+	} finally {
+		await vm.close();
+	}
+}

@@ -1,0 +1,94 @@
+// The report as plain blocks (headings, tables, diffs), so report.md and report.html say the same things.
+import type {CellId} from '../scenarios/types.ts';
+import type {MemoryComparison, MemoryRow, Report} from './schema.ts';
+
+// How a table cell is coloured in HTML; Markdown relies on the words (holds, FAILS, n/a).
+export type Tone = 'holds' | 'fails' | 'na' | 'error' | 'skipped';
+
+export interface TableCell {
+	// Plain text; '\n' separates lines within the cell.
+	text: string;
+	tone?: Tone;
+}
+
+export type Block =
+	| {kind: 'heading'; level: 1 | 2 | 3; text: string}
+	| {kind: 'paragraph'; text: string; strong?: boolean}
+	| {kind: 'table'; header: string[]; rows: TableCell[][]}
+	| {kind: 'code'; language: 'diff' | 'text'; lines: string[]}
+	| {kind: 'list'; items: string[]}
+	| {kind: 'memory-chart'; rows: MemoryRow[]; comparisons: MemoryComparison[]};
+
+export interface Configuration {
+	design: string;
+	profile: string;
+	cpu: string;
+	// "design/profile/cpu"
+	key: string;
+}
+
+type Configured = {design: string; profile: string; cpu: string};
+
+// The "design/profile/cpu" name of a configuration.
+export function configKey(c: Configured): string {
+	return `${c.design}/${c.profile}/${c.cpu}`;
+}
+
+// The "design/profile/cpu/scenario" key of a cell (the runner's cellKey format).
+export function idKey(id: CellId): string {
+	return `${id.design}/${id.profile}/${id.cpu}/${id.scenario}`;
+}
+
+function rank(list: readonly string[], value: string): number {
+	const at = list.indexOf(value);
+	return at < 0 ? list.length : at;
+}
+
+// A comparator putting configurations in matrix order (design, then profile, then cpu).
+export function matrixOrder(report: Report): (a: Configured, b: Configured) => number {
+	const {designs, profiles, cpus} = report.matrix;
+	return (a, b) =>
+		rank(designs, a.design) - rank(designs, b.design) ||
+		a.design.localeCompare(b.design) ||
+		rank(profiles, a.profile) - rank(profiles, b.profile) ||
+		a.profile.localeCompare(b.profile) ||
+		rank(cpus, a.cpu) - rank(cpus, b.cpu) ||
+		a.cpu.localeCompare(b.cpu);
+}
+
+// Every configuration of the matrix in order, plus any that only the results mention.
+export function configurations(report: Report): Configuration[] {
+	const seen = new Map<string, Configuration>();
+	const add = (c: Configured): void => {
+		const key = configKey(c);
+		if (!seen.has(key)) seen.set(key, {design: c.design, profile: c.profile, cpu: c.cpu, key});
+	};
+	for (const design of report.matrix.designs) {
+		for (const profile of report.matrix.profiles) {
+			for (const cpu of report.matrix.cpus) add({design, profile, cpu});
+		}
+	}
+	report.cells.forEach(c => add(c.id));
+	report.notRun.forEach(add);
+	return [...seen.values()].sort(matrixOrder(report));
+}
+
+// Scenario ids in matrix order, plus any that only the results mention.
+export function scenarioIds(report: Report): string[] {
+	const ids = report.matrix.scenarios.map(s => s.id);
+	for (const id of [...report.cells.map(c => c.id), ...report.notRun].map(i => i.scenario)) {
+		if (!ids.includes(id)) ids.push(id);
+	}
+	return ids;
+}
+
+// A number for a table: integers as they are, others to `digits` decimals; undefined as a dash.
+export function num(value: number | undefined, digits = 1): string {
+	if (value === undefined || !Number.isFinite(value)) return '—';
+	return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+}
+
+// A table cell.
+export function cell(text: string, tone?: Tone): TableCell {
+	return tone === undefined ? {text} : {text, tone};
+}

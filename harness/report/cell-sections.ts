@@ -1,0 +1,160 @@
+// Report sections about cells: one table per scenario, deviations from baseline, flakes, cells not run.
+import type {CellId, CellResult, PathProbe, StepResult} from '../scenarios/types.ts';
+import {cell, configKey, idKey, matrixOrder, scenarioIds, type Block, type TableCell, type Tone} from './blocks.ts';
+import type {Report} from './schema.ts';
+
+const maxKernelLines = 8;
+
+// "insmod arch ✓" or "insmod lib ✗ ENOENT".
+export function stepSummary(step: StepResult): string {
+	if (step.exitCode === 0) return `${step.label} ✓`;
+	return `${step.label} ✗ ${step.errno ?? `exit ${step.exitCode}`}`;
+}
+
+function modulesText(c: CellResult): string {
+	if (c.modulesAtEnd.length === 0) return 'none';
+	return c.modulesAtEnd
+		.map(m => `${m.name} (ref ${m.refcount}${m.holders.length > 0 ? `: ${m.holders.join(', ')}` : ''})`)
+		.join('\n');
+}
+
+// One line per probe, labelled only when a scenario probes more than once.
+function perProbe(probes: readonly PathProbe[], show: (p: PathProbe) => string): string {
+	if (probes.length === 0) return '—';
+	if (probes.length === 1) return show(probes[0]!);
+	return probes.map(p => `${p.label}: ${show(p)}`).join('\n');
+}
+
+function resolvedText(p: PathProbe): string {
+	if (!p.driverLoaded) return 'no driver';
+	if (p.archResolved === undefined) return '—';
+	if (p.archResolved === 'strong') return 'strong';
+	return p.archResolved ? 'yes' : 'no';
+}
+
+function pathText(p: PathProbe): string {
+	if (!p.driverLoaded) return 'no driver';
+	return p.apiPaths.length > 0 ? p.apiPaths.join('+') : '—';
+}
+
+function vectorsText(p: PathProbe): string {
+	if (!p.driverLoaded) return 'no driver';
+	return `api ${p.apiPassed}/${p.apiTotal}, generic ${p.genericPassed}/${p.genericTotal}`;
+}
+
+function vectorsTone(probes: readonly PathProbe[]): Tone | undefined {
+	const ran = probes.filter(p => p.driverLoaded);
+	if (ran.length === 0) return undefined;
+	const failed = ran.some(p => p.failures.length > 0 || p.apiPassed < p.apiTotal || p.genericPassed < p.genericTotal);
+	return failed ? 'fails' : 'holds';
+}
+
+function claimsCell(c: CellResult): TableCell {
+	if (c.claims.length === 0) return cell(c.status === 'error' ? 'not evaluated' : '—', c.status === 'error' ? 'error' : 'na');
+	const word = {holds: 'holds', fails: 'FAILS', 'n/a': 'n/a'} as const;
+	const text = c.claims.map(r => `${r.claim} ${word[r.verdict]}`).join('\n');
+	const tone: Tone = c.claims.some(r => r.verdict === 'fails') ? 'fails' : c.claims.some(r => r.verdict === 'holds') ? 'holds' : 'na';
+	return cell(text, tone);
+}
+
+function statusCell(c: CellResult): TableCell {
+	if (c.status === 'error') return cell(`ERROR ${c.error?.class ?? 'unknown'}`, 'error');
+	const tainted = c.tainted !== '' && c.tainted !== '0' ? `, tainted ${c.tainted}` : '';
+	return cell(`completed${tainted}`);
+}
+
+function cellRow(c: CellResult): TableCell[] {
+	const kallsyms = c.kallsymsArch.present ? `yes (${c.kallsymsArch.owner ?? 'owner unknown'})` : 'no';
+	return [
+		cell(configKey(c.id)),
+		statusCell(c),
+		cell(c.steps.length > 0 ? c.steps.map(stepSummary).join('\n') : '—'),
+		cell(modulesText(c)),
+		cell(kallsyms),
+		cell(perProbe(c.probes, resolvedText)),
+		cell(perProbe(c.probes, pathText)),
+		cell(perProbe(c.probes, vectorsText), vectorsTone(c.probes)),
+		claimsCell(c),
+	];
+}
+
+function notRunRow(id: CellId): TableCell[] {
+	return [cell(configKey(id)), cell('not run', 'skipped'), ...Array.from({length: 7}, () => cell('—', 'skipped'))];
+}
+
+// What a reader needs to understand a row: error messages, failed steps, failing claims, kernel lines.
+function cellNotes(c: CellResult): string[] {
+	const where = configKey(c.id);
+	const notes: string[] = [];
+	if (c.error) notes.push(`${where}: ERROR ${c.error.class}: ${c.error.message} (logs: ${c.logDir})`);
+	for (const s of c.steps.filter(step => step.exitCode !== 0)) {
+		notes.push(`${where}: ${stepSummary(s)} — ${s.argv.join(' ')}: ${s.message || '(no message)'}`);
+	}
+	for (const r of c.claims.filter(claim => claim.verdict === 'fails')) notes.push(`${where}: ${r.claim} FAILS — ${r.evidence}`);
+	for (const p of c.probes) notes.push(...p.failures.map(f => `${where}: probe ${p.label}: vector failed ${f}`));
+	const kernel = c.kernelLogOfInterest;
+	notes.push(...kernel.slice(0, maxKernelLines).map(line => `${where}: kernel: ${line}`));
+	if (kernel.length > maxKernelLines) notes.push(`${where}: kernel: … ${kernel.length - maxKernelLines} more lines in ${c.logDir}`);
+	return notes;
+}
+
+// One table per scenario: rows are design × profile × cpu.
+export function scenarioBlocks(report: Report): Block[] {
+	const order = matrixOrder(report);
+	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Scenarios'}];
+	for (const id of scenarioIds(report)) {
+		const meta = report.matrix.scenarios.find(s => s.id === id);
+		const rows: {at: CellId; row: TableCell[]; notes: string[]}[] = [
+			...report.cells.filter(c => c.id.scenario === id).map(c => ({at: c.id, row: cellRow(c), notes: cellNotes(c)})),
+			...report.notRun.filter(n => n.scenario === id).map(n => ({at: n, row: notRunRow(n), notes: []})),
+		].sort((a, b) => order(a.at, b.at));
+		blocks.push({kind: 'heading', level: 3, text: meta ? `${id}: ${meta.title}` : id});
+		if (meta?.description) blocks.push({kind: 'paragraph', text: meta.description});
+		if (rows.length === 0) {
+			blocks.push({kind: 'paragraph', text: 'No cells of this scenario were planned.'});
+			continue;
+		}
+		blocks.push({
+			kind: 'table',
+			header: ['Configuration', 'Status', 'Steps', 'Modules at end (refcount: holders)', 'curve25519_arch in kallsyms (owner)', 'Resolved?', 'Path served', 'Vectors passed', 'Claims'],
+			rows: rows.map(r => r.row),
+		});
+		const notes = rows.flatMap(r => r.notes);
+		if (notes.length > 0) blocks.push({kind: 'list', items: notes});
+	}
+	return blocks;
+}
+
+// Deviations from the baseline, one readable diff per cell.
+export function deviationBlocks(report: Report): Block[] {
+	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Deviations from baseline'}];
+	if (report.deviations.length === 0) return [...blocks, {kind: 'paragraph', text: 'No cell deviates from the baseline.'}];
+	blocks.push({kind: 'paragraph', text: `${report.deviations.length} cell(s) observed something other than the recorded baseline ("-" baseline, "+" observed).`});
+	for (const d of report.deviations) {
+		blocks.push({kind: 'heading', level: 3, text: d.cellKey});
+		blocks.push({kind: 'code', language: 'diff', lines: d.diff});
+	}
+	return blocks;
+}
+
+// Cells whose repeated runs disagreed.
+export function flakeBlocks(report: Report): Block[] {
+	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Flakes'}];
+	if (report.flakes.length === 0) return [...blocks, {kind: 'paragraph', text: 'No cell gave different outcomes across repeats.'}];
+	return [
+		...blocks,
+		{
+			kind: 'table',
+			header: ['Cell', 'Outcomes (per repeat)'],
+			rows: report.flakes.map(f => [cell(f.cellKey), cell(f.outcomes.map((o, i) => `#${i + 1}: ${o}`).join('\n'), 'error')]),
+		},
+	];
+}
+
+// Cells the run planned but did not execute.
+export function notRunBlocks(report: Report): Block[] {
+	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Cells not run'}];
+	if (report.notRun.length === 0) return [...blocks, {kind: 'paragraph', text: 'Every planned cell ran.'}];
+	const sorted = [...report.notRun].sort((a, b) => matrixOrder(report)(a, b) || a.scenario.localeCompare(b.scenario));
+	return [...blocks, {kind: 'list', items: sorted.map(idKey)}];
+}

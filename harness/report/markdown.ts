@@ -1,0 +1,50 @@
+// report.md: the report as GitHub-flavoured Markdown, headline table first.
+import type {Block} from './blocks.ts';
+import {reportDocument} from './document.ts';
+import {escapeMarkdownCell, escapeMarkdownText, visibleControls} from './escape.ts';
+import type {Report} from './schema.ts';
+
+// A fence longer than any backtick run in the lines, so a diff cannot close its own block.
+function fence(lines: readonly string[]): string {
+	const longest = Math.max(0, ...lines.map(l => Math.max(0, ...(l.match(/`+/g) ?? []).map(run => run.length))));
+	return '`'.repeat(Math.max(3, longest + 1));
+}
+
+function tableRow(cells: readonly string[]): string {
+	return `| ${cells.map(escapeMarkdownCell).join(' | ')} |`;
+}
+
+// Render one block as Markdown.
+export function markdownBlock(block: Block): string {
+	switch (block.kind) {
+		case 'heading':
+			return `${'#'.repeat(block.level)} ${escapeMarkdownText(block.text)}`;
+		case 'paragraph': {
+			const text = escapeMarkdownText(block.text);
+			return block.strong ? `**${text}**` : text;
+		}
+		case 'table':
+			return [
+				tableRow(block.header),
+				`|${block.header.map(() => ' --- ').join('|')}|`,
+				...block.rows.map(row => tableRow(row.map(c => c.text))),
+			].join('\n');
+		case 'code': {
+			const marks = fence(block.lines);
+			return [`${marks}${block.language}`, ...block.lines.map(visibleControls), marks].join('\n');
+		}
+		case 'list':
+			return block.items.map(item => `- ${escapeMarkdownText(item).replace(/\r?\n/g, ' ')}`).join('\n');
+		case 'memory-chart':
+			return '_A bar chart of these measurements is in report.html._';
+		default: {
+			const never: never = block;
+			throw new Error(`unknown block ${JSON.stringify(never)}`);
+		}
+	}
+}
+
+// Render a report as Markdown: claims × configurations, scenarios, deviations, flakes, vectors, memory, timing.
+export function renderMarkdown(report: Report): string {
+	return reportDocument(report).map(markdownBlock).join('\n\n') + '\n';
+}

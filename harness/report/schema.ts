@@ -1,0 +1,87 @@
+// report.json: the versioned result of a run, the single source for report.md/html and junit.xml.
+import type {CellId, CellResult} from '../scenarios/types.ts';
+
+export const reportSchema = 'kplug-report/1';
+
+export interface ClaimDefinition {
+	id: string;
+	text: string;
+	// Where the claim comes from (the thread, or kplug's reading of it).
+	source: string;
+}
+
+export interface Deviation {
+	cellKey: string;
+	// Readable diff lines: "- field: baseline" / "+ field: observed".
+	diff: string[];
+}
+
+export interface VectorPathReport {
+	path: 'api' | 'generic';
+	// Which implementation(s) actually served the api path (arch, generic, arch-entry).
+	servedBy: string[];
+	total: number;
+	passed: number;
+	failed: {id: string; expectedHex: string; gotHex: string; expectedOk: boolean; gotOk: boolean; differingBytes: number[]}[];
+	opsPerSecond: number;
+	guestSeconds: number;
+}
+
+export interface VectorCellReport {
+	design: string;
+	profile: string;
+	cpu: string;
+	seed: number;
+	sources: Record<string, number>;
+	paths: VectorPathReport[];
+	// api ops/s divided by generic ops/s (measured under TCG emulation).
+	archToGenericSpeedRatio: number | undefined;
+	iterated: {id: string; iterations: number; passed: boolean; path: string}[];
+	error?: string;
+}
+
+export interface MemoryRow {
+	design: string;
+	profile: string;
+	cpu: string;
+	// Situation: loaded, absent, blacklisted, refused.
+	situation: string;
+	archResident: boolean;
+	archCoreSize: number | undefined;
+	archVmallocBytes: number | undefined;
+	archVmallocPages: number | undefined;
+	memAvailableMedianKb: number | undefined;
+	boots: number;
+	// Failed steps or boots behind this row (e.g. the library could not load).
+	notes?: string[];
+}
+
+export interface MemoryComparison {
+	design: string;
+	profile: string;
+	cpu: string;
+	field: string;
+	medianWithKb: number;
+	medianWithoutKb: number;
+	differenceKb: number;
+	noiseFloorKb: number;
+	aboveNoise: boolean;
+	statement: string;
+}
+
+export interface Report {
+	schema: typeof reportSchema;
+	generatedAt: string;
+	kplugVersion: string;
+	host: {cores: number; node: string; qemu: string; emulation: 'TCG'};
+	kernel: {sourcePackage: string; sourceVersion: string; release: string};
+	matrix: {designs: string[]; profiles: string[]; cpus: string[]; scenarios: {id: string; title: string; description: string}[]};
+	claims: ClaimDefinition[];
+	cells: CellResult[];
+	notRun: CellId[];
+	deviations: Deviation[];
+	flakes: {cellKey: string; outcomes: string[]}[];
+	vectors: VectorCellReport[];
+	memory: {rows: MemoryRow[]; comparisons: MemoryComparison[]} | undefined;
+	timing: {wallSeconds: number; cellMedianSeconds: number | undefined; jobs: number};
+}

@@ -1,0 +1,50 @@
+// The matrix: design × profile × CPU × scenario, with filters and deterministic sharding.
+import {profileNames} from '../build/profiles.ts';
+import {designs, design as lookupDesign, type DesignName} from '../subject/designs.ts';
+import {UsageError} from '../util/errors.ts';
+import {cpuModel, cpuModels} from '../vm/cpu-models.ts';
+import {scenario as lookupScenario, scenarios} from './registry.ts';
+import type {CellId} from './types.ts';
+import {cellKey} from './cell.ts';
+
+export interface MatrixFilter {
+	designs?: string[];
+	profiles?: string[];
+	cpus?: string[];
+	scenarios?: string[];
+}
+
+export interface Shard {
+	index: number;
+	count: number;
+}
+
+// Parse --shard i/n (1-based).
+export function parseShard(text: string): Shard {
+	const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+	const index = Number(match?.[1]);
+	const count = Number(match?.[2]);
+	if (!match || count < 1 || index < 1 || index > count) throw new UsageError(`--shard must be i/n with 1 ≤ i ≤ n (e.g. 1/4), got "${text}"`);
+	return {index, count};
+}
+
+// All cells matching the filters (every name validated), in report order.
+export async function expandMatrix(filter: MatrixFilter): Promise<CellId[]> {
+	const allProfiles = await profileNames();
+	for (const p of filter.profiles ?? []) if (!allProfiles.includes(p)) throw new UsageError(`unknown profile "${p}" (profiles: ${allProfiles.join(', ')})`);
+	const ds = (filter.designs ?? designs.map(d => d.name)).map(d => lookupDesign(d).name);
+	const cs = (filter.cpus ?? cpuModels.map(c => c.name)).map(c => cpuModel(c).name);
+	const ss = (filter.scenarios ?? scenarios.map(s => s.id)).map(s => lookupScenario(s).id);
+	const ps = filter.profiles ?? allProfiles;
+	const cells: CellId[] = [];
+	for (const scenario of ss) for (const design of ds) for (const profile of ps) for (const cpu of cs) cells.push({design: design as DesignName, profile, cpu, scenario});
+	return cells;
+}
+
+// The cells of one shard: a stable split by position in the sorted key order.
+export function shardCells(cells: readonly CellId[], shard: Shard | undefined): CellId[] {
+	if (!shard) return [...cells];
+	const sorted = [...cells].sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : 1));
+	const mine = new Set(sorted.filter((_, i) => i % shard.count === shard.index - 1).map(cellKey));
+	return cells.filter(c => mine.has(cellKey(c)));
+}

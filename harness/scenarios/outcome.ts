@@ -1,0 +1,36 @@
+// A cell's stable outcome: what baselines and flake checks compare (no timings, no addresses).
+import type {CellObservation, ClaimResult} from './types.ts';
+
+// The outcome record of a cell (JSON-stable, reviewable in the baseline file).
+export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]): Record<string, unknown> {
+	if (obs.status !== 'completed') return {status: obs.status, error: obs.error?.class};
+	return {
+		status: obs.status,
+		steps: obs.steps.map(s => `${s.label}: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}`),
+		loaded: obs.modulesAtEnd.map(m => `${m.name} refs=${m.refcount}${m.holders.length ? ` by ${[...m.holders].sort().join(',')}` : ''}`).sort(),
+		kallsymsArch: obs.kallsymsArch.present ? `present in ${obs.kallsymsArch.owner}` : 'absent',
+		probes: obs.probes.map(p => `${p.label}: ${p.driverLoaded ? `resolved=${String(p.archResolved)} api=${p.apiPaths.join('+')} ${p.apiPassed}/${p.apiTotal} generic ${p.genericPassed}/${p.genericTotal}` : 'driver not loaded'}`),
+		claims: Object.fromEntries(claims.map(c => [c.claim, c.verdict])),
+	};
+}
+
+// Readable diff lines between two outcomes ("- key: old" / "+ key: new").
+export function diffOutcome(baseline: Record<string, unknown> | undefined, observed: Record<string, unknown>): string[] {
+	if (!baseline) return ['+ (new cell, not in baseline)', ...Object.entries(observed).map(([k, v]) => `+ ${k}: ${JSON.stringify(v)}`)];
+	const lines: string[] = [];
+	for (const key of [...new Set([...Object.keys(baseline), ...Object.keys(observed)])]) {
+		const a = JSON.stringify(baseline[key]);
+		const b = JSON.stringify(observed[key]);
+		if (a === b) continue;
+		const av = baseline[key];
+		const bv = observed[key];
+		if (Array.isArray(av) && Array.isArray(bv)) {
+			for (const item of av) if (!bv.some(x => JSON.stringify(x) === JSON.stringify(item))) lines.push(`- ${key}: ${JSON.stringify(item)}`);
+			for (const item of bv) if (!av.some(x => JSON.stringify(x) === JSON.stringify(item))) lines.push(`+ ${key}: ${JSON.stringify(item)}`);
+		} else {
+			if (a !== undefined) lines.push(`- ${key}: ${a}`);
+			if (b !== undefined) lines.push(`+ ${key}: ${b}`);
+		}
+	}
+	return lines;
+}

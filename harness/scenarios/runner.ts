@@ -1,0 +1,84 @@
+// Run cells on a pool of workers (each cell in its own fresh VM); results are handed over as they finish.
+import {mkdir} from 'node:fs/promises';
+import {join} from 'node:path';
+import type {BuildContext} from '../build/context.ts';
+import {design as lookupDesign} from '../subject/designs.ts';
+import {guestImage, profileBuild} from '../subject/guest.ts';
+import {writeFileAtomic} from '../util/atomic.ts';
+import type {X25519Vector} from '../vectors/vector.ts';
+import {cellKey, runCell} from './cell.ts';
+import {evaluateClaims} from './claims.ts';
+import {cellOutcome} from './outcome.ts';
+import {scenario as lookupScenario} from './registry.ts';
+import type {CellId, CellResult} from './types.ts';
+
+export interface MatrixRunOptions {
+	ctx: BuildContext;
+	cells: readonly CellId[];
+	jobs: number;
+	repeat: number;
+	runDir: string;
+	vectors: readonly X25519Vector[];
+	// Called after each cell (all repeats) finishes, in completion order.
+	onCell?: (result: CellResult) => Promise<void>;
+	signal?: AbortSignal;
+}
+
+export interface MatrixRunResult {
+	results: CellResult[];
+	flakes: {cellKey: string; outcomes: string[]}[];
+	notRun: CellId[];
+}
+
+// Build every kernel and image the cells need, one at a time, before cells run in parallel.
+export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]): Promise<void> {
+	for (const profile of [...new Set(cells.map(c => c.profile))]) await profileBuild(ctx, profile);
+	const images = new Map<string, CellId & {withArch: boolean}>();
+	for (const c of cells) {
+		const withArch = lookupScenario(c.scenario).withArch;
+		images.set(`${c.profile}/${c.design}/${withArch}`, {...c, withArch});
+	}
+	for (const c of images.values()) await guestImage(ctx, {profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
+}
+
+// One cell, repeated; the first run is the result, differing outcomes are a flake.
+async function runRepeated(options: MatrixRunOptions, id: CellId): Promise<{result: CellResult; outcomes: string[]}> {
+	const outcomes: string[] = [];
+	let first: CellResult | undefined;
+	for (let i = 0; i < options.repeat; i++) {
+		const dir = options.repeat > 1 ? join(options.runDir, `repeat-${i + 1}`) : options.runDir;
+		const observation = await runCell(options.ctx, id, dir, options.vectors);
+		const claims = evaluateClaims(observation);
+		const result: CellResult = {...observation, claims, outcome: cellOutcome(observation, claims)};
+		outcomes.push(JSON.stringify(result.outcome));
+		first ??= result;
+	}
+	return {result: first!, outcomes};
+}
+
+// Run the cells with `jobs` workers; an aborted run returns what finished and lists the rest.
+export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunResult> {
+	await mkdir(join(options.runDir, 'cells'), {recursive: true});
+	await prepareCells(options.ctx, options.cells);
+	const queue = [...options.cells];
+	const results: CellResult[] = [];
+	const flakes: MatrixRunResult['flakes'] = [];
+	async function worker(): Promise<void> {
+		for (;;) {
+			if (options.signal?.aborted) return;
+			const id = queue.shift();
+			if (!id) return;
+			const {result, outcomes} = await runRepeated(options, id);
+			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
+			results.push(result);
+			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+			options.ctx.progress.info(`cell ${results.length}/${options.cells.length} ${cellKey(id)}: ${result.status}${result.error ? ` (${result.error.class})` : ''} in ${(result.durationMs / 1000).toFixed(1)}s`);
+			await options.onCell?.(result);
+		}
+	}
+	await Promise.all(Array.from({length: Math.max(1, Math.min(options.jobs, options.cells.length))}, worker));
+	const done = new Set(results.map(r => r.cellKey));
+	const order = new Map(options.cells.map((c, i) => [cellKey(c), i]));
+	results.sort((a, b) => (order.get(a.cellKey) ?? 0) - (order.get(b.cellKey) ?? 0));
+	return {results, flakes, notRun: options.cells.filter(c => !done.has(cellKey(c)))};
+}

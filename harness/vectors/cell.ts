@@ -1,0 +1,89 @@
+// A vector cell (design × profile × CPU): load every module, send whole batches through each path.
+import {basename, join} from 'node:path';
+import type {BuildContext} from '../build/context.ts';
+import type {VectorCellReport, VectorPathReport} from '../report/schema.ts';
+import {designModuleFiles, design as lookupDesign, type DesignName} from '../subject/designs.ts';
+import {decodeDriverResponse, encodeDriverRequest, type DriverMode} from '../subject/driver-protocol.ts';
+import {bootGuest} from '../subject/guest.ts';
+import {KplugError} from '../util/errors.ts';
+import type {VmHandle} from '../vm/vm.ts';
+import {compareResults, summarizeThroughput} from './compare.ts';
+import type {IteratedVector, X25519Vector} from './vector.ts';
+
+
+export interface VectorCellId {
+	design: DesignName;
+	profile: string;
+	cpu: string;
+}
+
+// Vectors per driver request: keeps each request well under the agent's frame limit.
+const batchSize = 4096;
+const driverDevice = '/dev/kplug_x25519';
+
+async function driverBatch(vm: VmHandle, mode: DriverMode, vectors: readonly X25519Vector[]) {
+	const items = [];
+	let elapsedNs = 0n;
+	for (let i = 0; i < vectors.length; i += batchSize) {
+		const chunk = vectors.slice(i, i + batchSize);
+		const answer = await vm.devio(driverDevice, encodeDriverRequest({op: 'x25519', mode, items: chunk.map(v => ({scalar: v.scalar, point: v.point}))}), {step: `vectors ${mode} ${i}+${chunk.length}`, timeoutMs: 600_000});
+		if (answer.errno !== 0) throw new KplugError(`driver request (${mode}) failed with errno ${answer.errno}`);
+		const response = decodeDriverResponse(answer.response);
+		items.push(...response.items);
+		elapsedNs += response.elapsedNs;
+	}
+	return {items, elapsedNs};
+}
+
+async function pathReport(vm: VmHandle, mode: DriverMode, vectors: readonly X25519Vector[]): Promise<VectorPathReport> {
+	const {items, elapsedNs} = await driverBatch(vm, mode, vectors);
+	const comparison = compareResults(vectors, items.map(i => ({out: i.out, ok: i.ok, path: i.path})), mode);
+	return {
+		path: mode,
+		servedBy: [...new Set(items.map(i => i.path))].sort(),
+		total: comparison.total,
+		passed: comparison.passed,
+		failed: comparison.failed.map(f => ({id: f.id, expectedHex: f.expected, gotHex: f.got, expectedOk: f.expectedOk, gotOk: f.gotOk, differingBytes: f.differingBytes})),
+		opsPerSecond: Math.round(summarizeThroughput(vectors.length, elapsedNs)),
+		guestSeconds: Number(elapsedNs) / 1e9,
+	};
+}
+
+async function iterate(vm: VmHandle, mode: DriverMode, vector: IteratedVector): Promise<{passed: boolean; path: string}> {
+	const answer = await vm.devio(driverDevice, encodeDriverRequest({op: 'iterate', mode, items: [{scalar: vector.k, point: vector.u}], iterations: vector.iterations}), {step: `iterate ${vector.id} ${mode}`, timeoutMs: 3_600_000});
+	if (answer.errno !== 0) return {passed: false, path: `errno ${answer.errno}`};
+	const item = decodeDriverResponse(answer.response).items[0];
+	return {passed: Boolean(item && item.out.equals(vector.expected)), path: item?.path ?? 'none'};
+}
+
+// Run all vectors through every path available in one fresh VM of the cell.
+export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors: readonly X25519Vector[], iterated: readonly IteratedVector[], seed: number | undefined, runDir: string): Promise<VectorCellReport> {
+	const d = lookupDesign(id.design);
+	const sources: Record<string, number> = {};
+	for (const v of vectors) sources[v.source] = (sources[v.source] ?? 0) + 1;
+	const report: VectorCellReport = {...id, seed: seed ?? 0, sources, paths: [], archToGenericSpeedRatio: undefined, iterated: []};
+	let vm: VmHandle | undefined;
+	try {
+		const booted = await bootGuest(ctx, {...id, withArch: true}, join(runDir, 'vectors', `${id.design}__${id.profile}__${id.cpu}`));
+		vm = booted.vm;
+		const files = designModuleFiles(booted.build, d);
+		const dir = `/lib/modules/${booted.build.kernel.release}/kernel/kplug`;
+		// Arch first so the library can bind it; the arch module may refuse (no NEON): that is recorded, not fatal.
+		for (const role of ['generic', 'arch', 'lib', 'driver'] as const) {
+			const result = await vm.exec(['insmod', `${dir}/${basename(files[role])}`], {step: `insmod ${role}`});
+			if (result.exitCode !== 0 && role !== 'arch') throw new KplugError(`insmod ${role} failed: ${result.stderr.trim()}`);
+		}
+		for (const mode of ['api', 'generic'] as const) report.paths.push(await pathReport(vm, mode, vectors));
+		const [api, generic] = report.paths;
+		if (api && generic && generic.opsPerSecond > 0) report.archToGenericSpeedRatio = Math.round((api.opsPerSecond / generic.opsPerSecond) * 100) / 100;
+		for (const vector of iterated) {
+			for (const mode of ['api', 'generic'] as const) report.iterated.push({id: `${vector.id} (${mode})`, iterations: vector.iterations, ...(await iterate(vm, mode, vector))});
+		}
+	} catch (error) {
+		if (!(error instanceof KplugError)) throw error;
+		report.error = error.message.split('\n')[0];
+	} finally {
+		await vm?.close();
+	}
+	return report;
+}

@@ -1,0 +1,28 @@
+// Shared set-up for integration tests: the real cache, quiet progress, and a per-test log folder.
+import {mkdtemp} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {buildContext, type BuildContext} from '../../harness/build/context.ts';
+import {defaultCacheDir} from '../../harness/util/paths.ts';
+import {createProgress} from '../../harness/util/progress.ts';
+import {run} from '../../harness/util/exec.ts';
+
+// The build context integration tests share (the same cache `npm test` built into).
+export function testContext(): BuildContext {
+	return buildContext(defaultCacheDir(), createProgress({quiet: true}));
+}
+
+// A fresh folder for a test's logs.
+export function logDir(label: string): Promise<string> {
+	return mkdtemp(join(tmpdir(), `kplug-it-${label}-`));
+}
+
+// PIDs of qemu-system-arm processes whose parent is this process (ours), if any are left.
+export async function ourQemus(): Promise<number[]> {
+	const result = await run('ps', ['-eo', 'pid=,ppid=,comm='], {okExitCodes: [1]});
+	return result.stdout
+		.split('\n')
+		.map(line => line.trim().split(/\s+/))
+		.filter(([, ppid, comm]) => comm === 'qemu-system-arm' && Number(ppid) === process.pid)
+		.map(([pid]) => Number(pid));
+}

@@ -1,0 +1,64 @@
+import test from 'ava';
+import {execa} from 'execa';
+import {access, mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {Report} from '../../harness/report/schema.ts';
+import {expandMatrix} from '../../harness/scenarios/matrix.ts';
+import {repoPath} from '../../harness/util/paths.ts';
+import {ourQemus} from './_context.ts';
+
+const kplug = repoPath('harness/bin/kplug.mjs');
+
+test('the full default matrix matches the committed baseline (a changed outcome is a deviation and fails)', async t => {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-matrix-'));
+	const result = await execa('node', [kplug, 'run', '--json', '--out', out], {reject: false, env: {CI: 'true'}});
+	const report = JSON.parse(result.stdout) as Report;
+	const deviations = report.deviations.map(d => `${d.cellKey}\n${d.diff.join('\n')}`).join('\n');
+	t.deepEqual(report.deviations, [], `deviations from test/baselines/matrix.json:\n${deviations}`);
+	t.is(result.exitCode, 0, result.stderr.split('\n').slice(-5).join('\n'));
+	t.is(report.cells.length, (await expandMatrix({})).length);
+	t.deepEqual(report.notRun, []);
+	t.deepEqual(report.cells.filter(c => c.status !== 'completed').map(c => `${c.cellKey}: ${c.error?.message}`), []);
+	for (const cell of report.cells) t.is(cell.claims.length, report.claims.length, cell.cellKey);
+	for (const file of ['report.json', 'report.md', 'report.html', 'junit.xml']) await t.notThrowsAsync(access(join(out, 'latest', file)), file);
+	const junit = await readFile(join(out, 'latest', 'junit.xml'), 'utf8');
+	t.is((junit.match(/<testcase /g) ?? []).length, report.cells.length);
+	t.deepEqual(await ourQemus(), []);
+});
+
+test('a shard runs its part of the matrix, and merge puts shards back together', async t => {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-shards-'));
+	const filter = ['--scenario', 'no-arch', '--profile', 'thumb2'];
+	const dirs: string[] = [];
+	for (const shard of ['1/2', '2/2']) {
+		const result = await execa('node', [kplug, 'run', ...filter, '--shard', shard, '--json', '--out', join(out, shard.replace('/', '-'))], {reject: false, env: {CI: 'true'}});
+		t.is(result.exitCode, 0, result.stderr);
+		const report = JSON.parse(result.stdout) as Report;
+		t.is(report.cells.length, 2);
+		dirs.push(join(out, shard.replace('/', '-'), 'latest'));
+	}
+	const merged = await execa('node', [kplug, 'merge', ...dirs, '--json', '--out', join(out, 'merged')], {reject: false, env: {CI: 'true'}});
+	t.is(merged.exitCode, 0, merged.stderr);
+	const report = JSON.parse(merged.stdout) as Report;
+	t.deepEqual(report.cells.map(c => c.cellKey).sort(), ['mainline/thumb2/neon/no-arch', 'mainline/thumb2/noneon/no-arch', 'weak/thumb2/neon/no-arch', 'weak/thumb2/noneon/no-arch']);
+	t.deepEqual(report.deviations, []);
+});
+
+test('a changed outcome is reported as a deviation with a readable diff and exit 1', async t => {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-deviation-'));
+	const baseline = join(out, 'baseline.json');
+	const committed = JSON.parse(await readFile(repoPath('test/baselines/matrix.json'), 'utf8')) as {cells: Record<string, {steps: string[]}>};
+	const key = 'weak/thumb2/noneon/arch-first';
+	committed.cells[key]!.steps = ['insmod generic: ok', 'insmod arch: ok', 'insmod lib: ok', 'insmod driver: ok'];
+	const {writeFile} = await import('node:fs/promises');
+	await writeFile(baseline, JSON.stringify(committed));
+	const result = await execa('node', [kplug, 'run', '--design', 'weak', '--profile', 'thumb2', '--cpu', 'noneon', '--scenario', 'arch-first', '--baseline', baseline, '--json', '--out', out], {reject: false, env: {CI: 'true'}});
+	t.is(result.exitCode, 1);
+	const report = JSON.parse(result.stdout) as Report;
+	t.is(report.deviations.length, 1);
+	t.is(report.deviations[0]!.cellKey, key);
+	t.true(report.deviations[0]!.diff.includes('- steps: "insmod arch: ok"'));
+	t.true(report.deviations[0]!.diff.includes('+ steps: "insmod arch: ENODEV (exit 1)"'));
+	t.regex(await readFile(join(out, 'latest', 'report.md'), 'utf8'), /```diff[\s\S]*insmod arch: ENODEV/);
+});

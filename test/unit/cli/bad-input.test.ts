@@ -1,0 +1,50 @@
+import test from 'ava';
+import {execa} from 'execa';
+import {mkdtemp, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {repoPath} from '../../../harness/util/paths.ts';
+
+const kplug = repoPath('harness/bin/kplug.mjs');
+
+async function badInput(t: import('ava').ExecutionContext, argv: string[], pattern: RegExp): Promise<void> {
+	const result = await execa('node', [kplug, ...argv], {reject: false, env: {CI: 'true'}});
+	t.is(result.exitCode, 2, `exit code of kplug ${argv.join(' ')}: ${result.stderr}`);
+	t.is(result.stdout, '');
+	const lines = result.stderr.trim().split('\n');
+	t.is(lines.length, 1, `one error line, got:\n${result.stderr}`);
+	t.regex(lines[0]!, /^kplug: /);
+	t.regex(lines[0]!, pattern);
+}
+
+const cases: [string, string[], RegExp][] = [
+	['unknown command', ['frobnicate'], /unknown command "frobnicate".*start, setup, build/],
+	['unknown flag', ['run', '--bogus'], /Unknown option '--bogus'/],
+	['unknown profile', ['build', '--profile', 'nope'], /unknown profile "nope" \(profiles: thumb2, arm, thumb2-noplts\)/],
+	['unknown design', ['run', '--design', 'strong'], /unknown design "strong" \(designs: mainline, weak\)/],
+	['unknown CPU', ['run', '--cpu', 'a9'], /unknown CPU model "a9" \(CPU models: neon, noneon\)/],
+	['unknown scenario', ['run', '--scenario', 'nope'], /unknown scenario "nope" \(scenarios: arch-first,/],
+	['malformed shard', ['run', '--shard', '3/2'], /--shard must be i\/n/],
+	['empty filter result', ['run', '--design', 'weak', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'arch-first', '--shard', '2/2'], /no cells match/],
+	['bad --jobs', ['run', '--jobs', '0'], /--jobs must be an integer ≥ 1/],
+	['bad --random', ['vectors', '--random', 'lots'], /--random must be an integer/],
+	['boot without a command', ['boot'], /nothing to run/],
+	['merge of a folder without a report', ['merge', '/nonexistent-kplug-run'], /report\.json: not a readable report/],
+];
+
+for (const [title, argv, pattern] of cases) test(`bad input: ${title}`, badInput, argv, pattern);
+
+test('bad input: a malformed vector file names the file, test id and field before anything boots', async t => {
+	const dir = await mkdtemp(join(tmpdir(), 'kplug-badvec-'));
+	const file = join(dir, 'mine.json');
+	await writeFile(file, JSON.stringify({algorithm: 'XDH', numberOfTests: 1, testGroups: [{type: 'XdhComp', curve: 'curve25519', tests: [{tcId: 1, comment: '', public: 'zz', private: '00'.repeat(32), shared: '00'.repeat(32), result: 'valid', flags: []}]}]}));
+	await badInput(t, ['vectors', '--file', file], /mine\.json: tcId 1: field "public"/);
+});
+
+test('help: every command has --help and exits 0', async t => {
+	for (const command of ['start', 'setup', 'build', 'boot', 'run', 'vectors', 'memory', 'merge', 'bench']) {
+		const result = await execa('node', [kplug, command, '--help'], {reject: false});
+		t.is(result.exitCode, 0, command);
+		t.regex(result.stdout, /Usage: kplug /, command);
+	}
+});

@@ -1,0 +1,81 @@
+import test from 'ava';
+import {intOption, listOption, parseCommandArgs, type Command} from '../../../harness/cli/command.ts';
+import {UsageError} from '../../../harness/util/errors.ts';
+
+const splitsList = test.macro<[string | boolean | string[] | undefined, string[] | undefined]>({
+	exec(t, value, expected) {
+		t.deepEqual(listOption(value), expected);
+	},
+	title: (provided = '', value) => `${provided} listOption(${JSON.stringify(value)})`.trim(),
+});
+
+test(splitsList, 'thumb2', ['thumb2']);
+test(splitsList, 'thumb2,arm', ['thumb2', 'arm']);
+test(splitsList, ['thumb2', 'arm'], ['thumb2', 'arm']);
+test(splitsList, ['thumb2,arm', 'thumb2-noplts'], ['thumb2', 'arm', 'thumb2-noplts']);
+test(splitsList, ' thumb2 , arm ', ['thumb2', 'arm']);
+test(splitsList, 'thumb2,,arm,', ['thumb2', 'arm']);
+test(splitsList, ',', undefined);
+test(splitsList, '', undefined);
+test(splitsList, [], undefined);
+test(splitsList, undefined, undefined);
+test(splitsList, true, undefined);
+
+const rejectsInt = test.macro<[string]>({
+	exec(t, value: string) {
+		const error = t.throws(() => intOption('jobs', value, 4), {instanceOf: UsageError});
+		t.regex(error?.message ?? '', /^--jobs /);
+		t.true(error?.message.includes(`"${value}"`), error?.message);
+		t.is((error as UsageError).exitCode, 2);
+	},
+	title: (provided = '', value) => `${provided} intOption rejects ${JSON.stringify(value)}`.trim(),
+});
+
+test(rejectsInt, '0');
+test(rejectsInt, '-1');
+test(rejectsInt, 'abc');
+test(rejectsInt, '1.5');
+test(rejectsInt, '');
+test(rejectsInt, '1e3');
+test(rejectsInt, '0x10');
+test(rejectsInt, '99999999999999999999');
+
+test('intOption: a valid value is used, a missing one falls back', t => {
+	t.is(intOption('jobs', '8', 4), 8);
+	t.is(intOption('jobs', '1', 4), 1);
+	t.is(intOption('jobs', undefined, 4), 4);
+	t.is(intOption('timeout', '600', 60), 600);
+});
+
+test('intOption honours min and names the flag and the bound', t => {
+	t.is(intOption('repeat', '0', 1, 0), 0);
+	const error = t.throws(() => intOption('timeout', '5', 60, 10), {instanceOf: UsageError});
+	t.is(error?.message, '--timeout must be an integer ≥ 10, got "5"');
+});
+
+test('intOption rejects a flag given without a value or twice', t => {
+	t.throws(() => intOption('jobs', true, 4), {instanceOf: UsageError, message: /^--jobs /});
+	t.throws(() => intOption('jobs', ['2', '3'], 4), {instanceOf: UsageError, message: /^--jobs /});
+});
+
+const command: Command = {
+	name: 'build',
+	summary: 'test command',
+	usage: 'kplug build',
+	options: {profile: {type: 'string', multiple: true}, jobs: {type: 'string', short: 'j'}},
+	run: () => Promise.resolve(0),
+};
+
+test('parseCommandArgs: repeated and comma lists reach listOption; global flags parsed', t => {
+	const args = parseCommandArgs(command, ['--profile', 'thumb2,arm', '--profile', 'thumb2-noplts', '-j', '3', '--json', '--cache', '/c']);
+	t.deepEqual(listOption(args.values['profile']), ['thumb2', 'arm', 'thumb2-noplts']);
+	t.is(intOption('jobs', args.values['jobs'], 1), 3);
+	t.true(args.json);
+	t.false(args.help);
+	t.is(args.cacheDir, '/c');
+});
+
+test('parseCommandArgs: an unknown flag or a stray positional is a UsageError naming the command', t => {
+	t.throws(() => parseCommandArgs(command, ['--nope']), {instanceOf: UsageError, message: /^build: .*kplug build --help/});
+	t.throws(() => parseCommandArgs(command, ['extra']), {instanceOf: UsageError, message: /^build: /});
+});

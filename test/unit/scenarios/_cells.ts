@@ -1,0 +1,56 @@
+// Real observations from a 108-cell run (test/fixtures/scenarios/cells.json) and helpers to vary them.
+import {readFileSync} from 'node:fs';
+import {evaluateClaims} from '../../../harness/scenarios/claims.ts';
+import {cellOutcome} from '../../../harness/scenarios/outcome.ts';
+import type {CellObservation, CellResult, PathProbe} from '../../../harness/scenarios/types.ts';
+
+const text = readFileSync(new URL('../../fixtures/scenarios/cells.json', import.meta.url), 'utf8');
+
+export const fixtureKeys = {
+	weakNoArch: 'weak/thumb2/neon/no-arch',
+	mainlineNoArch: 'mainline/thumb2/neon/no-arch',
+	weakBlacklist: 'weak/thumb2/neon/blacklist-modprobe-d',
+	weakRmmod: 'weak/thumb2/neon/rmmod',
+	weakLibFirst: 'weak/thumb2/neon/lib-first',
+	mainlineNoneonArchFirst: 'mainline/thumb2/noneon/arch-first',
+} as const;
+
+// Every fixture cell, freshly parsed (callers may mutate them).
+export function fixtureCells(): CellObservation[] {
+	return JSON.parse(text) as CellObservation[];
+}
+
+// One fixture cell by key, fresh, optionally changed by `edit`.
+export function cell(key: string, edit?: (obs: CellObservation) => void): CellObservation {
+	const found = fixtureCells().find(c => c.cellKey === key);
+	if (!found) throw new Error(`no fixture cell ${key}`);
+	edit?.(found);
+	return found;
+}
+
+// The end probe of an observation (throws if there is none, so edits cannot silently miss).
+export function endProbe(obs: CellObservation): PathProbe {
+	const end = obs.probes.find(p => p.label === 'end');
+	if (!end) throw new Error(`${obs.cellKey}: no end probe`);
+	return end;
+}
+
+// Move a cell to another scenario/cpu/design, keeping id and cellKey consistent.
+export function relabel(obs: CellObservation, id: Partial<CellObservation['id']>): void {
+	obs.id = {...obs.id, ...id};
+	obs.cellKey = `${obs.id.design}/${obs.id.profile}/${obs.id.cpu}/${obs.id.scenario}`;
+}
+
+// A cell that could not complete (the runner's 'error' observation).
+export function errorCell(key = fixtureKeys.weakRmmod): CellObservation {
+	return cell(key, obs => {
+		obs.status = 'error';
+		obs.error = {class: 'boot-timeout', message: 'no ready line from the guest agent within 120000 ms'};
+	});
+}
+
+// The CellResult the runner would build from an observation.
+export function toResult(obs: CellObservation): CellResult {
+	const claims = evaluateClaims(obs);
+	return {...obs, claims, outcome: cellOutcome(obs, claims)};
+}
