@@ -10,7 +10,7 @@ export const memoryCommand: Command = {
 	name: 'memory',
 	summary: 'measure the memory the arch module holds (coresize, module-area pages, MemAvailable over N boots)',
 	usage: 'kplug memory [--repeat N] [--design D] [--profile P] [--cpu C] [--jobs N] [--json]',
-	details: 'Situations: loaded (arch-first insmod; refused on a CPU without NEON if the module says so), absent (no arch module in the image), blacklisted (module_blacklist= + modprobe). N fresh boots each (default 5).',
+	details: 'Situations: loaded (arch-first insmod; refused on a CPU without NEON if the module says so), skipped (same image, arch module not inserted), absent (no arch module in the image), blacklisted (module_blacklist= + modprobe). N fresh boots each (default 5); MemAvailable/MemFree compare loaded with skipped.',
 	options: {...memoryOptions, design: {type: 'string', multiple: true}, profile: {type: 'string', multiple: true}, cpu: {type: 'string', multiple: true}, jobs: {type: 'string'}},
 	async run(args) {
 		const runDir = await newRunDir(args.outDir, 'memory');

@@ -30,7 +30,7 @@ function row(c: Config, situation: Situation, samples: MemorySample[], notes: st
 	};
 }
 
-// Run N fresh boots per configuration and situation; compare 'loaded' with 'absent'.
+// Run N fresh boots per configuration and situation; compare 'loaded' with 'skipped' (same image).
 export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}): Promise<NonNullable<Report['memory']>> {
 	const repeat = intOption('repeat', args.values['repeat'], 5);
 	const configs = new Map<string, Config>();
@@ -64,7 +64,7 @@ export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {de
 			rows.push(row(c, s, got, notes));
 		}
 		const withArch = samples.get(`${key(c)}/loaded`) ?? [];
-		const without = samples.get(`${key(c)}/absent`) ?? [];
+		const without = samples.get(`${key(c)}/skipped`) ?? [];
 		if (withArch.length === 0 || without.length === 0) continue;
 		for (const field of ['MemAvailable', 'MemFree'] as const) {
 			const cmp = compareSamples(withArch.map(x => x.mem[field]), without.map(x => x.mem[field]), {metric: field, unit: 'kB', subject: 'loading the arch module'});
