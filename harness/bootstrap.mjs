@@ -57,7 +57,8 @@ if (mode === 'start') {
 	if (code !== 0) fail('type check failed', code);
 	const counts = {passed: 0, failed: 0, skipped: 0};
 	const scan = text => {
-		for (const [, n, what] of text.matchAll(/^\s*(\d+) (?:tests? |known failures?|uncaught exceptions?|unhandled rejections?)?(passed|failed|skipped|known failure|uncaught exception|unhandled rejection)/gm)) {
+		// AVA's closing lines: "N tests passed", "N tests failed", "N tests skipped", "N uncaught exceptions", …
+		for (const [, n, what] of text.matchAll(/^\s*(\d+) (?:tests? )?(passed|failed|skipped|uncaught exceptions?|unhandled rejections?)\s*$/gm)) {
 			if (what === 'passed') counts.passed += Number(n);
 			else if (what === 'skipped') counts.skipped += Number(n);
 			else counts.failed += Number(n);

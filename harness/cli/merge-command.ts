@@ -18,7 +18,7 @@ export async function readShardReport(dir: string): Promise<Report> {
 	} catch (error) {
 		throw new UsageError(`${path}: not a readable report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
 	}
-	if (report.schema !== reportSchema) throw new UsageError(`${path}: schema ${String(report.schema)}, expected ${reportSchema}`);
+	if (report === null || typeof report !== 'object' || report.schema !== reportSchema) throw new UsageError(`${path}: schema ${String((report as Report | null)?.schema)}, expected ${reportSchema}`);
 	return report;
 }
 

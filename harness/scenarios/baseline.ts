@@ -19,12 +19,14 @@ export async function readBaseline(path = defaultBaselinePath): Promise<Baseline
 	let text: string;
 	try {
 		text = await readFile(path, 'utf8');
-	} catch {
-		return {schema: 'kplug-baseline/1', cells: {}};
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ENOENT') return {schema: 'kplug-baseline/1', cells: {}};
+		throw new KplugError(`${path}: unreadable baseline (${code ?? String(error)})`);
 	}
 	try {
 		const parsed = JSON.parse(text) as Baseline;
-		if (parsed.schema !== 'kplug-baseline/1' || typeof parsed.cells !== 'object') throw new Error('not a kplug-baseline/1 file');
+		if (parsed === null || typeof parsed !== 'object' || parsed.schema !== 'kplug-baseline/1' || typeof parsed.cells !== 'object' || parsed.cells === null || Array.isArray(parsed.cells)) throw new Error('not a kplug-baseline/1 file');
 		return parsed;
 	} catch (error) {
 		throw new KplugError(`${path}: unreadable baseline (${(error as Error).message})`);

@@ -32,10 +32,11 @@ export function parseShard(text: string): Shard {
 export async function expandMatrix(filter: MatrixFilter): Promise<CellId[]> {
 	const allProfiles = await profileNames();
 	for (const p of filter.profiles ?? []) if (!allProfiles.includes(p)) throw new UsageError(`unknown profile "${p}" (profiles: ${allProfiles.join(', ')})`);
-	const ds = (filter.designs ?? designs.map(d => d.name)).map(d => lookupDesign(d).name);
-	const cs = (filter.cpus ?? cpuModels.map(c => c.name)).map(c => cpuModel(c).name);
-	const ss = (filter.scenarios ?? scenarios.map(s => s.id)).map(s => lookupScenario(s).id);
-	const ps = filter.profiles ?? allProfiles;
+	const uniq = (names: string[]): string[] => [...new Set(names)];
+	const ds = uniq((filter.designs ?? designs.map(d => d.name)).map(d => lookupDesign(d).name));
+	const cs = uniq((filter.cpus ?? cpuModels.map(c => c.name)).map(c => cpuModel(c).name));
+	const ss = uniq((filter.scenarios ?? scenarios.map(s => s.id)).map(s => lookupScenario(s).id));
+	const ps = uniq(filter.profiles ?? allProfiles);
 	const cells: CellId[] = [];
 	for (const scenario of ss) for (const design of ds) for (const profile of ps) for (const cpu of cs) cells.push({design: design as DesignName, profile, cpu, scenario});
 	return cells;

@@ -14,6 +14,18 @@ export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]
 	};
 }
 
+// Items of `a` (as JSON) not matched one-for-one in `b`: a multiset difference, so repeats count.
+function multisetMinus(a: readonly unknown[], b: readonly unknown[]): string[] {
+	const left = b.map(x => JSON.stringify(x));
+	const out: string[] = [];
+	for (const item of a.map(x => JSON.stringify(x))) {
+		const index = left.indexOf(item);
+		if (index >= 0) left.splice(index, 1);
+		else out.push(item);
+	}
+	return out;
+}
+
 // Readable diff lines between two outcomes ("- key: old" / "+ key: new").
 export function diffOutcome(baseline: Record<string, unknown> | undefined, observed: Record<string, unknown>): string[] {
 	if (!baseline) return ['+ (new cell, not in baseline)', ...Object.entries(observed).map(([k, v]) => `+ ${k}: ${JSON.stringify(v)}`)];
@@ -24,9 +36,9 @@ export function diffOutcome(baseline: Record<string, unknown> | undefined, obser
 		if (a === b) continue;
 		const av = baseline[key];
 		const bv = observed[key];
-		if (Array.isArray(av) && Array.isArray(bv)) {
-			for (const item of av) if (!bv.some(x => JSON.stringify(x) === JSON.stringify(item))) lines.push(`- ${key}: ${JSON.stringify(item)}`);
-			for (const item of bv) if (!av.some(x => JSON.stringify(x) === JSON.stringify(item))) lines.push(`+ ${key}: ${JSON.stringify(item)}`);
+		const [removed, added] = Array.isArray(av) && Array.isArray(bv) ? [multisetMinus(av, bv), multisetMinus(bv, av)] : [[], []];
+		if (removed.length + added.length > 0) {
+			lines.push(...removed.map(item => `- ${key}: ${item}`), ...added.map(item => `+ ${key}: ${item}`));
 		} else {
 			if (a !== undefined) lines.push(`- ${key}: ${a}`);
 			if (b !== undefined) lines.push(`+ ${key}: ${b}`);

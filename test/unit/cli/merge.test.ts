@@ -184,4 +184,4 @@ test('a baseline file', rejectsReport, JSON.stringify({schema: 'kplug-baseline/1
 test('no schema', rejectsReport, '{}', /schema undefined, expected kplug-report\/1/);
 test('truncated JSON', rejectsReport, '{"schema": "kplug-report/1", "cells": [', /not a readable report/);
 // JSON.parse succeeds, then `report.schema` on null throws a TypeError outside the try.
-test.failing('JSON null (known bug)', rejectsReport, 'null', /report\.json/);
+test('JSON null', rejectsReport, 'null', /report\.json/);
