@@ -35,6 +35,8 @@ export const bootCommand: Command = {
 		const d = design(typeof args.values['design'] === 'string' ? args.values['design'] : 'weak');
 		const cpu = cpuModel(typeof args.values['cpu'] === 'string' ? args.values['cpu'] : 'neon');
 		const timeoutMs = intOption('timeout', args.values['timeout'], 60) * 1000;
+		const warning = shellAppletWarning(args.positionals);
+		if (warning) args.progress.info(warning);
 		const append = (listOption(args.values['append']) ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
 		await mkdir(join(args.outDir, 'boot'), {recursive: true});
 		const logDir = await mkdtemp(join(args.outDir, 'boot', `${new Date().toISOString().replace(/[:.]/g, '-')}-`));
@@ -55,3 +57,13 @@ export const bootCommand: Command = {
 		}
 	},
 };
+
+const kmodTool = /(?:^|[\s;&|(`])(modprobe|insmod|rmmod|depmod|lsmod|modinfo)\b/;
+
+// Debian's busybox sh runs its own applet for a bare `modprobe` even though kmod's is on PATH.
+export function shellAppletWarning(argv: readonly string[]): string | undefined {
+	const [cmd, ...rest] = argv;
+	if (!cmd || !/(^|\/)(sh|ash)$/.test(cmd)) return undefined;
+	const tool = kmodTool.exec(rest.join(' '))?.[1];
+	return tool ? `warning: inside busybox sh a bare "${tool}" runs busybox's applet, not kmod's; write /sbin/${tool} (or run the tool without a shell)` : undefined;
+}

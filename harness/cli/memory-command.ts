@@ -1,8 +1,9 @@
 // kplug memory: resident memory saved by not loading the arch module.
-import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {output, type Command} from './command.ts';
 import {newRunDir} from './matrix-job.ts';
+import {writeMeasurementReport} from './report-job.ts';
+import {buildContext} from '../build/context.ts';
 import {memoryOptions, runMemoryJob} from './memory-job.ts';
 import {vectorFilter} from './vectors-job.ts';
 
@@ -13,12 +14,13 @@ export const memoryCommand: Command = {
 	details: 'Situations: loaded (arch-first insmod; refused on a CPU without NEON if the module says so), skipped (same image, arch module not inserted), absent (no arch module in the image), blacklisted (module_blacklist= + modprobe). N fresh boots each (default 5); MemAvailable/MemFree compare loaded with skipped.',
 	options: {...memoryOptions, design: {type: 'string', multiple: true}, profile: {type: 'string', multiple: true}, cpu: {type: 'string', multiple: true}, jobs: {type: 'string'}},
 	async run(args) {
+		const started = performance.now();
 		const runDir = await newRunDir(args.outDir, 'memory');
 		const memory = await runMemoryJob(args, runDir, vectorFilter(args));
-		await writeFile(join(runDir, 'memory.json'), JSON.stringify(memory, null, 2) + '\n');
+		await writeMeasurementReport(buildContext(args.cacheDir, args.progress), runDir, {vectors: [], memory}, (performance.now() - started) / 1000);
 		const lines = memory.rows.map(r => `${r.design}/${r.profile}/${r.cpu} ${r.situation.padEnd(17)} arch resident: ${r.archResident ? `yes, coresize ${r.archCoreSize} B, ${r.archVmallocPages} pages (${r.archVmallocBytes} B vmalloc)` : 'no'}; MemAvailable median ${r.memAvailableMedianKb} kB over ${r.boots} boots${r.notes?.length ? `; notes: ${r.notes.join('; ')}` : ''}`);
 		lines.push(...memory.comparisons.map(c => `${c.design}/${c.profile}/${c.cpu}: ${c.statement}`));
-		output(args, memory, lines.join('\n') + `\nresults: ${join(runDir, 'memory.json')}`);
+		output(args, memory, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);
 		return 0;
 	},
 };

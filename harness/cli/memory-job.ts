@@ -1,7 +1,7 @@
 // The memory job shared by `kplug memory` and `kplug start`: repeated fresh boots per situation.
 import {join} from 'node:path';
 import {buildContext} from '../build/context.ts';
-import {compareSamples, median} from '../memory/stats.ts';
+import {compareSamples, median, spread} from '../memory/stats.ts';
 import {memorySample, situations, type MemorySample, type Situation} from '../memory/measure.ts';
 import type {MemoryComparison, MemoryRow, Report} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
@@ -15,16 +15,19 @@ type Config = {design: DesignName; profile: string; cpu: string};
 const key = (c: Config): string => `${c.design}/${c.profile}/${c.cpu}`;
 
 function row(c: Config, situation: Situation, samples: MemorySample[], notes: string[]): MemoryRow {
-	const first = samples[0];
+	// Sizes come from the first boot that had the module resident (they are the same in every boot).
+	const first = samples.find(s => s.archResident) ?? samples[0];
 	const archResident = samples.some(s => s.archResident);
 	return {
 		...c,
 		situation: situation.name === 'loaded' && !archResident ? 'loaded (refused)' : situation.name,
 		archResident,
 		archCoreSize: first?.archCoreSize,
+		archInitSize: first?.archInitSize,
 		archVmallocBytes: first?.archVmallocBytes,
 		archVmallocPages: first?.archVmallocPages,
 		memAvailableMedianKb: samples.length ? median(samples.map(s => s.mem.MemAvailable)) : undefined,
+		memAvailableSpreadKb: samples.length ? spread(samples.map(s => s.mem.MemAvailable)).range : undefined,
 		boots: samples.length,
 		...(notes.length ? {notes} : {}),
 	};

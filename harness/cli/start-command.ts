@@ -27,7 +27,7 @@ export const startCommand: Command = {
 		if (args.values['skip-memory'] !== true) job.report.memory = await runMemoryJob(args, runDir, filter);
 		await writeReport(runDir, job.report);
 		job.bundle = await bundleReport(runDir);
-		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${v.design}/${v.profile}/${v.cpu} ${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
+		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${v.design}/${v.profile}/${v.cpu} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
 		const memoryLine = job.report.memory ? `\nmemory:\n${job.report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${c.design}/${c.profile}/${c.cpu}: ${c.statement}`).join('\n')}` : '';
 		output(args, job.report, summarize(job) + vectorLine + memoryLine);
 		return job.failed || vectorsFailed(job.report.vectors) ? 1 : 0;

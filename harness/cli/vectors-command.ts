@@ -1,8 +1,9 @@
 // kplug vectors: X25519 test vectors through every path inside the real kernel.
-import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {output, type Command} from './command.ts';
 import {newRunDir} from './matrix-job.ts';
+import {writeMeasurementReport} from './report-job.ts';
+import {buildContext} from '../build/context.ts';
 import {runVectorJob, vectorFilter, vectorHelp, vectorOptions, vectorsFailed} from './vectors-job.ts';
 
 export const vectorsCommand: Command = {
@@ -12,12 +13,13 @@ export const vectorsCommand: Command = {
 	details: `${vectorHelp}\nExit: 0 all passed, 1 a vector failed, 2 bad input.`,
 	options: {...vectorOptions, design: {type: 'string', multiple: true}, profile: {type: 'string', multiple: true}, cpu: {type: 'string', multiple: true}, jobs: {type: 'string'}},
 	async run(args) {
+		const started = performance.now();
 		const runDir = await newRunDir(args.outDir, 'vectors');
 		const reports = await runVectorJob(args, runDir, vectorFilter(args));
-		await writeFile(join(runDir, 'vectors.json'), JSON.stringify(reports, null, 2) + '\n');
-		const lines = reports.map(r => `${r.design}/${r.profile}/${r.cpu}: ${r.error ?? r.paths.map(p => `${p.path} via ${p.servedBy.join('+')}: ${p.passed}/${p.total} passed, ${p.opsPerSecond} ops/s (TCG), ${p.guestSeconds.toFixed(2)}s guest`).join('; ')}${r.archToGenericSpeedRatio ? `; api/generic speed ${r.archToGenericSpeedRatio}×` : ''}${r.iterated.length ? `; iterated ${r.iterated.filter(i => i.passed).length}/${r.iterated.length}` : ''}`);
+		await writeMeasurementReport(buildContext(args.cacheDir, args.progress), runDir, {vectors: reports}, (performance.now() - started) / 1000);
+		const lines = reports.map(r => `${r.design}/${r.profile}/${r.cpu}: ${r.error ?? (r.unavailable ? `library unavailable: ${r.unavailable}` : '') + r.paths.map(p => `${p.path} via ${p.servedBy.join('+')}: ${p.passed}/${p.total} passed, ${p.opsPerSecond} ops/s (TCG), ${p.guestSeconds.toFixed(2)}s guest`).join('; ')}${r.archToGenericSpeedRatio ? `; api/generic speed ${r.archToGenericSpeedRatio}×` : ''}${r.iterated.length ? `; iterated ${r.iterated.filter(i => i.passed).length}/${r.iterated.length}` : ''}`);
 		for (const r of reports) for (const p of r.paths) for (const f of p.failed.slice(0, 10)) lines.push(`  FAIL ${r.design}/${r.profile}/${r.cpu} ${p.path} ${f.id}: expected ${f.expectedHex} ok=${f.expectedOk}, got ${f.gotHex} ok=${f.gotOk} (bytes ${f.differingBytes.join(',')})`);
-		output(args, reports, lines.join('\n') + `\nresults: ${join(runDir, 'vectors.json')}`);
+		output(args, reports, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);
 		return vectorsFailed(reports) ? 1 : 0;
 	},
 };

@@ -46,7 +46,7 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {de
 		for (let id = queue.shift(); id; id = queue.shift()) {
 			const report = await runVectorCell(ctx, id, set.vectors, set.iterated, set.seed, runDir);
 			const summary = report.paths.map(p => `${p.path}(${p.servedBy.join('+')}) ${p.passed}/${p.total} ${p.opsPerSecond} ops/s`).join(', ');
-			args.progress.info(`vectors ${id.design}/${id.profile}/${id.cpu}: ${report.error ?? summary}`);
+			args.progress.info(`vectors ${id.design}/${id.profile}/${id.cpu}: ${report.error ?? (report.unavailable ? `library unavailable (${report.unavailable})` : summary)}`);
 			reports.push(report);
 		}
 	};

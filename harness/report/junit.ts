@@ -71,6 +71,7 @@ function vectorPathCase(v: VectorCellReport, p: VectorPathReport): Case {
 
 function vectorCases(v: VectorCellReport): Case[] {
 	if (v.paths.length > 0) return v.paths.map(p => vectorPathCase(v, p));
+	if (v.unavailable && !v.error) return [{classname: 'kplug.vectors', name: configKey(v), seconds: 0, skipped: `library unavailable: ${v.unavailable}`, out: []}];
 	const error = v.error ?? 'no paths were measured';
 	return [{classname: 'kplug.vectors', name: configKey(v), seconds: 0, error: {type: 'vector-error', message: error, body: error}, out: []}];
 }

@@ -1,6 +1,6 @@
 // Report sections about measurements: vectors per path, memory with/without the arch module, timing.
 import {cell, configKey, matrixOrder, num, type Block, type TableCell} from './blocks.ts';
-import type {Report, VectorCellReport, VectorPathReport} from './schema.ts';
+import type {MemoryRow, Report, VectorCellReport, VectorPathReport} from './schema.ts';
 
 const tcg = 'measured under TCG emulation';
 const maxBytesListed = 12;
@@ -38,7 +38,7 @@ function runRow(v: VectorCellReport): TableCell[] {
 		cell(String(v.seed)),
 		cell(sources || '—'),
 		cell(iterated || '—', v.iterated.some(i => !i.passed) ? 'fails' : undefined),
-		cell(v.error ?? '', v.error ? 'error' : undefined),
+		cell(v.error ?? (v.unavailable ? `library unavailable: ${v.unavailable}` : ''), v.error ? 'error' : v.unavailable ? 'na' : undefined),
 	];
 }
 
@@ -93,17 +93,22 @@ export function memoryBlocks(report: Report): Block[] {
 	const comparisons = [...memory.comparisons].sort(order);
 	blocks.push({
 		kind: 'table',
-		header: ['Configuration', 'Situation', 'arch resident', 'arch core size (bytes)', 'arch vmalloc bytes (pages)', 'MemAvailable median (kB)', 'Boots'],
+		header: ['Configuration', 'Situation', 'arch resident', 'arch core size (bytes)', 'arch init size (bytes)', 'arch vmalloc bytes (pages)', 'MemAvailable median (kB)', 'MemAvailable spread (kB)', 'Boots'],
 		rows: rows.map(r => [
 			cell(configKey(r)),
 			cell(r.situation),
 			cell(r.archResident ? 'yes' : 'no'),
 			cell(num(r.archCoreSize)),
+			cell(num(r.archInitSize)),
 			cell(r.archVmallocBytes === undefined ? '—' : `${r.archVmallocBytes} (${num(r.archVmallocPages)})`),
 			cell(num(r.memAvailableMedianKb)),
+			cell(num(r.memAvailableSpreadKb)),
 			cell(String(r.boots)),
 		]),
 	});
+	blocks.push({kind: 'list', items: savedStatements(rows)});
+	const notes = rows.filter(r => r.notes?.length).map(r => `${configKey(r)} (${r.situation}): ${r.notes!.join('; ')}`);
+	if (notes.length > 0) blocks.push({kind: 'list', items: notes});
 	if (comparisons.length > 0) {
 		blocks.push({
 			kind: 'table',
@@ -139,4 +144,17 @@ export function timingBlocks(report: Report): Block[] {
 			],
 		},
 	];
+}
+
+// Headline per configuration: what not loading the arch module saves, and what the design achieves.
+function savedStatements(rows: readonly MemoryRow[]): string[] {
+	const byConfig = new Map<string, MemoryRow[]>();
+	for (const r of rows) byConfig.set(configKey(r), [...(byConfig.get(configKey(r)) ?? []), r]);
+	return [...byConfig.entries()].map(([config, rs]) => {
+		const loaded = rs.find(r => r.situation.startsWith('loaded'));
+		if (!loaded) return `${config}: no 'loaded' measurement`;
+		if (!loaded.archResident) return `${config}: the arch module refused to load, so nothing is resident and nothing is there to save (the design already achieves the saving)`;
+		const pages = loaded.archVmallocPages ?? 0;
+		return `${config}: not loading the arch module saves ${num(loaded.archCoreSize)} bytes of module core (${pages} page${pages === 1 ? '' : 's'}, ${pages * 4} KiB resident; ${num(loaded.archVmallocBytes)} bytes of module address space with the guard page); when asked to load it, this design keeps it resident`;
+	});
 }

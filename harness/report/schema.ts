@@ -37,7 +37,10 @@ export interface VectorCellReport {
 	// api ops/s divided by generic ops/s (measured under TCG emulation).
 	archToGenericSpeedRatio: number | undefined;
 	iterated: {id: string; iterations: number; passed: boolean; path: string}[];
+	// The rig could not run the cell (VM failure, driver error).
 	error?: string;
+	// The design's library cannot load in this cell (a finding, not a failure): no path to test.
+	unavailable?: string;
 }
 
 export interface MemoryRow {
@@ -48,9 +51,13 @@ export interface MemoryRow {
 	situation: string;
 	archResident: boolean;
 	archCoreSize: number | undefined;
+	// /sys/module/<arch>/initsize read after the load (init sections are freed once init ran).
+	archInitSize?: number | undefined;
 	archVmallocBytes: number | undefined;
 	archVmallocPages: number | undefined;
 	memAvailableMedianKb: number | undefined;
+	// max − min of MemAvailable over the boots.
+	memAvailableSpreadKb?: number | undefined;
 	boots: number;
 	// Failed steps or boots behind this row (e.g. the library could not load).
 	notes?: string[];

@@ -1,5 +1,5 @@
 // Read a cell's state from the guest: loaded modules, kallsyms, driver paths, kernel log.
-import {parseProcModules} from '../memory/proc-modules.ts';
+import {parseLsmod, parseProcModules} from '../memory/proc-modules.ts';
 import {moduleNames, type DesignName} from '../subject/designs.ts';
 import {decodeDriverResponse, encodeDriverRequest, parseDriverInfo} from '../subject/driver-protocol.ts';
 import {compareResults} from '../vectors/compare.ts';
@@ -10,10 +10,22 @@ import type {LoadedModule, PathProbe} from './types.ts';
 
 export const driverDevice = `/dev/${moduleNames.driver}`;
 
-// Modules loaded now, from /proc/modules (refcount and holders as the kernel reports them).
+// Modules loaded now, from /proc/modules, cross-checked against /sys/module and kmod's lsmod.
 export async function loadedModules(vm: VmHandle): Promise<LoadedModule[]> {
 	const result = await vm.exec(['cat', '/proc/modules'], {step: 'observe /proc/modules'});
-	return parseProcModules(result.stdout).map(m => ({name: m.name, size: m.size, refcount: m.refcount ?? -1, holders: m.holders}));
+	const lsmod = parseLsmod((await vm.exec(['lsmod'], {step: 'observe lsmod'})).stdout).map(m => m.name);
+	const modules: LoadedModule[] = [];
+	for (const m of parseProcModules(result.stdout)) {
+		const refcnt = await vm.exec(['cat', `/sys/module/${m.name}/refcnt`], {step: `observe /sys/module/${m.name}`});
+		const holders = await vm.exec(['ls', `/sys/module/${m.name}/holders`], {step: `observe /sys/module/${m.name}/holders`});
+		modules.push({
+			name: m.name, size: m.size, refcount: m.refcount ?? -1, holders: m.holders,
+			sysfsRefcnt: refcnt.exitCode === 0 ? Number(refcnt.stdout.trim()) : undefined,
+			sysfsHolders: holders.exitCode === 0 ? holders.stdout.split(/\s+/).filter(Boolean).sort() : undefined,
+			inLsmod: lsmod.includes(m.name),
+		});
+	}
+	return modules;
 }
 
 // Whether /proc/kallsyms has curve25519_arch, and which module owns it.

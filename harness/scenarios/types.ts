@@ -44,8 +44,13 @@ export interface StepResult {
 export interface LoadedModule {
 	name: string;
 	size: number;
+	// From /proc/modules.
 	refcount: number;
 	holders: string[];
+	// The same read back from /sys/module/<name>/{refcnt,holders/} and kmod's lsmod, as a cross-check.
+	sysfsRefcnt?: number;
+	sysfsHolders?: string[];
+	inLsmod?: boolean;
 }
 
 export interface PathProbe {

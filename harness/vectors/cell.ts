@@ -71,7 +71,11 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 		// Arch first so the library can bind it; the arch module may refuse (no NEON): that is recorded, not fatal.
 		for (const role of ['generic', 'arch', 'lib', 'driver'] as const) {
 			const result = await vm.exec(['insmod', `${dir}/${basename(files[role])}`], {step: `insmod ${role}`});
-			if (result.exitCode !== 0 && role !== 'arch') throw new KplugError(`insmod ${role} failed: ${result.stderr.trim()}`);
+			if (result.exitCode !== 0 && role !== 'arch') {
+				// The design's own behaviour (e.g. no PLTs for an unresolved weak call): record, do not fail.
+				report.unavailable = `insmod ${role}: ${result.stderr.trim().replace(/^insmod: ERROR: /, '')}`;
+				return report;
+			}
 		}
 		for (const mode of ['api', 'generic'] as const) report.paths.push(await pathReport(vm, mode, vectors));
 		const [api, generic] = report.paths;

@@ -79,3 +79,13 @@ test('parseCommandArgs: an unknown flag or a stray positional is a UsageError na
 	t.throws(() => parseCommandArgs(command, ['--nope']), {instanceOf: UsageError, message: /^build: .*kplug build --help/});
 	t.throws(() => parseCommandArgs(command, ['extra']), {instanceOf: UsageError, message: /^build: /});
 });
+
+import {shellAppletWarning} from '../../../harness/cli/boot-command.ts';
+
+test('boot warns when busybox sh would run its own applet instead of kmod', t => {
+	t.regex(shellAppletWarning(['sh', '-c', 'modprobe kplug_x25519']) ?? '', /bare "modprobe" runs busybox's applet/);
+	t.regex(shellAppletWarning(['/bin/sh', '-c', 'echo x; lsmod']) ?? '', /"lsmod"/);
+	t.is(shellAppletWarning(['sh', '-c', '/sbin/modprobe kplug_x25519']), undefined);
+	t.is(shellAppletWarning(['modprobe', 'kplug_x25519']), undefined);
+	t.is(shellAppletWarning(['sh', '-c', 'echo modprobed']), undefined);
+});
