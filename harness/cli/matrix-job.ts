@@ -84,15 +84,19 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 		await writeReport(runDir, report);
 		return report;
 	};
+	// Workers finish cells concurrently; report writes are queued so each sees a consistent state.
+	let writes: Promise<unknown> = Promise.resolve();
+	const queueWrite = (notRunKeys: Set<string>): Promise<unknown> => (writes = writes.then(() => write(notRunKeys)));
 	args.progress.info(`running ${cells.length} cells with ${jobs} jobs into ${runDir}`);
 	const matrix = await runMatrix({
 		ctx, cells, jobs, repeat, runDir, vectors: await smallSubset(),
 		onCell: async result => {
 			finished.push(result);
 			const done = new Set(finished.map(r => r.cellKey));
-			await write(new Set(cells.map(cellKey).filter(k => !done.has(k))));
+			await queueWrite(new Set(cells.map(cellKey).filter(k => !done.has(k))));
 		},
 	});
+	await writes;
 	finished.splice(0, finished.length, ...matrix.results);
 	if (args.values['update-baseline'] === true) {
 		const n = await updateBaseline(finished, baselinePath);

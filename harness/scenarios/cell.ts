@@ -59,7 +59,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 				continue;
 			}
 			const argv = stepArgv(step, moduleDir, files);
-			const result = await vm.exec(argv, {step: `${step.kind} ${step.module}`});
+			const result = await vm.exec(argv, {step: `${step.kind} ${step.module}`, settleMs: 30});
 			const message = result.stderr.trim();
 			const stepResult: StepResult = {
 				label: `${step.kind} ${step.module}`,

@@ -14,18 +14,21 @@ export const driverDevice = `/dev/${moduleNames.driver}`;
 export async function loadedModules(vm: VmHandle): Promise<LoadedModule[]> {
 	const result = await vm.exec(['cat', '/proc/modules'], {step: 'observe /proc/modules'});
 	const lsmod = parseLsmod((await vm.exec(['lsmod'], {step: 'observe lsmod'})).stdout).map(m => m.name);
-	const modules: LoadedModule[] = [];
-	for (const m of parseProcModules(result.stdout)) {
-		const refcnt = await vm.exec(['cat', `/sys/module/${m.name}/refcnt`], {step: `observe /sys/module/${m.name}`});
-		const holders = await vm.exec(['ls', `/sys/module/${m.name}/holders`], {step: `observe /sys/module/${m.name}/holders`});
-		modules.push({
-			name: m.name, size: m.size, refcount: m.refcount ?? -1, holders: m.holders,
-			sysfsRefcnt: refcnt.exitCode === 0 ? Number(refcnt.stdout.trim()) : undefined,
-			sysfsHolders: holders.exitCode === 0 ? holders.stdout.split(/\s+/).filter(Boolean).sort() : undefined,
-			inLsmod: lsmod.includes(m.name),
-		});
-	}
-	return modules;
+	const proc = parseProcModules(result.stdout);
+	// One round trip for all modules: "name refcnt holder holder…" per line (names are [A-Za-z0-9_]).
+	// Unquoted substitutions on purpose: word splitting puts every holder on the module's one line.
+	const script = 'for m in "$@"; do echo $m $(cat /sys/module/$m/refcnt) $(ls /sys/module/$m/holders); done';
+	const sysfs = proc.length > 0 ? (await vm.exec(['sh', '-c', script, 'sh', ...proc.map(m => m.name)], {step: 'observe /sys/module'})).stdout : '';
+	const rows = new Map(sysfs.split('\n').filter(Boolean).map(line => {
+		const [name = '', refcnt = '', ...holders] = line.trim().split(/\s+/);
+		return [name, {refcnt: /^-?\d+$/.test(refcnt) ? Number(refcnt) : undefined, holders: holders.sort()}] as const;
+	}));
+	return proc.map(m => ({
+		name: m.name, size: m.size, refcount: m.refcount ?? -1, holders: m.holders,
+		sysfsRefcnt: rows.get(m.name)?.refcnt,
+		sysfsHolders: rows.get(m.name)?.holders,
+		inLsmod: lsmod.includes(m.name),
+	}));
 }
 
 // Whether /proc/kallsyms has curve25519_arch, and which module owns it.

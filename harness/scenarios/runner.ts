@@ -71,8 +71,8 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			const {result, outcomes} = await runRepeated(options, id);
 			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
 			results.push(result);
-			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 			options.ctx.progress.info(`cell ${results.length}/${options.cells.length} ${cellKey(id)}: ${result.status}${result.error ? ` (${result.error.class})` : ''} in ${(result.durationMs / 1000).toFixed(1)}s`);
+			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 			await options.onCell?.(result);
 		}
 	}

@@ -31,10 +31,13 @@ export async function publishAtomically(dir: string, fill: (tmp: string) => Prom
 	}
 }
 
-// Write a file atomically (temp + rename).
+let tmpCounter = 0;
+
+// Write a file atomically (temp + rename); the last rename wins.
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
 	await mkdir(dirname(path), {recursive: true});
-	const tmp = `${path}.tmp-${process.pid}`;
+	// Unique per call: concurrent writers of the same file must not share a temp name.
+	const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
 	await writeFile(tmp, data);
 	await rename(tmp, path);
 }

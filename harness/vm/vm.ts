@@ -42,7 +42,8 @@ export interface VmHandle {
 	ready: Extract<AgentMessage, {kind: 'ready'}>;
 	bootMs: number;
 	consoleLog: string;
-	exec(argv: readonly string[], options?: {timeoutMs?: number; stdin?: string | Uint8Array; step?: string}): Promise<ExecResult>;
+	// settleMs: wait that long after the answer for console lines the step printed (module loads).
+	exec(argv: readonly string[], options?: {timeoutMs?: number; stdin?: string | Uint8Array; step?: string; settleMs?: number}): Promise<ExecResult>;
 	writeFile(path: string, content: string | Uint8Array, mode?: number): Promise<void>;
 	devio(path: string, request: Uint8Array, options?: {timeoutMs?: number; step?: string}): Promise<{errno: number; response: Buffer}>;
 	consoleTail(lines?: number): string;
@@ -129,7 +130,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		const bootMs = Math.round(performance.now() - started);
 		const agent = client;
 
-		async function request<K extends AgentMessage['kind']>(build: (id: number) => Buffer, label: string, step: string, timeoutMs: number, kind: K): Promise<{message: Extract<AgentMessage, {kind: K}>; events: ConsoleEvent[]; lines: string[]}> {
+		async function request<K extends AgentMessage['kind']>(build: (id: number) => Buffer, label: string, step: string, timeoutMs: number, kind: K, settleMs = 0): Promise<{message: Extract<AgentMessage, {kind: K}>; events: ConsoleEvent[]; lines: string[]}> {
 			if (closing) throw new QemuExitedError('VM is closing', step, watcher.tailText());
 			currentStep = step;
 			const events: ConsoleEvent[] = [];
@@ -139,8 +140,8 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			const pending = agent.request(build, label);
 			try {
 				const message = await withDeadline(pending.answer, timeoutMs, () => new RequestTimeoutError(`guest request timed out after ${timeoutMs} ms: ${label}`, step, watcher.tailText()));
-				// Give the console a moment to deliver the lines the kernel printed for this step.
-				await new Promise(resolve => setTimeout(resolve, 30));
+				// The console (UART → qemu stdout) can trail the agent's answer (virtio-serial).
+				if (settleMs > 0) await new Promise(resolve => setTimeout(resolve, settleMs));
 				if (message.kind === 'error') throw new QemuExitedError(`agent rejected request: ${message.message}`, step, watcher.tailText());
 				if (message.kind !== kind) throw new QemuExitedError(`agent answered ${message.kind} to ${label}`, step, watcher.tailText());
 				return {message: message as Extract<AgentMessage, {kind: K}>, events, lines};
@@ -159,7 +160,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			async exec(argvIn, opts = {}) {
 				const timeoutMs = opts.timeoutMs ?? 30_000;
 				const step = opts.step ?? argvIn.join(' ');
-				const {message, events, lines} = await request(id => encodeExec({id, argv: argvIn, timeoutMs, stdin: opts.stdin}), `exec ${JSON.stringify(argvIn)}`, step, timeoutMs + 5000, 'exec-result');
+				const {message, events, lines} = await request(id => encodeExec({id, argv: argvIn, timeoutMs, stdin: opts.stdin}), `exec ${JSON.stringify(argvIn)}`, step, timeoutMs + 5000, 'exec-result', opts.settleMs);
 				if (message.timedOut) throw new RequestTimeoutError(`guest command timed out after ${timeoutMs} ms: ${argvIn.join(' ')}`, step, watcher.tailText());
 				return {argv: [...argvIn], exitCode: message.exitCode, signal: message.signal, stdout: message.stdout.toString(), stderr: message.stderr.toString(), durationMs: message.durationMs, console: events, consoleLines: lines};
 			},

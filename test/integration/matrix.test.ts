@@ -20,7 +20,15 @@ test('the full default matrix matches the committed baseline (a changed outcome 
 	t.is(report.cells.length, (await expandMatrix({})).length);
 	t.deepEqual(report.notRun, []);
 	t.deepEqual(report.cells.filter(c => c.status !== 'completed').map(c => `${c.cellKey}: ${c.error?.message}`), []);
-	for (const cell of report.cells) t.is(cell.claims.length, report.claims.length, cell.cellKey);
+	for (const cell of report.cells) {
+		t.is(cell.claims.length, report.claims.length, cell.cellKey);
+		// /proc/modules, /sys/module and kmod's lsmod must tell the same story.
+		for (const m of cell.modulesAtEnd) {
+			t.is(m.sysfsRefcnt, m.refcount, `${cell.cellKey} ${m.name} refcnt`);
+			t.deepEqual(m.sysfsHolders, [...m.holders].sort(), `${cell.cellKey} ${m.name} holders`);
+			t.true(m.inLsmod, `${cell.cellKey} ${m.name} in lsmod`);
+		}
+	}
 	for (const file of ['report.json', 'report.md', 'report.html', 'junit.xml']) await t.notThrowsAsync(access(join(out, 'latest', file)), file);
 	const junit = await readFile(join(out, 'latest', 'junit.xml'), 'utf8');
 	t.is((junit.match(/<testcase /g) ?? []).length, report.cells.length);
