@@ -30,7 +30,7 @@ export async function bareBootToInitMs(cfg: {kernel: string; initrd: string; qem
 			const timer = setTimeout(() => reject(new Error('bare qemu did not reach init in time')), timeoutMs);
 			qemu.onOutput(chunk => {
 				text += chunk.toString();
-				if (text.includes('Run /init as init process')) {
+				if (/Run \S+ as init process/.test(text)) {
 					clearTimeout(timer);
 					resolve(performance.now() - started);
 				}

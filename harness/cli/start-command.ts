@@ -1,14 +1,13 @@
 // kplug start: the main job — setup, build, the full default matrix, vectors, memory, one report.
-import {runSetup} from '../setup/setup.ts';
+import {buildProfiles} from '../build/build.ts';
+import {buildContext} from '../build/context.ts';
+import {selectProfiles} from '../build/profiles.ts';
 import {bundleReport, writeReport} from '../report/write.ts';
-import {output, type Command} from './command.ts';
+import {runSetup} from '../setup/setup.ts';
+import {listOption, output, type Command} from './command.ts';
 import {matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
 import {memoryOptions, runMemoryJob} from './memory-job.ts';
 import {runVectorJob, vectorOptions, vectorsFailed} from './vectors-job.ts';
-import {buildContext} from '../build/context.ts';
-import {buildProfiles} from '../build/build.ts';
-import {selectProfiles} from '../build/profiles.ts';
-import {listOption} from './command.ts';
 
 export const startCommand: Command = {
 	name: 'start',

@@ -44,7 +44,7 @@ export async function kernelLog(vm: VmHandle): Promise<{lines: string[]; tainted
 	const dmesg = await vm.exec(['dmesg'], {step: 'observe dmesg'});
 	const tainted = await vm.exec(['cat', '/proc/sys/kernel/tainted'], {step: 'observe taint'});
 	const all = dmesg.stdout.split('\n');
-	const start = all.findIndex(l => /Run \/init as init process/.test(l));
+	const start = all.findIndex(l => /Run \S+ as init process/.test(l));
 	const lines = all.slice(start < 0 ? 0 : start + 1).filter(l => interestingKernelLine.test(l)).map(l => l.replace(/^\[\s*[\d.]+\]\s*/, ''));
 	return {lines, tainted: tainted.stdout.trim()};
 }

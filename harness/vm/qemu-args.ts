@@ -10,7 +10,7 @@ export interface QemuConfig {
 	append: readonly string[];
 }
 
-export const baseCmdline = ['console=ttyAMA0', 'panic=-1', 'rdinit=/init'];
+export const baseCmdline = ['console=ttyAMA0', 'panic=-1', 'rdinit=/sbin/kplug-agent'];
 
 // The full kernel command line.
 export function kernelCmdline(cfg: Pick<QemuConfig, 'append'>): string {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -397,7 +398,7 @@ static void handle_frame(const unsigned char *p, size_t len) {
 }
 
 static int open_port(void) {
-	for (int tries = 0; tries < 100; tries++) {
+	for (int tries = 0; tries < 2000; tries++) {
 		DIR *d = opendir(PORTS_DIR);
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
@@ -412,7 +413,7 @@ static int open_port(void) {
 			if (fd >= 0) return closedir(d), fd;
 		}
 		if (d) closedir(d);
-		poll(NULL, 0, 100);
+		poll(NULL, 0, 5); // the port appears once virtio-serial has talked to qemu: poll briefly
 	}
 	fprintf(stderr, "kplug-agent: no virtio port named " PORT_NAME " after 10 s\n");
 	exit(1);
@@ -435,12 +436,29 @@ static int serve_one(void) {
 	return r;
 }
 
+// --init: mount the pseudo filesystems with mount(2) (no fork per mount: boot time matters).
+static void mount_pseudo_filesystems(void) {
+	static const struct {const char *type, *dir;} fs[] = {
+		{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}, {"debugfs", "/sys/kernel/debug"}, {"tmpfs", "/tmp"},
+	};
+	for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
+		mkdir(fs[i].dir, 0755);
+		if (mount(fs[i].type, fs[i].dir, fs[i].type, 0, NULL) < 0 && errno != EBUSY)
+			fprintf(stderr, "kplug-init: could not mount %s on %s: %s\n", fs[i].type, fs[i].dir, strerror(errno));
+	}
+	setenv("PATH", "/sbin:/usr/sbin:/bin:/usr/bin", 1);
+	fprintf(stderr, "kplug-init: starting agent\n");
+}
+
 int main(int argc, char **argv) {
 	stdio_mode = argc == 2 && strcmp(argv[1], "--stdio") == 0;
-	if (argc > 1 && !stdio_mode) {
-		fprintf(stderr, "usage: kplug-agent [--stdio]\n");
+	// As PID 1 (rdinit=/sbin/kplug-agent) the agent is the init: same as --init.
+	int init_mode = (argc == 2 && strcmp(argv[1], "--init") == 0) || (argc == 1 && getpid() == 1);
+	if (argc > 1 && !stdio_mode && !init_mode) {
+		fprintf(stderr, "usage: kplug-agent [--stdio | --init]\n");
 		return 2;
 	}
+	if (init_mode) mount_pseudo_filesystems();
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe2");
 	sigaction(SIGCHLD, &(struct sigaction){.sa_handler = on_sigchld, .sa_flags = SA_RESTART | SA_NOCLDSTOP}, NULL);

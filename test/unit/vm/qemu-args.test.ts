@@ -66,11 +66,11 @@ test('flags and values alternate: every value follows its flag', t => {
 
 test('-append is the base command line followed by the extra kernel arguments', t => {
 	const append = valueOf(argv, '-append') ?? '';
-	t.is(append, 'console=ttyAMA0 panic=-1 rdinit=/init module_blacklist=curve25519_neon loglevel=8');
+	t.is(append, 'console=ttyAMA0 panic=-1 rdinit=/sbin/kplug-agent module_blacklist=curve25519_neon loglevel=8');
 	t.true(append.startsWith(baseCmdline.join(' ') + ' '));
 	t.true(append.endsWith(cfg.append.join(' ')));
-	t.is(kernelCmdline({append: []}), 'console=ttyAMA0 panic=-1 rdinit=/init');
-	t.is(valueOf(qemuArgs({...cfg, append: []}), '-append'), 'console=ttyAMA0 panic=-1 rdinit=/init');
+	t.is(kernelCmdline({append: []}), 'console=ttyAMA0 panic=-1 rdinit=/sbin/kplug-agent');
+	t.is(valueOf(qemuArgs({...cfg, append: []}), '-append'), 'console=ttyAMA0 panic=-1 rdinit=/sbin/kplug-agent');
 });
 
 test('the console the kernel is told about is the one QEMU puts on stdio (PL011 ttyAMA0)', t => {
