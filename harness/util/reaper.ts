@@ -3,12 +3,14 @@
 type Reap = () => Promise<void> | void;
 const live = new Set<Reap>();
 let installed = false;
+let stopping = false;
 
 function install(): void {
 	if (installed) return;
 	installed = true;
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		process.once(signal, () => {
+			stopping = true;
 			void reapAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 		});
 	}
@@ -31,4 +33,9 @@ export async function reapAll(): Promise<void> {
 // How many resources are live (tests assert zero).
 export function liveCount(): number {
 	return live.size;
+}
+
+// True once SIGINT/SIGTERM arrived: nothing new (no VM) may start.
+export function isStopping(): boolean {
+	return stopping;
 }

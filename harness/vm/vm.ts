@@ -5,7 +5,7 @@ import {createServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawnLong} from '../util/exec.ts';
-import {track} from '../util/reaper.ts';
+import {isStopping, track} from '../util/reaper.ts';
 import {AgentClient} from './agent-client.ts';
 import {ConsoleWatcher, type ConsoleEvent} from './console-watch.ts';
 import {BootTimeoutError, KernelCrashError, QemuExitedError, QemuStartError, RequestTimeoutError} from './errors.ts';
@@ -52,6 +52,7 @@ export interface VmHandle {
 
 // Start a VM and wait until its agent says ready (or fail with a typed error).
 export async function startVm(options: VmOptions): Promise<VmHandle> {
+	if (isStopping()) throw new QemuStartError('not starting a VM: kplug is being interrupted', 'boot', '');
 	await mkdir(options.logDir, {recursive: true});
 	const consoleLog = join(options.logDir, 'console.log');
 	const agentLog = join(options.logDir, 'agent.log');
@@ -76,7 +77,11 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	let socket: Socket | undefined;
 	let closing = false;
 	let closed: Promise<void> | undefined;
-	const untrack = track(() => hardKill());
+	// On SIGINT/SIGTERM: kill and wait (bounded) until qemu is really gone before kplug exits.
+	const untrack = track(async () => {
+		hardKill();
+		await Promise.race([qemu.exited, new Promise(resolve => setTimeout(resolve, 3000))]);
+	});
 
 	function hardKill(): void {
 		qemu.kill('SIGKILL');

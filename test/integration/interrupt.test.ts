@@ -1,0 +1,46 @@
+import test from 'ava';
+import {execa} from 'execa';
+import {mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {Report} from '../../harness/report/schema.ts';
+import {run} from '../../harness/util/exec.ts';
+import {repoPath} from '../../harness/util/paths.ts';
+
+const kplug = repoPath('harness/bin/kplug.mjs');
+
+async function childQemus(parent: number): Promise<number[]> {
+	const ps = await run('ps', ['-eo', 'pid=,ppid=,comm='], {okExitCodes: [1]});
+	return ps.stdout.split('\n').map(l => l.trim().split(/\s+/)).filter(([, ppid, comm]) => comm === 'qemu-system-arm' && Number(ppid) === parent).map(([pid]) => Number(pid));
+}
+
+const alive = (pid: number): boolean => {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+};
+
+test('SIGINT mid-run: finished cells are kept, the rest are listed as not run, no qemu is left', async t => {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-interrupt-'));
+	const child = execa('node', [kplug, 'run', '--out', out], {reject: false, env: {CI: 'true'}});
+	let seen: number[] = [];
+	let report: Report | undefined;
+	for (let i = 0; i < 600 && !(report && report.cells.length >= 3 && seen.length > 0); i++) {
+		await new Promise(resolve => setTimeout(resolve, 100));
+		report = await readFile(join(out, 'latest', 'report.json'), 'utf8').then(text => JSON.parse(text) as Report, () => undefined);
+		seen = await childQemus(child.pid!);
+	}
+	t.truthy(report, 'a partial report was written while running');
+	child.kill('SIGINT');
+	const result = await child;
+	t.is(result.exitCode, 130);
+	const final = JSON.parse(await readFile(join(out, 'latest', 'report.json'), 'utf8')) as Report;
+	t.true(final.cells.length >= 3);
+	t.is(final.cells.length + final.notRun.length, 108);
+	t.true(final.notRun.length > 0);
+	t.true(seen.length > 0, 'qemu was running when interrupted');
+	t.deepEqual(seen.filter(alive), [], 'every qemu of the interrupted run is gone');
+});
