@@ -65,7 +65,7 @@ if (mode === 'start') {
 		}
 	};
 	const ava = join(root, 'node_modules/ava/entrypoints/cli.mjs');
-	const unit = await step(node, [ava, 'test/unit'], scan);
+	const unit = await step(node, [ava, '--timeout=2m', 'test/unit'], scan);
 	const integration = await step(node, [ava, '--serial', '--concurrency=1', 'test/integration'], scan);
 	const failed = unit !== 0 || integration !== 0;
 	if (failed && counts.failed === 0) counts.failed = 1;

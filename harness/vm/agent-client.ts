@@ -15,6 +15,8 @@ export class AgentClient {
 
 	constructor(private readonly socket: Socket) {
 		socket.on('data', chunk => this.receive(chunk));
+		// EPIPE/ECONNRESET after qemu went away: fail what is in flight instead of crashing the process.
+		socket.on('error', error => this.failAll(error));
 	}
 
 	private receive(chunk: Buffer): void {

@@ -20,12 +20,13 @@ test.after.always('no VM left behind', t => {
 
 test('boots, runs a command, attaches console events, closes by poweroff', async t => {
 	const {vm, logDir} = await boot('boot');
+	t.teardown(() => vm.close());
 	t.is(vm.ready.release, '6.1.0-fake');
 	t.deepEqual(vm.ready.cpuFeatures, ['half', 'thumb', 'neon', 'vfpv3']);
 	const result = await vm.exec(['echo', 'hi']);
 	t.is(result.exitCode, 0);
 	t.is(result.stdout, 'echo hi');
-	const warned = await vm.exec(['warn']);
+	const warned = await vm.exec(['warn'], {settleMs: 200});
 	t.deepEqual(warned.console.map(e => e.kind), ['warn']);
 	await vm.close();
 	await vm.close();
