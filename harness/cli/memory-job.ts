@@ -5,6 +5,7 @@ import {compareSamples, median, spread} from '../memory/stats.ts';
 import {memorySample, situations, type MemorySample, type Situation} from '../memory/measure.ts';
 import type {MemoryComparison, MemoryRow, Report} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
+import {prepareCells} from '../scenarios/runner.ts';
 import type {DesignName} from '../subject/designs.ts';
 import {KplugError} from '../util/errors.ts';
 import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
@@ -40,6 +41,8 @@ export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {de
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu});
 	const ctx = buildContext(args.cacheDir, args.progress);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	// Build kernels and images (with and without the arch module) serially before the parallel boots.
+	await prepareCells(ctx, await expandMatrix({...filter, scenarios: ['arch-first', 'no-arch']}));
 	const tasks = [...configs.values()].flatMap(c => situations.flatMap(s => Array.from({length: repeat}, (_, i) => ({c, s, i}))));
 	const samples = new Map<string, MemorySample[]>();
 	const errors = new Map<string, string[]>();

@@ -2,7 +2,7 @@
 import {buildContext} from '../build/context.ts';
 import type {VectorCellReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
-import {profileBuild} from '../subject/guest.ts';
+import {prepareCells} from '../scenarios/runner.ts';
 import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
 import {runVectorCell, type VectorCellId} from '../vectors/cell.ts';
 import {loadVectorSet} from '../vectors/select.ts';
@@ -38,7 +38,8 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {de
 	if (cells.length === 0) throw new UsageError('no vector cells match the filters');
 	args.progress.info(`vectors: ${set.vectors.length} vectors + ${set.iterated.length} iterated tests per path${set.seed !== undefined ? `, random seed ${set.seed} (reproduce with --seed ${set.seed})` : ''}`);
 	const ctx = buildContext(args.cacheDir, args.progress);
-	for (const profile of new Set(cells.map(c => c.profile))) await profileBuild(ctx, profile);
+	// Build kernels and images one at a time before workers run in parallel (no two publish one key).
+	await prepareCells(ctx, await expandMatrix({...filter, scenarios: ['arch-first']}));
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const queue = [...cells];
 	const reports: VectorCellReport[] = [];
