@@ -1,23 +1,10 @@
 // Bare qemu-system-arm booting the same kernel and image to init: the baseline kplug is compared with.
 import {spawnLong} from '../util/exec.ts';
-import {kernelCmdline} from '../vm/qemu-args.ts';
+import {machineArgs} from '../vm/qemu-args.ts';
 
-// Arguments for a bare boot: same machine, CPU, memory, kernel and initramfs; no agent channel.
+// Arguments for a bare boot: the same machine, CPU, memory, kernel and initramfs as a VM; no agent channel.
 export function bareQemuArgs(cfg: {kernel: string; initrd: string; qemuCpu: string; memoryMiB: number}): string[] {
-	return [
-		'-machine', 'virt',
-		'-cpu', cfg.qemuCpu,
-		'-m', String(cfg.memoryMiB),
-		'-smp', '1',
-		'-nodefaults',
-		'-display', 'none',
-		'-nic', 'none',
-		'-no-reboot',
-		'-serial', 'stdio',
-		'-kernel', cfg.kernel,
-		'-initrd', cfg.initrd,
-		'-append', kernelCmdline({append: []}),
-	];
+	return machineArgs({...cfg, append: []});
 }
 
 // Milliseconds from spawning qemu until the kernel starts /init; qemu is killed afterwards.

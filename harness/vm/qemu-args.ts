@@ -19,6 +19,11 @@ export function kernelCmdline(cfg: Pick<QemuConfig, 'append'>): string {
 
 // Arguments for qemu-system-arm: virt board, no network, no display, console on stdio, agent on virtio-serial.
 export function qemuArgs(cfg: QemuConfig): string[] {
+	return [...machineArgs(cfg), ...agentArgs(cfg.agentSocket)];
+}
+
+// The machine alone (what the bench boots bare): everything but the agent channel.
+export function machineArgs(cfg: Omit<QemuConfig, 'agentSocket'>): string[] {
 	return [
 		'-machine', 'virt',
 		'-cpu', cfg.qemuCpu,
@@ -32,8 +37,13 @@ export function qemuArgs(cfg: QemuConfig): string[] {
 		'-kernel', cfg.kernel,
 		'-initrd', cfg.initrd,
 		'-append', kernelCmdline(cfg),
+	];
+}
+
+function agentArgs(agentSocket: string): string[] {
+	return [
 		'-device', 'virtio-serial-device',
-		'-chardev', `socket,id=agent,path=${cfg.agentSocket}`,
+		'-chardev', `socket,id=agent,path=${agentSocket}`,
 		'-device', 'virtserialport,chardev=agent,name=kplug.agent',
 	];
 }
