@@ -17,7 +17,7 @@ export const vectorOptions: OptionSpec = {
 };
 
 export const vectorHelp = `Vector sources: RFC 7748 (§5.2, §6.1, iterated ×1 and ×1,000; --million adds ×1,000,000),
-all Project Wycheproof x25519 tests (../shared/vectors; --no-wycheproof to skip), --random N seeded
+all Project Wycheproof x25519 tests (vectors/ in the repository; --no-wycheproof to skip), --random N seeded
 vectors checked against @noble/curves (default 1000; --seed S reproduces a run), and --file F in the
 Wycheproof x25519 schema. Every vector goes through the api path (the design's library) and the
 generic path, in batches through the test driver. Throughput is measured under TCG emulation.`;

@@ -1,4 +1,4 @@
-// Strict reader for Wycheproof xdh_comp_schema_v1 X25519 files (the shared one or a user's --file).
+// Strict reader for Wycheproof xdh_comp_schema_v1 X25519 files (the repository's copy or a user's --file).
 import {readFile} from 'node:fs/promises';
 import {basename, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -7,8 +7,9 @@ import {isAllZero, KEY_BYTES, type VectorResult, type X25519Vector} from './vect
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-// The shared copy of Wycheproof's x25519_test.json, beside the repository.
-export const DEFAULT_WYCHEPROOF_PATH = resolve(REPO_ROOT, '../shared/vectors/wycheproof-x25519_test.json');
+// The repository's own copy of Wycheproof's x25519_test.json (vectors/README.md: source, licence),
+// so a plain clone runs without anything beside it.
+export const DEFAULT_WYCHEPROOF_PATH = resolve(REPO_ROOT, 'vectors/wycheproof-x25519_test.json');
 
 const RESULTS: readonly VectorResult[] = ['valid', 'acceptable', 'invalid'];
 const HEX_FIELDS = ['public', 'private', 'shared'] as const;

@@ -1,8 +1,9 @@
 import test from 'ava';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {join, relative} from 'node:path';
 import {UsageError} from '../../../harness/util/errors.ts';
+import {repoPath} from '../../../harness/util/paths.ts';
 import {referenceX25519} from '../../../harness/vectors/random.ts';
 import {DEFAULT_WYCHEPROOF_PATH, loadWycheproof, parseWycheproof} from '../../../harness/vectors/wycheproof.ts';
 import {isAllZero} from '../../../harness/vectors/vector.ts';
@@ -20,7 +21,7 @@ function littleEndian(bytes: Buffer): bigint {
 	return BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
 }
 
-test('all 518 shared Wycheproof vectors parse with unique ids', t => {
+test('all 518 Wycheproof vectors parse with unique ids', t => {
 	t.is(vectors.length, 518);
 	t.is(new Set(vectors.map(vector => vector.id)).size, 518);
 	t.true(vectors.every(vector => vector.source === 'wycheproof' && /^wycheproof:\d+$/.test(vector.id)));
@@ -68,8 +69,14 @@ test('data facts: results, clamping, top bit, canonical points', t => {
 	t.is(count(i => at(i).flags.includes('NonCanonicalPublic')), 19);
 });
 
-test('the default path points at the shared copy beside the repository', t => {
-	t.regex(DEFAULT_WYCHEPROOF_PATH, /\/shared\/vectors\/wycheproof-x25519_test\.json$/);
+// A plain clone must work: the default file is the repository's own copy, with its licence and source beside it.
+test('the default path is the copy inside the repository, with licence and README naming the source', async t => {
+	t.is(DEFAULT_WYCHEPROOF_PATH, repoPath('vectors', 'wycheproof-x25519_test.json'));
+	t.false(relative(repoPath(), DEFAULT_WYCHEPROOF_PATH).startsWith('..'), 'inside the repository');
+	t.regex(await readFile(repoPath('vectors', 'LICENSE-wycheproof'), 'utf8'), /Apache License\s+Version 2\.0/);
+	const readme = await readFile(repoPath('vectors', 'README.md'), 'utf8');
+	t.regex(readme, /C2SP\/wycheproof/);
+	t.regex(readme, /Apache-2\.0/);
 });
 
 test('a --file gets source "file" and ids naming the file', t => {
