@@ -8,6 +8,7 @@ export const benchCommand: Command = {
 	usage: 'kplug bench [--repeat N (boots, default 5)] [--matrix-repeat N (flake check)] [--cold] [--json]',
 	details: 'Reports medians and spreads; never fails on a number. --cold also times a cold build of every profile in a temporary cache (no ccache).',
 	options: {repeat: {type: 'string'}, 'matrix-repeat': {type: 'string'}, cold: {type: 'boolean'}},
+	writes: ['cache'],
 	async run(args) {
 		const {figures, file} = await runBench({
 			cacheDir: args.cacheDir,

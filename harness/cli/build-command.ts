@@ -10,6 +10,7 @@ export const buildCommand: Command = {
 	usage: 'kplug build [--profile P[,P…]] [--jobs N] [--cache DIR] [--json]',
 	details: 'Profiles are kernel-config/profiles/*.config on top of kernel-config/base.config. All profiles by default.',
 	options: {profile: {type: 'string', multiple: true}, jobs: {type: 'string'}},
+	writes: ['cache'],
 	async run(args) {
 		const profiles = await selectProfiles(listOption(args.values['profile']));
 		const ctx = buildContext(args.cacheDir, args.progress);

@@ -4,6 +4,7 @@ import {resolve} from 'node:path';
 import {UsageError} from '../util/errors.ts';
 import {defaultCacheDir, defaultOutDir} from '../util/paths.ts';
 import {createProgress, type Progress} from '../util/progress.ts';
+import {checkWritableDir} from '../util/writable-dir.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -16,6 +17,8 @@ export interface Command {
 	options: OptionSpec;
 	// Whether arguments after `--` are passed through (boot).
 	positionals?: boolean;
+	// The folders the command writes (checked before it runs); both by default.
+	writes?: readonly ('out' | 'cache')[];
 	run(args: ParsedArgs): Promise<number>;
 }
 
@@ -60,6 +63,13 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
 		progress: createProgress({quiet: false}),
 		help: values['help'] === true,
 	};
+}
+
+// Refuse an unusable --out/--cache (a file, read-only, /proc …) with one line, before any build or VM.
+export async function checkLocations(command: Command, args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+	const writes = command.writes ?? ['out', 'cache'];
+	if (writes.includes('out')) await checkWritableDir(args.outDir, typeof args.values['out'] === 'string' ? '--out' : 'the output folder');
+	if (writes.includes('cache')) await checkWritableDir(args.cacheDir, typeof args.values['cache'] === 'string' ? '--cache' : env['KPLUG_CACHE'] ? 'KPLUG_CACHE' : 'the cache folder');
 }
 
 // A string-list option (repeatable or comma-separated).

@@ -4,7 +4,7 @@ import {reapAll} from '../util/reaper.ts';
 import {benchCommand} from './bench-command.ts';
 import {bootCommand} from './boot-command.ts';
 import {buildCommand} from './build-command.ts';
-import {globalHelp, parseCommandArgs, type Command} from './command.ts';
+import {checkLocations, globalHelp, parseCommandArgs, type Command} from './command.ts';
 import {memoryCommand} from './memory-command.ts';
 import {mergeCommand} from './merge-command.ts';
 import {runCommand} from './run-command.ts';
@@ -47,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 			process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ''}\n${globalHelp}\n`);
 			return 0;
 		}
+		await checkLocations(command, args);
 		return await command.run(args);
 	} catch (error) {
 		if (error instanceof SetupError) {

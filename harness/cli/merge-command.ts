@@ -57,6 +57,7 @@ export const mergeCommand: Command = {
 	usage: 'kplug merge DIR… [--baseline FILE] [--out DIR] [--json]',
 	details: 'Exit: 0 no deviation, 1 deviations or flakes, 2 bad input.',
 	options: {baseline: {type: 'string'}},
+	writes: ['out'],
 	positionals: true,
 	async run(args) {
 		if (args.positionals.length === 0) throw new UsageError('merge: give the run folders to merge (kplug merge DIR…)');

@@ -8,6 +8,7 @@ export const setupCommand: Command = {
 	usage: 'kplug setup [--cache DIR] [--json]',
 	details: 'Exit 0 when everything is there; 2 with the one apt-get line to run when not root.',
 	options: {},
+	writes: ['cache'],
 	async run(args) {
 		const report = await runSetup(args.cacheDir, args.progress);
 		for (const warning of report.warnings) args.progress.info(warning);

@@ -7,8 +7,8 @@ import {repoPath} from '../../../harness/util/paths.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 
-async function badInput(t: import('ava').ExecutionContext, argv: string[], pattern: RegExp): Promise<void> {
-	const result = await execa('node', [kplug, ...argv], {reject: false, env: {CI: 'true'}});
+async function badInput(t: import('ava').ExecutionContext, argv: string[], pattern: RegExp, env: Record<string, string> = {}): Promise<void> {
+	const result = await execa('node', [kplug, ...argv], {reject: false, env: {CI: 'true', ...env}, cwd: repoPath(), timeout: 60_000});
 	t.is(result.exitCode, 2, `exit code of kplug ${argv.join(' ')}: ${result.stderr}`);
 	t.is(result.stdout, '');
 	const lines = result.stderr.trim().split('\n');
@@ -30,6 +30,11 @@ const cases: [string, string[], RegExp][] = [
 	['bad --random', ['vectors', '--random', 'lots'], /--random must be an integer/],
 	['boot without a command', ['boot'], /nothing to run/],
 	['merge of a folder without a report', ['merge', '/nonexistent-kplug-run'], /report\.json: not a readable report/],
+	// Before the fix: Node's recursive mkdir spun for ever on /proc; a file was an ENOTDIR stack trace.
+	['--out on /proc', ['run', '--design', 'weak', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'blacklist-modprobe-d', '--out', '/proc/forbidden'], /^kplug: --out \/proc\/forbidden: is on \/proc/],
+	['--out a file', ['run', '--scenario', 'arch-first', '--out', 'package.json'], /^kplug: --out \/.*\/package\.json: is a file, not a folder$/],
+	['--cache on /sys', ['build', '--cache', '/sys/kplug-cache'], /^kplug: --cache \/sys\/kplug-cache: is on \/sys/],
+	['merge --out under a file', ['merge', '/nonexistent-kplug-run', '--out', 'package.json/merged'], /package\.json is a file, not a folder$/],
 ];
 
 for (const [title, argv, pattern] of cases) test(`bad input: ${title}`, badInput, argv, pattern);
@@ -39,6 +44,10 @@ test('bad input: a malformed vector file names the file, test id and field befor
 	const file = join(dir, 'mine.json');
 	await writeFile(file, JSON.stringify({algorithm: 'XDH', numberOfTests: 1, testGroups: [{type: 'XdhComp', curve: 'curve25519', tests: [{tcId: 1, comment: '', public: 'zz', private: '00'.repeat(32), shared: '00'.repeat(32), result: 'valid', flags: []}]}]}));
 	await badInput(t, ['vectors', '--file', file], /mine\.json: tcId 1: field "public"/);
+});
+
+test('bad input: KPLUG_CACHE on /proc is named as such', async t => {
+	await badInput(t, ['setup'], /^kplug: KPLUG_CACHE \/proc\/kplug: is on \/proc/, {KPLUG_CACHE: '/proc/kplug'});
 });
 
 test('help: every command has --help and exits 0', async t => {
