@@ -65,7 +65,8 @@ export function matrixFilter(args: ParsedArgs): MatrixFilter {
 // Run the (filtered, sharded) matrix into runDir and write report.json/md/html, junit.xml and the bundle.
 export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Partial<Pick<Report, 'vectors' | 'memory'>> = {}): Promise<MatrixJobResult> {
 	const shard = typeof args.values['shard'] === 'string' ? parseShard(args.values['shard']) : undefined;
-	const cells = shardCells(await expandMatrix(matrixFilter(args)), shard);
+	const matrixCells = await expandMatrix(matrixFilter(args));
+	const cells = shardCells(matrixCells, shard);
 	if (cells.length === 0) throw new UsageError('no cells match the filters' + (shard ? ` in shard ${shard.index}/${shard.count}` : ''));
 	const ctx = buildContext(args.cacheDir, args.progress);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
@@ -79,7 +80,7 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 	const write = async (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
 		const report = await assembleReport({
 			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished), flakes,
-			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, ...extra,
+			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, ...extra, shard: shard && {...shard, matrixCells},
 		});
 		await writeReport(runDir, report);
 		return report;

@@ -4,14 +4,14 @@ import {output, type Command} from './command.ts';
 import {newRunDir} from './matrix-job.ts';
 import {writeMeasurementReport} from './report-job.ts';
 import {buildContext} from '../build/context.ts';
-import {memoryOptions, runMemoryJob} from './memory-job.ts';
+import {memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {vectorFilter} from './vectors-job.ts';
 
 export const memoryCommand: Command = {
 	name: 'memory',
 	summary: 'measure the memory the arch module holds (coresize, module-area pages, MemAvailable over N boots)',
 	usage: 'kplug memory [--repeat N] [--design D] [--profile P] [--cpu C] [--jobs N] [--json]',
-	details: 'Situations: loaded (arch-first insmod; refused on a CPU without NEON if the module says so), skipped (same image, arch module not inserted), absent (no arch module in the image), blacklisted (module_blacklist= + modprobe). N fresh boots each (default 5); MemAvailable/MemFree compare loaded with skipped.',
+	details: 'Situations: loaded (arch-first insmod; refused on a CPU without NEON if the module says so), skipped (same image, arch module not inserted), absent (no arch module in the image), blacklisted (module_blacklist= + modprobe). N fresh boots each (default 5); MemAvailable/MemFree compare loaded with skipped.\nExit: 0 every configuration measured, 1 a configuration could not be measured (no boot succeeded), 2 bad input.',
 	options: {...memoryOptions, design: {type: 'string', multiple: true}, profile: {type: 'string', multiple: true}, cpu: {type: 'string', multiple: true}, jobs: {type: 'string'}},
 	async run(args) {
 		const started = performance.now();
@@ -21,6 +21,8 @@ export const memoryCommand: Command = {
 		const lines = memory.rows.map(r => `${r.design}/${r.profile}/${r.cpu} ${r.situation.padEnd(17)} arch resident: ${r.archResident ? `yes, coresize ${r.archCoreSize} B, ${r.archVmallocPages} pages (${r.archVmallocBytes} B vmalloc)` : 'no'}; MemAvailable median ${r.memAvailableMedianKb} kB over ${r.boots} boots${r.notes?.length ? `; notes: ${r.notes.join('; ')}` : ''}`);
 		lines.push(...memory.comparisons.map(c => `${c.design}/${c.profile}/${c.cpu}: ${c.statement}`));
 		output(args, memory, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);
-		return 0;
+		const unmeasured = unmeasuredLine(memory);
+		if (unmeasured) process.stderr.write(`kplug: ${unmeasured}\n`);
+		return unmeasured ? 1 : 0;
 	},
 };

@@ -34,6 +34,13 @@ function row(c: Config, situation: Situation, samples: MemorySample[], notes: st
 	};
 }
 
+// One line naming every configuration × situation without a single measured boot, or undefined when all were measured.
+export function unmeasuredLine(memory: NonNullable<Report['memory']>): string | undefined {
+	const lost = memory.rows.filter(r => r.boots === 0);
+	if (lost.length === 0) return undefined;
+	return `memory: ${lost.length} of ${memory.rows.length} configuration situations could not be measured (no boot succeeded): ${lost.map(r => `${r.design}/${r.profile}/${r.cpu} ${r.situation}${r.notes?.[0] ? ` (${r.notes[0]})` : ''}`).join('; ')}`;
+}
+
 // Run N fresh boots per configuration and situation; compare 'loaded' with 'skipped' (same image).
 export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}): Promise<NonNullable<Report['memory']>> {
 	const repeat = intOption('repeat', args.values['repeat'], 5);

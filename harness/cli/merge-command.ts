@@ -1,10 +1,12 @@
 // kplug merge: combine shard outputs (report.json of each run folder) into one report.
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {reportSchema, type Report} from '../report/schema.ts';
+import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
 import {bundleReport, writeReport} from '../report/write.ts';
 import {compareWithBaseline, defaultBaselinePath, readBaseline} from '../scenarios/baseline.ts';
 import {cellKey} from '../scenarios/cell.ts';
+import type {CellId} from '../scenarios/types.ts';
+import {scenarios} from '../scenarios/registry.ts';
 import {UsageError} from '../util/errors.ts';
 import {output, type Command} from './command.ts';
 import {newRunDir, summarize} from './matrix-job.ts';
@@ -19,7 +21,48 @@ export async function readShardReport(dir: string): Promise<Report> {
 		throw new UsageError(`${path}: not a readable report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
 	}
 	if (report === null || typeof report !== 'object' || report.schema !== reportSchema) throw new UsageError(`${path}: schema ${String((report as Report | null)?.schema)}, expected ${reportSchema}`);
+	if (report.shard !== undefined && !isShardInfo(report.shard)) throw new UsageError(`${path}: malformed "shard" (expected {index, count, matrixCells: [{design, profile, cpu, scenario}…]})`);
 	return report;
+}
+
+function isShardInfo(shard: unknown): shard is ShardInfo {
+	const s = shard as ShardInfo | null;
+	const isCell = (c: CellId | null): boolean => c !== null && typeof c === 'object' && [c.design, c.profile, c.cpu, c.scenario].every(x => typeof x === 'string');
+	return s !== null && typeof s === 'object' && Number.isSafeInteger(s.index) && Number.isSafeInteger(s.count) && s.index >= 1 && s.index <= s.count
+		&& Array.isArray(s.matrixCells) && s.matrixCells.every(isCell);
+}
+
+export interface ShardCoverage {
+	// Cells of the matrix the shards were cut from that no report ran (lost shards, interrupted runs).
+	missing: CellId[];
+	// Shard numbers (1-based) with no report among the merged ones.
+	missingShards: number[];
+	count: number | undefined;
+}
+
+// Check the shards against the matrix they were cut from; reports without shard info only add their own not-run cells.
+export function shardCoverage(reports: readonly Report[]): ShardCoverage {
+	const infos = reports.flatMap(r => (r.shard ? [r.shard] : []));
+	const [first] = infos;
+	const matrixKeys = (s: ShardInfo): string => s.matrixCells.map(cellKey).sort().join('\n');
+	if (first && infos.some(s => s.count !== first.count || matrixKeys(s) !== matrixKeys(first))) {
+		throw new UsageError(`merge: the shards were cut from different matrices (shards ${infos.map(s => `${s.index}/${s.count} of ${s.matrixCells.length} cells`).join(', ')})`);
+	}
+	const ran = new Set(reports.flatMap(r => r.cells.map(c => c.cellKey)));
+	const expected = new Map([...(first?.matrixCells ?? []), ...reports.flatMap(r => r.notRun)].map(c => [cellKey(c), c]));
+	const present = new Set(infos.map(s => s.index));
+	return {
+		missing: [...expected.values()].filter(c => !ran.has(cellKey(c))),
+		missingShards: first ? Array.from({length: first.count}, (_, i) => i + 1).filter(i => !present.has(i)) : [],
+		count: first?.count,
+	};
+}
+
+// One line naming what did not run and why.
+export function coverageLine(coverage: ShardCoverage): string | undefined {
+	if (coverage.missing.length === 0) return undefined;
+	const shards = coverage.missingShards.length ? ` (no report from shard ${coverage.missingShards.map(i => `${i}/${coverage.count}`).join(', ')})` : '';
+	return `merge: ${coverage.missing.length} cells of the matrix did not run${shards}: ${coverage.missing.map(cellKey).join(', ')}`;
 }
 
 // Merge reports: cells by key (first wins), not-run minus what ran elsewhere, deviations recomputed.
@@ -28,21 +71,21 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 	if (!first) throw new UsageError('merge: no reports');
 	const cells = new Map(first.cells.map(c => [c.cellKey, c]));
 	for (const r of rest) for (const c of r.cells) if (!cells.has(c.cellKey)) cells.set(c.cellKey, c);
-	const notRun = new Map(reports.flatMap(r => r.notRun).map(c => [cellKey(c), c]));
-	for (const key of cells.keys()) notRun.delete(key);
+	const notRun = shardCoverage(reports).missing;
 	const all = [...cells.values()];
 	const uniq = (xs: string[]): string[] => [...new Set(xs)];
+	const {shard: _shard, ...header} = first;
 	return {
-		...first,
+		...header,
 		generatedAt: new Date().toISOString(),
 		matrix: {
-			designs: uniq(reports.flatMap(r => r.matrix.designs)),
-			profiles: uniq(reports.flatMap(r => r.matrix.profiles)),
-			cpus: uniq(reports.flatMap(r => r.matrix.cpus)),
-			scenarios: [...new Map(reports.flatMap(r => r.matrix.scenarios).map(s => [s.id, s])).values()],
+			designs: uniq([...reports.flatMap(r => r.matrix.designs), ...notRun.map(c => c.design)]),
+			profiles: uniq([...reports.flatMap(r => r.matrix.profiles), ...notRun.map(c => c.profile)]),
+			cpus: uniq([...reports.flatMap(r => r.matrix.cpus), ...notRun.map(c => c.cpu)]),
+			scenarios: [...new Map([...reports.flatMap(r => r.matrix.scenarios), ...scenarios.filter(s => notRun.some(c => c.scenario === s.id))].map(s => [s.id, {id: s.id, title: s.title, description: s.description}])).values()],
 		},
 		cells: all,
-		notRun: [...notRun.values()],
+		notRun,
 		deviations: deviations(all),
 		flakes: reports.flatMap(r => r.flakes),
 		vectors: reports.flatMap(r => r.vectors),
@@ -55,7 +98,7 @@ export const mergeCommand: Command = {
 	name: 'merge',
 	summary: 'merge shard run folders (from run --shard i/n) into one report',
 	usage: 'kplug merge DIR… [--baseline FILE] [--out DIR] [--json]',
-	details: 'Exit: 0 no deviation, 1 deviations or flakes, 2 bad input.',
+	details: 'Cells of the sharded matrix that no shard report holds (a lost shard, an interrupted run) are listed as not run.\nExit: 0 every cell ran and no deviation, 1 deviations, flakes or cells not run, 2 bad input.',
 	options: {baseline: {type: 'string'}},
 	writes: ['out'],
 	positionals: true,
@@ -63,11 +106,14 @@ export const mergeCommand: Command = {
 		if (args.positionals.length === 0) throw new UsageError('merge: give the run folders to merge (kplug merge DIR…)');
 		const reports = await Promise.all(args.positionals.map(readShardReport));
 		const baseline = await readBaseline(typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath);
+		const coverage = shardCoverage(reports);
 		const report = mergeReports(reports, cells => compareWithBaseline(baseline, cells));
 		const runDir = await newRunDir(args.outDir, 'merge');
 		await writeReport(runDir, report);
 		const bundle = await bundleReport(runDir);
 		output(args, report, summarize({report, runDir, bundle, failed: false}));
-		return report.deviations.length > 0 || report.flakes.length > 0 ? 1 : 0;
+		const incomplete = coverageLine(coverage);
+		if (incomplete) process.stderr.write(`kplug: ${incomplete}\n`);
+		return report.deviations.length > 0 || report.flakes.length > 0 || incomplete ? 1 : 0;
 	},
 };

@@ -6,14 +6,14 @@ import {bundleReport, writeReport} from '../report/write.ts';
 import {runSetup} from '../setup/setup.ts';
 import {listOption, output, type Command} from './command.ts';
 import {matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
-import {memoryOptions, runMemoryJob} from './memory-job.ts';
+import {memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {runVectorJob, vectorOptions, vectorsFailed} from './vectors-job.ts';
 
 export const startCommand: Command = {
 	name: 'start',
 	summary: 'the main job: setup, build, full scenario matrix, vector cells, memory, report (npm start)',
 	usage: 'kplug start [matrix filters as for run] [--random N] [--seed S] [--repeat N (memory boots)] [--skip-vectors] [--skip-memory] [--json]',
-	details: 'Writes report.json, report.md, report.html, junit.xml and a .tar.gz bundle under <out>/runs/, linked from <out>/latest.\nExit: 0 no deviation and all vectors passed, 1 otherwise, 2 bad input or missing set-up.',
+	details: 'Writes report.json, report.md, report.html, junit.xml and a .tar.gz bundle under <out>/runs/, linked from <out>/latest.\nExit: 0 no deviation, all vectors passed and every memory configuration measured, 1 otherwise, 2 bad input or missing set-up.',
 	options: {...matrixOptions, ...vectorOptions, ...memoryOptions, 'skip-vectors': {type: 'boolean'}, 'skip-memory': {type: 'boolean'}},
 	async run(args) {
 		await runSetup(args.cacheDir, args.progress);
@@ -29,6 +29,8 @@ export const startCommand: Command = {
 		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${v.design}/${v.profile}/${v.cpu} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
 		const memoryLine = job.report.memory ? `\nmemory:\n${job.report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${c.design}/${c.profile}/${c.cpu}: ${c.statement}`).join('\n')}` : '';
 		output(args, job.report, summarize(job) + vectorLine + memoryLine);
-		return job.failed || vectorsFailed(job.report.vectors) ? 1 : 0;
+		const unmeasured = job.report.memory && unmeasuredLine(job.report.memory);
+		if (unmeasured) process.stderr.write(`kplug: ${unmeasured}\n`);
+		return job.failed || vectorsFailed(job.report.vectors) || unmeasured ? 1 : 0;
 	},
 };

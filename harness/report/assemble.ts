@@ -30,6 +30,7 @@ export interface AssembleInput {
 	kernel: Report['kernel'];
 	wallSeconds: number;
 	jobs: number;
+	shard?: Report['shard'];
 }
 
 // Build the Report for a run.
@@ -62,5 +63,6 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 			cellMedianSeconds: input.cells.length ? Math.round(median(input.cells.map(c => c.durationMs / 1000)) * 100) / 100 : undefined,
 			jobs: input.jobs,
 		},
+		...(input.shard ? {shard: input.shard} : {}),
 	};
 }

@@ -91,4 +91,12 @@ export interface Report {
 	vectors: VectorCellReport[];
 	memory: {rows: MemoryRow[]; comparisons: MemoryComparison[]} | undefined;
 	timing: {wallSeconds: number; cellMedianSeconds: number | undefined; jobs: number};
+	// Set by run --shard i/n: the whole matrix the shard was cut from, so merge can tell a lost shard.
+	shard?: ShardInfo;
+}
+
+export interface ShardInfo {
+	index: number;
+	count: number;
+	matrixCells: CellId[];
 }

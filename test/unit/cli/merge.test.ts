@@ -2,13 +2,16 @@ import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {mergeReports, readShardReport} from '../../../harness/cli/merge-command.ts';
+import {execa} from 'execa';
+import {coverageLine, mergeReports, readShardReport, shardCoverage} from '../../../harness/cli/merge-command.ts';
 import {reportSchema, type Deviation, type Report, type VectorCellReport} from '../../../harness/report/schema.ts';
 import {cellKey} from '../../../harness/scenarios/cell.ts';
 import {claimDefinitions} from '../../../harness/scenarios/claims.ts';
+import {shardCells} from '../../../harness/scenarios/matrix.ts';
 import {scenarios} from '../../../harness/scenarios/registry.ts';
 import type {CellId, CellResult} from '../../../harness/scenarios/types.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
+import {repoPath} from '../../../harness/util/paths.ts';
 import {fixtureCells, toResult} from '../scenarios/_cells.ts';
 
 const neverRun: CellId = {design: 'weak', profile: 'arm', cpu: 'noneon', scenario: 'modprobe'};
@@ -139,6 +142,72 @@ test('mergeReports of no reports is a UsageError', t => {
 	t.throws(() => mergeReports([], () => []), {instanceOf: UsageError, message: /no reports/});
 });
 
+// Shards that know the matrix they were cut from: the six fixture cells plus one more, in three shards.
+function threeShards(): {reports: Report[]; matrixCells: CellId[]} {
+	const results = fixtureCells().map(toResult);
+	const matrixCells = [...results.map(c => c.id), neverRun];
+	const reports = [1, 2, 3].map(index => {
+		const mine = new Set(shardCells(matrixCells, {index, count: 3}).map(cellKey));
+		return shardReport(results.filter(c => mine.has(c.cellKey)), [], {shard: {index, count: 3, matrixCells}});
+	});
+	return {reports, matrixCells};
+}
+
+test('shardCoverage: all shards present and complete is nothing missing', t => {
+	const {reports} = threeShards();
+	// neverRun has no result in the fixtures: give its shard a copy of a cell relabelled as it.
+	const holder = reports.find(r => shardCells(r.shard!.matrixCells, r.shard).some(c => cellKey(c) === cellKey(neverRun)))!;
+	holder.cells.push({...structuredClone(reports[0]!.cells[0]!), id: neverRun, cellKey: cellKey(neverRun)});
+	const coverage = shardCoverage(reports);
+	t.deepEqual(coverage, {missing: [], missingShards: [], count: 3});
+	t.is(coverageLine(coverage), undefined);
+});
+
+test('shardCoverage: a shard without a report is named, and every cell it held is listed as not run', t => {
+	const {reports, matrixCells} = threeShards();
+	const lost = reports.splice(1, 1)[0]!;
+	const lostKeys = shardCells(matrixCells, lost.shard).map(cellKey);
+	const coverage = shardCoverage(reports);
+	t.deepEqual(coverage.missingShards, [2]);
+	// neverRun is in the matrix but in no shard's cells (no fixture result for it): missing too.
+	t.deepEqual(coverage.missing.map(cellKey).sort(), [...new Set([...lostKeys, cellKey(neverRun)])].sort());
+	const line = coverageLine(coverage) ?? '';
+	t.regex(line, /^merge: \d+ cells of the matrix did not run \(no report from shard 2\/3\): /);
+	for (const key of lostKeys) t.true(line.includes(key), key);
+	t.false(line.includes('\n'));
+	const merged = mergeReports(reports, () => []);
+	t.deepEqual(merged.notRun.map(cellKey).sort(), coverage.missing.map(cellKey).sort());
+	t.is(merged.shard, undefined, 'the merged report is not a shard');
+	t.true(merged.matrix.profiles.includes(neverRun.profile), 'the matrix includes the axes of cells not run');
+});
+
+test('shardCoverage: shards cut from different matrices are a UsageError', t => {
+	const {reports} = threeShards();
+	reports[2]!.shard = {...reports[2]!.shard!, matrixCells: reports[2]!.shard!.matrixCells.slice(1)};
+	t.throws(() => shardCoverage(reports), {instanceOf: UsageError, message: /different matrices/});
+});
+
+test('merge (CLI): a lost shard report fails the merge with one line naming the cells; the report lists them as not run', async t => {
+	const dir = await tempDir(t);
+	const {reports, matrixCells} = threeShards();
+	const lost = reports.splice(2, 1)[0]!;
+	const dirs = await Promise.all(reports.map(async (r, i) => {
+		const d = join(dir, `shard-${i}`);
+		await mkdir(d);
+		await writeFile(join(d, 'report.json'), JSON.stringify(r));
+		return d;
+	}));
+	const out = join(dir, 'out');
+	const result = await execa('node', [repoPath('harness/bin/kplug.mjs'), 'merge', ...dirs, '--out', out, '--json'], {reject: false, env: {CI: 'true'}, timeout: 60_000});
+	t.is(result.exitCode, 1, result.stderr);
+	const lines = result.stderr.trim().split('\n').filter(l => l.startsWith('kplug: '));
+	t.is(lines.length, 1, result.stderr);
+	t.regex(lines[0]!, /no report from shard 3\/3/);
+	for (const c of shardCells(matrixCells, lost.shard)) t.true(lines[0]!.includes(cellKey(c)), cellKey(c));
+	const merged = JSON.parse(result.stdout) as Report;
+	t.true(shardCells(matrixCells, lost.shard).every(c => merged.notRun.some(n => cellKey(n) === cellKey(c))));
+});
+
 // readShardReport
 
 async function tempDir(t: {teardown: (fn: () => Promise<void>) => void}): Promise<string> {
@@ -183,5 +252,6 @@ test('another schema', rejectsReport, JSON.stringify({schema: 'kplug-report/0', 
 test('a baseline file', rejectsReport, JSON.stringify({schema: 'kplug-baseline/1', cells: {}}), /schema kplug-baseline\/1, expected kplug-report\/1/);
 test('no schema', rejectsReport, '{}', /schema undefined, expected kplug-report\/1/);
 test('truncated JSON', rejectsReport, '{"schema": "kplug-report/1", "cells": [', /not a readable report/);
+test('a malformed shard field', rejectsReport, JSON.stringify({schema: 'kplug-report/1', cells: [], shard: {index: 3, count: 2, matrixCells: []}}), /malformed "shard"/);
 // JSON.parse succeeds, then `report.schema` on null throws a TypeError outside the try.
 test('JSON null', rejectsReport, 'null', /report\.json/);
