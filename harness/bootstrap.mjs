@@ -48,6 +48,9 @@ if (mode === 'start') {
 	process.exit(await step(node, [kplug, 'start', ...extra]));
 } else if (mode === 'bench') {
 	process.exit(await step(node, [kplug, 'bench', ...process.argv.slice(3)]));
+} else if (mode === 'kplug') {
+	// `npm run kplug -- CMD …`: any command, after the same version check and npm ci.
+	process.exit(await step(node, [kplug, ...process.argv.slice(3)]));
 } else if (mode === 'test') {
 	let code = await step(node, [kplug, 'setup']);
 	if (code !== 0) process.exit(code);
@@ -72,5 +75,5 @@ if (mode === 'start') {
 	process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
 	process.exit(failed ? 1 : 0);
 } else {
-	fail(`bootstrap: unknown mode "${mode}" (start, test, bench)`);
+	fail(`bootstrap: unknown mode "${mode}" (start, test, bench, kplug)`);
 }
