@@ -35,6 +35,16 @@ export function kernelKeyParts(source: KernelSource, fragmentText: string, toolc
 	};
 }
 
+const inTreeModules = {
+	lib: 'lib/crypto/libcurve25519.ko',
+	generic: 'lib/crypto/libcurve25519-generic.ko',
+	arch: 'arch/arm/crypto/curve25519-neon.ko',
+};
+
+// What later stages read from a kernel build (recorded and checked by the cache manifest); module builds
+// read much more of the folder, these are the files whose damage would otherwise show up as a boot timeout.
+export const kernelManifestFiles = ['arch/arm/boot/zImage', 'System.map', 'include/config/kernel.release', '.config', 'Module.symvers', ...Object.values(inTreeModules)];
+
 function describe(profile: string, key: string, dir: string, release: string): KernelBuild {
 	return {
 		profile,
@@ -43,11 +53,7 @@ function describe(profile: string, key: string, dir: string, release: string): K
 		release,
 		zImage: join(dir, 'arch/arm/boot/zImage'),
 		systemMap: join(dir, 'System.map'),
-		inTreeModules: {
-			lib: join(dir, 'lib/crypto/libcurve25519.ko'),
-			generic: join(dir, 'lib/crypto/libcurve25519-generic.ko'),
-			arch: join(dir, 'arch/arm/crypto/curve25519-neon.ko'),
-		},
+		inTreeModules: {lib: join(dir, inTreeModules.lib), generic: join(dir, inTreeModules.generic), arch: join(dir, inTreeModules.arch)},
 	};
 }
 
@@ -62,7 +68,8 @@ export async function ensureKernel(ctx: BuildContext, source: KernelSource, prof
 	const fragmentText = renderFragment(entries);
 	const key = cacheKey(kernelKeyParts(source, fragmentText, await toolchainVersion()));
 	const dir = join(ctx.cacheDir, 'kernel', `${profile.name}-${key}`);
-	if (await isPublished(dir)) {
+	const entry = {files: kernelManifestFiles, progress: ctx.progress};
+	if (await isPublished(dir, entry)) {
 		const release = (await readFile(join(dir, 'include/config/kernel.release'), 'utf8')).trim();
 		return describe(profile.name, key, dir, release);
 	}
@@ -82,7 +89,7 @@ export async function ensureKernel(ctx: BuildContext, source: KernelSource, prof
 		await ctx.progress.step(`kernel ${profile.name}: make -j${ctx.jobs} zImage modules (log: ${logFile})`, () =>
 			runMake(kernelMakeArgs(cfg, ['zImage', 'modules']), {env, logFile, timeoutMs: 60 * 60_000}),
 		);
-	});
+	}, entry);
 	const release = (await readFile(join(dir, 'include/config/kernel.release'), 'utf8')).trim();
 	return describe(profile.name, key, dir, release);
 }

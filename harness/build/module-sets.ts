@@ -49,7 +49,8 @@ async function listModules(dir: string): Promise<Record<string, string>> {
 export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
 	const key = cacheKey(await moduleKeyParts(set, kernel, source));
 	const dir = join(ctx.cacheDir, 'modules', `${kernel.profile}-${set.name}-${key}`);
-	if (!(await isPublished(dir))) {
+	const entry = {files: async (d: string) => Object.keys(await listModules(d)), progress: ctx.progress};
+	if (!(await isPublished(dir, entry))) {
 		await mkdir(logDir(ctx), {recursive: true});
 		const logFile = join(logDir(ctx), `modules-${kernel.profile}-${set.name}-${key}.log`);
 		await rm(logFile, {force: true});
@@ -68,7 +69,7 @@ export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, k
 			);
 			for (const [name, path] of Object.entries(await listModules(staging))) await copyFile(path, join(tmp, name));
 			await rm(staging, {recursive: true, force: true});
-		});
+		}, entry);
 	}
 	return {set: set.name, key, dir, modules: await listModules(dir)};
 }

@@ -1,5 +1,5 @@
 // Kernel source from Debian's linux-source-6.1 package, extracted once into the cache.
-import {readFile, stat} from 'node:fs/promises';
+import {readdir, readFile, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {SetupError} from '../util/errors.ts';
 import {run} from '../util/exec.ts';
@@ -43,14 +43,25 @@ async function tarballHash(cacheDir: string): Promise<string> {
 	return sha256;
 }
 
+// make reads the whole tree; the manifest covers the top Makefile and the crypto sources this rig is about
+// (module sets copy files out of them).
+async function sourceManifestFiles(dir: string): Promise<string[]> {
+	const files = ['Makefile'];
+	for (const sub of ['lib/crypto', 'arch/arm/crypto']) {
+		for (const entry of await readdir(join(dir, sub), {withFileTypes: true}).catch(() => [])) if (entry.isFile()) files.push(`${sub}/${entry.name}`);
+	}
+	return files;
+}
+
 // Extract the kernel source into the cache (keyed by package version and tarball hash).
 export async function ensureKernelSource(cacheDir: string, progress: Progress): Promise<KernelSource> {
 	const packageVersion = await sourcePackageVersion();
 	const tarballSha256 = await tarballHash(cacheDir);
 	const dir = join(cacheDir, 'src', `linux-${packageVersion}-${tarballSha256.slice(0, 12)}`);
-	if (!(await isPublished(dir))) {
+	const entry = {files: sourceManifestFiles, progress};
+	if (!(await isPublished(dir, entry))) {
 		await progress.step(`extract ${sourcePackage} ${packageVersion}`, () =>
-			publishAtomically(dir, tmp => run('tar', ['-xf', sourceTarball, '-C', tmp, '--strip-components=1'], {timeoutMs: 20 * 60_000}).then(() => undefined)),
+			publishAtomically(dir, tmp => run('tar', ['-xf', sourceTarball, '-C', tmp, '--strip-components=1'], {timeoutMs: 20 * 60_000}).then(() => undefined), entry),
 		);
 	}
 	return {packageVersion, tarballSha256, dir};

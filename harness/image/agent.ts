@@ -32,9 +32,10 @@ export async function ensureAgent(cacheDir: string, progress: Progress): Promise
 	const source = AGENT_SOURCE;
 	const hash = sha256(await readFile(source)).slice(0, 20);
 	const dir = join(cacheDir, 'agent', hash);
-	if (!(await isPublished(dir))) {
+	const entry = {files: ['kplug-agent'], progress};
+	if (!(await isPublished(dir, entry))) {
 		await progress.step('agent: arm-linux-gnueabihf-gcc -static', () =>
-			publishAtomically(dir, tmp => buildAgent({cc: GUEST_CC, source, output: join(tmp, 'kplug-agent'), static: true})),
+			publishAtomically(dir, tmp => buildAgent({cc: GUEST_CC, source, output: join(tmp, 'kplug-agent'), static: true}), entry),
 		);
 	}
 	return {path: join(dir, 'kplug-agent'), hash};

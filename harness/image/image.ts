@@ -83,7 +83,8 @@ export async function ensureImage(cacheDir: string, spec: ImageSpec, progress: P
 	const key = cacheKey(await imageKeyParts(spec, agent.hash));
 	const dir = join(cacheDir, 'images', `${spec.label}-${key}`);
 	const path = join(dir, 'initramfs.cpio');
-	if (!(await isPublished(dir))) {
+	const entry = {files: ['initramfs.cpio', 'depmod.txt', 'manifest.json'], progress};
+	if (!(await isPublished(dir, entry))) {
 		await progress.step(`image ${spec.label}`, () =>
 			publishAtomically(dir, async tmp => {
 				const root = join(tmp, 'root');
@@ -94,7 +95,7 @@ export async function ensureImage(cacheDir: string, spec: ImageSpec, progress: P
 				await writeFile(join(tmp, 'depmod.txt'), warnings);
 				await writeFile(join(tmp, 'manifest.json'), JSON.stringify({spec, agent: agent.hash, key}, null, 2));
 				await rm(root, {recursive: true, force: true});
-			}),
+			}, entry),
 		);
 	}
 	const depmodWarnings = await readFile(join(dir, 'depmod.txt'), 'utf8').catch(() => '');

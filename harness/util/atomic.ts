@@ -1,33 +1,123 @@
-// Atomic publication: build in a temporary sibling folder, rename on success.
-import {mkdir, rename, rm, stat, writeFile} from 'node:fs/promises';
-import {dirname, join} from 'node:path';
+// Atomic publication: build in a temporary sibling folder, rename on success, never over someone else's entry.
+import {mkdir, mkdtemp, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {dirname, join, resolve} from 'node:path';
+import {computeManifest, manifestMismatch, parseManifest, type ManifestFiles} from './cache-manifest.ts';
 
+// The completion marker, written last inside the temp folder; it holds the entry's manifest.
 const marker = '.kplug-complete';
 
-// Whether a published folder exists and is complete.
-export async function isPublished(dir: string): Promise<boolean> {
-	try {
-		await stat(join(dir, marker));
-		return true;
-	} catch {
-		return false;
-	}
+export interface EntryOptions {
+	// The files later stages read, recorded (size, sha256) in the marker and checked before first use.
+	files?: ManifestFiles;
+	// Where the one line about a damaged entry goes (default: stderr).
+	progress?: {info(message: string): void};
 }
 
-// Run `fill(tmp)` in a fresh temp folder and publish it as `dir` only if it succeeds.
-export async function publishAtomically(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
-	await mkdir(dirname(dir), {recursive: true});
-	const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-	await rm(tmp, {recursive: true, force: true});
-	await mkdir(tmp, {recursive: true});
+const stderrProgress = {
+	info(message: string): void {
+		process.stderr.write(`[kplug] ${message}\n`);
+	},
+};
+
+// Entries checked in this process: each is read once per process, not once per cell.
+const checked = new Map<string, Promise<boolean>>();
+let asideCounter = 0;
+
+type EntryState = {kind: 'absent'} | {kind: 'sound'} | {kind: 'incomplete' | 'damaged'; why: string; ino: number};
+
+async function entryState(dir: string, files: ManifestFiles | undefined): Promise<EntryState> {
+	let ino: number;
+	try {
+		ino = (await stat(dir)).ino;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {kind: 'absent'};
+		throw error;
+	}
+	let text: string;
+	try {
+		text = await readFile(join(dir, marker), 'utf8');
+	} catch {
+		return {kind: 'incomplete', why: 'no completion marker', ino};
+	}
+	const manifest = parseManifest(text);
+	if (!manifest) {
+		// Published before entries carried a manifest: record what is there now rather than rebuild every kernel.
+		await writeFileAtomic(join(dir, marker), JSON.stringify(await computeManifest(dir, files), null, 1) + '\n');
+		return {kind: 'sound'};
+	}
+	const why = await manifestMismatch(dir, manifest);
+	return why ? {kind: 'damaged', why, ino} : {kind: 'sound'};
+}
+
+// Forget which entries this process has checked, as a new process would (tests).
+export function forgetCheckedEntries(): void {
+	checked.clear();
+}
+
+// Move an entry out of the way so it can be rebuilt. Only the entry examined (same inode) is removed: if another
+// process replaced it in between, its fresh entry goes back (or, if yet another one is there, it is dropped).
+async function moveAside(dir: string, ino: number): Promise<void> {
+	const aside = `${dir}.aside-${process.pid}-${++asideCounter}`;
+	try {
+		await rename(dir, aside);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+		throw error;
+	}
+	if ((await stat(aside)).ino !== ino) {
+		await rename(aside, dir).catch(() => undefined);
+	}
+	await rm(aside, {recursive: true, force: true});
+}
+
+// Whether `dir` is a complete, undamaged published entry. A damaged one is reported in one line and moved
+// aside, so the caller rebuilds it. Checked once per process.
+export async function isPublished(dir: string, options: EntryOptions = {}): Promise<boolean> {
+	const key = resolve(dir);
+	let verdict = checked.get(key);
+	if (!verdict) {
+		verdict = (async () => {
+			const state = await entryState(key, options.files);
+			if (state.kind === 'damaged') {
+				(options.progress ?? stderrProgress).info(`cache entry ${key} is damaged (${state.why}); rebuilding it`);
+				await moveAside(key, state.ino);
+			}
+			return state.kind === 'sound';
+		})();
+		checked.set(key, verdict);
+		// Only a sound entry stays known: anything else is looked at again after the rebuild.
+		void verdict.then(ok => ok || checked.delete(key), () => checked.delete(key));
+	}
+	return verdict;
+}
+
+// Run `fill(tmp)` in a fresh temp folder and publish it as `dir` only if it succeeds. If another process published
+// `dir` first and its entry is sound, that is success too (ours is dropped); a published entry is never replaced.
+export async function publishAtomically(dir: string, fill: (tmp: string) => Promise<void>, options: EntryOptions = {}): Promise<void> {
+	const key = resolve(dir);
+	await mkdir(dirname(key), {recursive: true});
+	const tmp = await mkdtemp(`${key}.tmp-${process.pid}-`);
 	try {
 		await fill(tmp);
-		await writeFile(join(tmp, marker), new Date().toISOString() + '\n');
-		await rm(dir, {recursive: true, force: true});
-		await rename(tmp, dir);
-	} catch (error) {
+		await writeFile(join(tmp, marker), JSON.stringify(await computeManifest(tmp, options.files), null, 1) + '\n');
+		for (let attempt = 0; ; attempt++) {
+			try {
+				// rename(2) onto a non-empty folder fails (ENOTEMPTY/EEXIST): it never replaces a published entry.
+				await rename(tmp, key);
+				checked.set(key, Promise.resolve(true));
+				return;
+			} catch (error) {
+				const code = (error as NodeJS.ErrnoException).code;
+				if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt === 3) throw error;
+			}
+			checked.delete(key);
+			if (await isPublished(key, options)) return;
+			// Left by a process killed before manifests (no marker), or damaged and already moved aside by isPublished.
+			const state = await entryState(key, options.files);
+			if (state.kind === 'incomplete') await moveAside(key, state.ino);
+		}
+	} finally {
 		await rm(tmp, {recursive: true, force: true});
-		throw error;
 	}
 }
 

@@ -1,8 +1,10 @@
-import {mkdtemp, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {execa} from 'execa';
+import {mkdtemp, mkdir, readdir, readFile, rm, truncate, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {isPublished, publishAtomically, writeFileAtomic} from '../../../harness/util/atomic.ts';
+import {forgetCheckedEntries, isPublished, publishAtomically, writeFileAtomic} from '../../../harness/util/atomic.ts';
+import {repoPath} from '../../../harness/util/paths.ts';
 
 async function scratch(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
 	const dir = await mkdtemp(join(tmpdir(), 'kplug-atomic-'));
@@ -83,4 +85,136 @@ test('writeFileAtomic writes the whole content, creating parents, and leaves no 
 	await writeFileAtomic(path, new Uint8Array([0x7b, 0x7d]));
 	t.is(await readFile(path, 'utf8'), '{}');
 	t.deepEqual(await readdir(join(root, 'a', 'b')), ['memo.json']);
+});
+
+// Cache integrity: manifests, damage, concurrent publishers. Serial: these forget the per-process checks.
+
+function recorder(): {lines: string[]; progress: {info(line: string): void}} {
+	const lines: string[] = [];
+	return {lines, progress: {info: line => lines.push(line)}};
+}
+
+async function publishKernel(dir: string, zImage: Buffer | string): Promise<void> {
+	await publishAtomically(dir, async tmp => {
+		await mkdir(join(tmp, 'arch'));
+		await writeFile(join(tmp, 'arch', 'zImage'), zImage);
+		await writeFile(join(tmp, 'build.log'), 'not in the manifest');
+	}, {files: ['arch/zImage', 'not-built.ko']});
+}
+
+const zImage = Buffer.from(Array.from({length: 4096}, (_, i) => (i * 7) & 0xff));
+
+const damage = test.macro<[(path: string) => Promise<void>, RegExp]>({
+	async exec(t, corrupt, why) {
+		const root = await scratch(t);
+		const dir = join(root, 'kernel', 'thumb2-abc');
+		await publishKernel(dir, zImage);
+		await corrupt(join(dir, 'arch', 'zImage'));
+		forgetCheckedEntries();
+		const {lines, progress} = recorder();
+		t.false(await isPublished(dir, {progress}), 'a damaged entry is not published');
+		t.is(lines.length, 1, 'reported in one line');
+		t.regex(lines[0]!, new RegExp(`^cache entry ${dir} is damaged \\(arch/zImage ${why.source}.*\\); rebuilding it$`));
+		t.deepEqual(await readdir(join(root, 'kernel')), [], 'moved aside and removed, so it can be rebuilt');
+		await publishKernel(dir, zImage);
+		t.true(await isPublished(dir, {progress}));
+		t.deepEqual(await readFile(join(dir, 'arch', 'zImage')), zImage);
+		t.is(lines.length, 1);
+	},
+	title: provided => `isPublished detects ${provided}, reports it once and lets it be rebuilt`,
+});
+
+test.serial('a truncated file', damage, path => truncate(path, 1000), /has 1000 bytes, 4096 when published/);
+test.serial('a same-size flipped byte', damage, async path => {
+	const bytes = await readFile(path);
+	bytes[2049] = bytes[2049]! ^ 0x01;
+	await writeFile(path, bytes);
+}, /differs from what was published \(same size/);
+test.serial('a missing file', damage, path => rm(path), /is missing/);
+
+test.serial('the marker holds the manifest of the listed files that exist', async t => {
+	const dir = join(await scratch(t), 'k');
+	await publishKernel(dir, zImage);
+	const manifest = JSON.parse(await readFile(join(dir, '.kplug-complete'), 'utf8')) as {files: Record<string, {size: number; sha256: string}>};
+	t.deepEqual(Object.keys(manifest.files), ['arch/zImage']);
+	t.is(manifest.files['arch/zImage']!.size, 4096);
+	t.regex(manifest.files['arch/zImage']!.sha256, /^[0-9a-f]{64}$/);
+});
+
+test.serial('an entry is checked once per process, not on every use', async t => {
+	const dir = join(await scratch(t), 'k');
+	await publishKernel(dir, zImage);
+	forgetCheckedEntries();
+	t.true(await isPublished(dir));
+	// Damage after the first check is not looked for again in this process (the next process finds it).
+	await truncate(join(dir, 'arch', 'zImage'), 10);
+	t.true(await isPublished(dir));
+	forgetCheckedEntries();
+	const {lines, progress} = recorder();
+	t.false(await isPublished(dir, {progress}));
+	t.is(lines.length, 1);
+});
+
+test.serial('an entry published before manifests is adopted: its files are recorded, later damage is found', async t => {
+	const dir = join(await scratch(t), 'k');
+	await mkdir(join(dir, 'arch'), {recursive: true});
+	await writeFile(join(dir, 'arch', 'zImage'), zImage);
+	await writeFile(join(dir, '.kplug-complete'), '2026-11-01T00:00:00.000Z\n');
+	forgetCheckedEntries();
+	t.true(await isPublished(dir, {files: ['arch/zImage']}));
+	t.regex(await readFile(join(dir, '.kplug-complete'), 'utf8'), /"arch\/zImage"/);
+	await truncate(join(dir, 'arch', 'zImage'), 5);
+	forgetCheckedEntries();
+	t.false(await isPublished(dir, {files: ['arch/zImage'], progress: recorder().progress}));
+});
+
+test.serial('concurrent publishes of one key all succeed; one entry stays, intact, and no temp folder is left', async t => {
+	const root = await scratch(t);
+	const dir = join(root, 'kernel', 'thumb2-abc');
+	let arrived = 0;
+	let release: () => void = () => undefined;
+	const allFilled = new Promise<void>(resolve => (release = resolve));
+	// Every publisher finishes its fill before any renames, so all of them race for the same name.
+	const publishers = Array.from({length: 6}, (_, i) =>
+		publishAtomically(dir, async tmp => {
+			await writeFile(join(tmp, 'zImage'), `kernel from publisher ${i}`.padEnd(64, '.'));
+			if (++arrived === 6) release();
+			await allFilled;
+		}, {files: ['zImage']}),
+	);
+	const results = await Promise.allSettled(publishers);
+	t.deepEqual(results.map(r => r.status), Array(6).fill('fulfilled'));
+	t.deepEqual(await readdir(join(root, 'kernel')), ['thumb2-abc']);
+	t.regex(await readFile(join(dir, 'zImage'), 'utf8'), /^kernel from publisher \d\.+$/);
+	forgetCheckedEntries();
+	t.true(await isPublished(dir, {files: ['zImage']}));
+});
+
+test.serial('a later publish never replaces a sound entry published by someone else', async t => {
+	const dir = join(await scratch(t), 'k');
+	await publishKernel(dir, zImage);
+	forgetCheckedEntries();
+	await publishKernel(dir, 'another build');
+	t.deepEqual(await readFile(join(dir, 'arch', 'zImage')), zImage);
+});
+
+test.serial('separate processes publishing one key at once all succeed (rename-if-absent)', async t => {
+	const root = await scratch(t);
+	const dir = join(root, 'kernel', 'thumb2-abc');
+	const script = `
+		import {publishAtomically} from ${JSON.stringify(repoPath('harness/util/atomic.ts'))};
+		import {writeFile} from 'node:fs/promises';
+		import {join} from 'node:path';
+		const at = Number(process.argv[1]);
+		await publishAtomically(${JSON.stringify(dir)}, async tmp => {
+			await writeFile(join(tmp, 'zImage'), 'kernel from ' + process.pid);
+			await new Promise(resolve => setTimeout(resolve, Math.max(0, at - Date.now())));
+		}, {files: ['zImage']});
+	`;
+	// All processes rename at the same wall-clock moment, after their (slow) start-up.
+	const at = Date.now() + 6000;
+	const runs = await Promise.all([1, 2, 3].map(() => execa('node', ['--import=tsx', '--input-type=module', '-e', script, String(at)], {reject: false})));
+	t.deepEqual(runs.map(r => [r.exitCode, r.stderr]), runs.map(() => [0, '']));
+	t.deepEqual(await readdir(join(root, 'kernel')), ['thumb2-abc']);
+	t.regex(await readFile(join(dir, 'zImage'), 'utf8'), /^kernel from \d+$/);
 });
