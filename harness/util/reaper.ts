@@ -1,19 +1,41 @@
-// Registry of live resources (VMs) reaped on exit, SIGINT and SIGTERM.
+// Registry of live resources (VMs, detached process groups) reaped on SIGINT, SIGTERM, SIGHUP and exit.
 
 type Reap = () => Promise<void> | void;
 const live = new Set<Reap>();
+// Process groups (make -j, qemu) spawned detached: killed whole, synchronously, if kplug exits with them alive.
+const groups = new Set<number>();
 let installed = false;
 let stopping = false;
 
-function install(): void {
+const signalExitCodes = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;
+
+// Send a signal to a whole process group (its leader spawned detached); false when no member is left.
+// Never the bare pid: once the group is empty that number may belong to someone else.
+export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
+	if (pid <= 0) return false;
+	try {
+		process.kill(-pid, signal);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+// Install the signal and exit handlers (idempotent). Done before spawning: a signal that arrives between the
+// spawn and the registration would otherwise end kplug with the group still running.
+export function install(): void {
 	if (installed) return;
 	installed = true;
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	for (const signal of Object.keys(signalExitCodes) as (keyof typeof signalExitCodes)[]) {
 		process.once(signal, () => {
 			stopping = true;
-			void reapAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+			void reapAll().finally(() => process.exit(signalExitCodes[signal]));
 		});
 	}
+	// Last resort, whatever ended the process (process.exit, an uncaught error): only synchronous work runs here.
+	process.on('exit', () => {
+		for (const pid of groups) killGroup(pid, 'SIGKILL');
+	});
 }
 
 // Track a resource; returns the function that untracks it.
@@ -21,6 +43,13 @@ export function track(reap: Reap): () => void {
 	install();
 	live.add(reap);
 	return () => live.delete(reap);
+}
+
+// Track a detached process group so that it never outlives kplug; returns the function that untracks it.
+export function trackGroup(pid: number): () => void {
+	install();
+	groups.add(pid);
+	return () => groups.delete(pid);
 }
 
 // Reap everything still tracked.
@@ -32,10 +61,10 @@ export async function reapAll(): Promise<void> {
 
 // How many resources are live (tests assert zero).
 export function liveCount(): number {
-	return live.size;
+	return live.size + groups.size;
 }
 
-// True once SIGINT/SIGTERM arrived: nothing new (no VM) may start.
+// True once SIGINT/SIGTERM/SIGHUP arrived: nothing new (no VM) may start.
 export function isStopping(): boolean {
 	return stopping;
 }

@@ -67,9 +67,15 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	const started = performance.now();
 	const qemu = spawnLong(options.qemuBinary ?? 'qemu-system-arm', argv);
 	const consoleFile = createWriteStream(consoleLog);
+	// A full or vanished log folder must not crash kplug (an unhandled 'error' event) nor stop the VM: the watcher
+	// keeps the console; the failure is noted in agent.log.
+	let consoleError: Error | undefined;
+	consoleFile.on('error', error => {
+		consoleError ??= error;
+	});
 	const watcher = new ConsoleWatcher();
 	qemu.onOutput(chunk => {
-		consoleFile.write(chunk);
+		if (!consoleError) consoleFile.write(chunk);
 		watcher.push(chunk);
 	});
 
@@ -92,8 +98,11 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		socket?.destroy();
 		server.close();
 		watcher.flush();
-		await new Promise<void>(resolve => consoleFile.end(resolve));
-		if (client) await writeFile(agentLog, client.log.join('\n') + '\n').catch(() => undefined);
+		// After an error the stream never calls back from end().
+		if (!consoleError) await new Promise<void>(resolve => consoleFile.end(resolve));
+		else consoleFile.destroy();
+		const notes = consoleError ? [`console.log could not be written: ${(consoleError as NodeJS.ErrnoException).code ?? consoleError.message}`] : [];
+		if (client || notes.length) await writeFile(agentLog, [...notes, ...(client?.log ?? [])].join('\n') + '\n').catch(() => undefined);
 		await rm(sockDir, {recursive: true, force: true});
 	}
 

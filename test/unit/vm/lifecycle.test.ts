@@ -1,5 +1,5 @@
 import test from 'ava';
-import {mkdtemp, readFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {liveCount} from '../../../harness/util/reaper.ts';
@@ -33,6 +33,18 @@ test('boots, runs a command, attaches console events, closes by poweroff', async
 	const consoleText = await readFile(join(logDir, 'console.log'), 'utf8');
 	t.regex(consoleText, /Run \/init as init process/);
 	t.regex(await readFile(join(logDir, 'agent.log'), 'utf8'), /exec \["echo","hi"\]/);
+});
+
+test('a console log that cannot be written neither crashes kplug nor stops the VM; agent.log says why', async t => {
+	const logDir = await mkdtemp(join(tmpdir(), 'kplug-lifecycle-'));
+	// A folder where the file should be: the write stream fails with EISDIR (as a full disk fails with ENOSPC).
+	await mkdir(join(logDir, 'console.log'));
+	const vm = await startVm({kernel: 'boot', initrd: 'none', qemuCpu: 'cortex-a15', logDir, bootTimeoutMs: 5000, qemuBinary: fakeQemu});
+	t.teardown(() => vm.close());
+	t.is((await vm.exec(['echo', 'hi'])).stdout, 'echo hi');
+	t.regex(vm.consoleTail(), /Run \/init/, 'the console is still watched');
+	await vm.close();
+	t.regex(await readFile(join(logDir, 'agent.log'), 'utf8'), /^console\.log could not be written: EISDIR$/m);
 });
 
 test('a QEMU that dies at start is a QemuStartError with the console tail', async t => {
