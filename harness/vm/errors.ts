@@ -1,10 +1,10 @@
-// Typed VM failures: each carries the step and the console tail.
+// Typed VM failures: each carries the step and the console tail, and its own data as fields (not only in the text).
 import {KplugError} from '../util/errors.ts';
 import type {ConsoleEventKind} from './console-watch.ts';
 
 export abstract class VmError extends KplugError {
 	// Exit code `kplug boot` uses for this failure class.
-	abstract readonly failureClass: 'qemu-start' | 'boot-timeout' | 'request-timeout' | 'kernel-crash' | 'qemu-exited';
+	abstract readonly failureClass: keyof typeof vmExitCodes;
 	constructor(
 		message: string,
 		readonly step: string,
@@ -14,19 +14,52 @@ export abstract class VmError extends KplugError {
 	}
 }
 
-export class QemuStartError extends VmError {
+// How qemu ended (undefined while it still runs, e.g. when kplug refused to start it). Not `exitCode`: that is
+// the CLI's exit code for the failure class.
+export interface QemuEnd {
+	qemuExitCode: number | undefined;
+	qemuSignal: string | undefined;
+}
+
+abstract class QemuEndedError extends VmError {
+	readonly qemuExitCode: number | undefined;
+	readonly qemuSignal: string | undefined;
+	constructor(message: string, step: string, consoleTail: string, end: QemuEnd = {qemuExitCode: undefined, qemuSignal: undefined}) {
+		super(message, step, consoleTail);
+		this.qemuExitCode = end.qemuExitCode;
+		this.qemuSignal = end.qemuSignal;
+	}
+}
+
+export class QemuStartError extends QemuEndedError {
 	override name = 'QemuStartError';
 	readonly failureClass = 'qemu-start';
 	override exitCode = 90;
 }
 
-export class BootTimeoutError extends VmError {
+// What was awaited and for how long.
+export interface Waited {
+	waitingFor: string;
+	waitedMs: number;
+}
+
+abstract class VmTimeoutError extends VmError {
+	readonly waitingFor: string;
+	readonly waitedMs: number;
+	constructor(message: string, step: string, consoleTail: string, waited: Waited) {
+		super(message, step, consoleTail);
+		this.waitingFor = waited.waitingFor;
+		this.waitedMs = waited.waitedMs;
+	}
+}
+
+export class BootTimeoutError extends VmTimeoutError {
 	override name = 'BootTimeoutError';
 	readonly failureClass = 'boot-timeout';
 	override exitCode = 91;
 }
 
-export class RequestTimeoutError extends VmError {
+export class RequestTimeoutError extends VmTimeoutError {
 	override name = 'RequestTimeoutError';
 	readonly failureClass = 'request-timeout';
 	override exitCode = 92;
@@ -46,11 +79,29 @@ export class KernelCrashError extends VmError {
 	}
 }
 
-export class QemuExitedError extends VmError {
+export class QemuExitedError extends QemuEndedError {
 	override name = 'QemuExitedError';
 	readonly failureClass = 'qemu-exited';
 	override exitCode = 94;
 }
 
+// The agent answered but refused or failed a request while qemu runs (a rejected frame, a failed guest write).
+export class AgentRequestError extends VmError {
+	override name = 'AgentRequestError';
+	readonly failureClass = 'agent-request';
+	override exitCode = 95;
+	constructor(
+		message: string,
+		step: string,
+		consoleTail: string,
+		// The request as kplug labels it (e.g. `write /etc/modprobe.d/x.conf`).
+		readonly request: string,
+		// The guest's errno when the agent reported one (a write), undefined for a rejected frame.
+		readonly errno: number | undefined,
+	) {
+		super(message, step, consoleTail);
+	}
+}
+
 // Exit codes of `kplug boot` per failure class (documented in --help).
-export const vmExitCodes = {'qemu-start': 90, 'boot-timeout': 91, 'request-timeout': 92, 'kernel-crash': 93, 'qemu-exited': 94} as const;
+export const vmExitCodes = {'qemu-start': 90, 'boot-timeout': 91, 'request-timeout': 92, 'kernel-crash': 93, 'qemu-exited': 94, 'agent-request': 95} as const;

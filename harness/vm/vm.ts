@@ -8,7 +8,7 @@ import {spawnLong} from '../util/exec.ts';
 import {isStopping, track} from '../util/reaper.ts';
 import {AgentClient} from './agent-client.ts';
 import {ConsoleWatcher, type ConsoleEvent} from './console-watch.ts';
-import {BootTimeoutError, KernelCrashError, QemuExitedError, QemuStartError, RequestTimeoutError} from './errors.ts';
+import {AgentRequestError, BootTimeoutError, KernelCrashError, QemuExitedError, QemuStartError, RequestTimeoutError} from './errors.ts';
 import {encodeDevio, encodeExec, encodePoweroff, encodeWriteFile, type AgentMessage} from './protocol.ts';
 import {qemuArgs} from './qemu-args.ts';
 
@@ -115,8 +115,8 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			const err = panic
 				? new KernelCrashError(`kernel ${panic.kind}: ${panic.line.trim()}`, currentStep, watcher.tailText(), panic.kind)
 				: client?.ready
-					? new QemuExitedError(`qemu exited unexpectedly (exit ${exitCode ?? signal})`, currentStep, watcher.tailText())
-					: new QemuStartError(`qemu exited during start (exit ${exitCode ?? signal})`, currentStep, watcher.tailText());
+					? new QemuExitedError(`qemu exited unexpectedly (exit ${exitCode ?? signal})`, currentStep, watcher.tailText(), {qemuExitCode: exitCode, qemuSignal: signal})
+					: new QemuStartError(`qemu exited during start (exit ${exitCode ?? signal})`, currentStep, watcher.tailText(), {qemuExitCode: exitCode, qemuSignal: signal});
 			client?.failAll(err);
 			reject(err);
 		});
@@ -138,9 +138,10 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 
 	try {
 		const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
-		socket = await withDeadline(connected, bootTimeoutMs, () => new BootTimeoutError('qemu never connected to the agent socket', 'boot', watcher.tailText()));
+		const waited = (waitingFor: string): {waitingFor: string; waitedMs: number} => ({waitingFor, waitedMs: Math.round(performance.now() - started)});
+		socket = await withDeadline(connected, bootTimeoutMs, () => new BootTimeoutError('qemu never connected to the agent socket', 'boot', watcher.tailText(), waited('agent socket connection')));
 		client = new AgentClient(socket);
-		const ready = await withDeadline(client.waitReady(), bootTimeoutMs, () => new BootTimeoutError(`no agent ready within ${bootTimeoutMs} ms`, 'boot', watcher.tailText()));
+		const ready = await withDeadline(client.waitReady(), bootTimeoutMs, () => new BootTimeoutError(`no agent ready within ${bootTimeoutMs} ms`, 'boot', watcher.tailText(), waited('agent READY')));
 		const bootMs = Math.round(performance.now() - started);
 		const agent = client;
 
@@ -152,12 +153,13 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			const offEvent = watcher.onEvent(e => events.push(e));
 			const offLine = watcher.onLine(l => lines.push(l));
 			const pending = agent.request(build, label);
+			const sent = performance.now();
 			try {
-				const message = await withDeadline(pending.answer, timeoutMs, () => new RequestTimeoutError(`guest request timed out after ${timeoutMs} ms: ${label}`, step, watcher.tailText()));
+				const message = await withDeadline(pending.answer, timeoutMs, () => new RequestTimeoutError(`guest request timed out after ${timeoutMs} ms: ${label}`, step, watcher.tailText(), {waitingFor: label, waitedMs: Math.round(performance.now() - sent)}));
 				// The console (UART → qemu stdout) can trail the agent's answer (virtio-serial).
 				if (settleMs > 0) await new Promise(resolve => setTimeout(resolve, settleMs));
-				if (message.kind === 'error') throw new QemuExitedError(`agent rejected request: ${message.message}`, step, watcher.tailText());
-				if (message.kind !== kind) throw new QemuExitedError(`agent answered ${message.kind} to ${label}`, step, watcher.tailText());
+				if (message.kind === 'error') throw new AgentRequestError(`agent rejected request: ${message.message}`, step, watcher.tailText(), label, undefined);
+				if (message.kind !== kind) throw new AgentRequestError(`agent answered ${message.kind} to ${label}`, step, watcher.tailText(), label, undefined);
 				return {message: message as Extract<AgentMessage, {kind: K}>, events, lines};
 			} finally {
 				pending.cancel();
@@ -175,12 +177,12 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 				const timeoutMs = opts.timeoutMs ?? 30_000;
 				const step = opts.step ?? argvIn.join(' ');
 				const {message, events, lines} = await request(id => encodeExec({id, argv: argvIn, timeoutMs, stdin: opts.stdin}), `exec ${JSON.stringify(argvIn)}`, step, timeoutMs + 5000, 'exec-result', opts.settleMs);
-				if (message.timedOut) throw new RequestTimeoutError(`guest command timed out after ${timeoutMs} ms: ${argvIn.join(' ')}`, step, watcher.tailText());
+				if (message.timedOut) throw new RequestTimeoutError(`guest command timed out after ${timeoutMs} ms: ${argvIn.join(' ')}`, step, watcher.tailText(), {waitingFor: `guest command ${argvIn.join(' ')}`, waitedMs: message.durationMs});
 				return {argv: [...argvIn], exitCode: message.exitCode, signal: message.signal, stdout: message.stdout.toString(), stderr: message.stderr.toString(), durationMs: message.durationMs, console: events, consoleLines: lines};
 			},
 			async writeFile(path, content, mode = 0o644) {
 				const {message} = await request(id => encodeWriteFile({id, path, mode, content}), `write ${path}`, `write ${path}`, 10_000, 'write-result');
-				if (message.errno !== 0) throw new QemuExitedError(`guest write ${path} failed: ${message.message}`, `write ${path}`, '');
+				if (message.errno !== 0) throw new AgentRequestError(`guest write ${path} failed: ${message.message}`, `write ${path}`, watcher.tailText(), `write ${path}`, message.errno);
 			},
 			async devio(path, req, opts = {}) {
 				const step = opts.step ?? `devio ${path}`;

@@ -3,7 +3,7 @@ import {mkdir, mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {liveCount} from '../../../harness/util/reaper.ts';
-import {BootTimeoutError, KernelCrashError, QemuStartError, QemuExitedError, RequestTimeoutError} from '../../../harness/vm/errors.ts';
+import {AgentRequestError, BootTimeoutError, KernelCrashError, QemuStartError, QemuExitedError, RequestTimeoutError} from '../../../harness/vm/errors.ts';
 import {startVm} from '../../../harness/vm/vm.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
 
@@ -47,15 +47,20 @@ test('a console log that cannot be written neither crashes kplug nor stops the V
 	t.regex(await readFile(join(logDir, 'agent.log'), 'utf8'), /^console\.log could not be written: EISDIR$/m);
 });
 
-test('a QEMU that dies at start is a QemuStartError with the console tail', async t => {
+test('a QEMU that dies at start is a QemuStartError with the console tail and qemu\'s exit code', async t => {
 	const error = await t.throwsAsync(boot('die'), {instanceOf: QemuStartError});
 	t.regex(error.message, /fake failure/);
 	t.is(error.step, 'boot');
+	t.is(error.qemuExitCode, 1);
+	t.is(error.qemuSignal, undefined);
+	t.is(error.exitCode, 90, 'the CLI exit code of the class, not qemu\'s');
 });
 
-test('a guest that never gets ready is a boot timeout', async t => {
+test('a guest that never gets ready is a boot timeout that says what it waited for and how long', async t => {
 	const error = await t.throwsAsync(boot('hang', 800), {instanceOf: BootTimeoutError});
 	t.regex(error.consoleTail, /Run \/init/);
+	t.is(error.waitingFor, 'agent READY', 'the fake connects the socket, then never says READY');
+	t.true(error.waitedMs >= 800 && error.waitedMs < 5000, String(error.waitedMs));
 });
 
 test('a request that never answers is a request timeout', async t => {
@@ -63,6 +68,24 @@ test('a request that never answers is a request timeout', async t => {
 	t.teardown(() => vm.close());
 	const error = await t.throwsAsync(vm.exec(['sleep', '100'], {timeoutMs: 200, step: 'sleep step'}), {instanceOf: RequestTimeoutError});
 	t.is(error.step, 'sleep step');
+	t.is(error.waitingFor, 'exec ["sleep","100"]');
+	t.true(error.waitedMs >= 5200 && error.waitedMs < 10_000, String(error.waitedMs));
+});
+
+test('a failed guest write and a rejected request are AgentRequestErrors (request, errno), and the VM serves on', async t => {
+	const {vm} = await boot('boot');
+	t.teardown(() => vm.close());
+	const write = await t.throwsAsync(vm.writeFile('/ro/x.conf', 'blacklist x\n'), {instanceOf: AgentRequestError});
+	t.is(write.request, 'write /ro/x.conf');
+	t.is(write.errno, 30);
+	t.is(write.failureClass, 'agent-request');
+	t.regex(write.message, /Read-only file system/);
+	const rejected = await t.throwsAsync(vm.exec(['reject']), {instanceOf: AgentRequestError});
+	t.is(rejected.request, 'exec ["reject"]');
+	t.is(rejected.errno, undefined);
+	t.regex(rejected.message, /agent rejected request: bad request/);
+	t.false(rejected instanceof QemuExitedError, 'qemu is alive: not a qemu exit');
+	t.is((await vm.exec(['echo', 'still', 'here'])).stdout, 'echo still here');
 });
 
 test('a kernel panic during a request is reported as a crash with its kind', async t => {
@@ -78,5 +101,6 @@ test('QEMU exiting after ready fails the next request as qemu-exited', async t =
 	const {vm} = await boot('exit-after-ready');
 	t.teardown(() => vm.close());
 	await new Promise(resolve => setTimeout(resolve, 200));
-	await t.throwsAsync(vm.exec(['true']), {instanceOf: QemuExitedError});
+	const error = await t.throwsAsync(vm.exec(['true']), {instanceOf: QemuExitedError});
+	t.is(error.qemuExitCode, 0);
 });
