@@ -20,7 +20,7 @@ export interface ModuleSet {
 // The two designs' out-of-tree sets: mainline only needs the driver, weak brings lib + arch module.
 export const moduleSets: readonly ModuleSet[] = [
 	{name: 'mainline', dirs: ['modules/mainline', 'modules/driver'], fromKernel: []},
-	{name: 'weak', dirs: ['modules/weak', 'modules/driver'], fromKernel: ['arch/arm/crypto/curve25519-core.S']},
+	{name: 'weak', dirs: ['modules/weak', 'modules/driver'], fromKernel: ['arch/arm/crypto/curve25519-core.S', 'lib/crypto/curve25519-selftest.c']},
 ];
 
 export interface ModuleSetBuild {

@@ -5,7 +5,9 @@ import {buildContext} from '../build/context.ts';
 import {assembleReport} from '../report/assemble.ts';
 import type {Report} from '../report/schema.ts';
 import {bundleReport, writeReport} from '../report/write.ts';
-import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {evaluatePairClaims} from '../scenarios/claims.ts';
+import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
 import {expandMatrix, parseShard, shardCells, type MatrixFilter} from '../scenarios/matrix.ts';
 import {runMatrix} from '../scenarios/runner.ts';
@@ -77,9 +79,11 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 	const kernel = {sourcePackage, sourceVersion: await sourcePackageVersion(), release: first.kernel.release};
 	const started = performance.now();
 	const finished: CellResult[] = [];
+	const host = await hostFacts();
+	const deviations = (): Report['deviations'] => compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versionsOf(finished, host));
 	const write = async (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
 		const report = await assembleReport({
-			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished), flakes,
+			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes,
 			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, ...extra, shard: shard && {...shard, matrixCells},
 		});
 		await writeReport(runDir, report);
@@ -100,7 +104,7 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 	await writes;
 	finished.splice(0, finished.length, ...matrix.results);
 	if (args.values['update-baseline'] === true) {
-		const n = await updateBaseline(finished, baselinePath);
+		const n = await updateBaseline(finished, baselinePath, evaluatePairClaims(finished), versionsOf(finished, host));
 		args.progress.info(`baseline updated with ${n} cells: ${baselinePath} (review with git diff)`);
 	}
 	const report = await write(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
@@ -116,10 +120,10 @@ export function summarize(job: MatrixJobResult): string {
 	const errors = report.cells.filter(c => c.status === 'error');
 	if (errors.length) lines.push(`${errors.length} cells could not complete: ${errors.map(c => `${c.cellKey} (${c.error?.class})`).join(', ')}`);
 	for (const claim of report.claims) {
-		const verdicts = report.cells.map(c => c.claims.find(x => x.claim === claim.id)?.verdict);
+		const verdicts = [...report.cells.flatMap(c => c.claims), ...(report.pairClaims ?? [])].filter(x => x.claim === claim.id).map(x => x.verdict);
 		const holds = verdicts.filter(v => v === 'holds').length;
 		const fails = verdicts.filter(v => v === 'fails').length;
-		lines.push(`${claim.id}: holds in ${holds}, fails in ${fails} cells — ${claim.text}`);
+		lines.push(`${claim.id}: holds in ${holds}, fails in ${fails} ${claim.scope === 'pair' ? 'pairs of cells' : 'cells'} — ${claim.text}`);
 	}
 	lines.push(report.deviations.length ? `${report.deviations.length} deviations from baseline:\n${report.deviations.map(d => `  ${d.cellKey}\n${d.diff.map(l => `    ${l}`).join('\n')}`).join('\n')}` : 'no deviations from baseline');
 	if (report.flakes.length) lines.push(`${report.flakes.length} flaky cells: ${report.flakes.map(f => f.cellKey).join(', ')}`);

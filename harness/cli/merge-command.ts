@@ -3,7 +3,9 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
 import {bundleReport, writeReport} from '../report/write.ts';
-import {compareWithBaseline, defaultBaselinePath, readBaseline} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, readBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {evaluatePairClaims} from '../scenarios/claims.ts';
+import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
 import type {CellId} from '../scenarios/types.ts';
 import {scenarios} from '../scenarios/registry.ts';
@@ -65,7 +67,9 @@ export function coverageLine(coverage: ShardCoverage): string | undefined {
 	return `merge: ${coverage.missing.length} cells of the matrix did not run${shards}: ${coverage.missing.map(cellKey).join(', ')}`;
 }
 
-// Merge reports: cells by key (first wins), not-run minus what ran elsewhere, deviations recomputed.
+// Merge reports: cells by key (first wins), not-run minus what ran elsewhere, deviations recomputed;
+// pair claims (load order) are evaluated again over the merged cells, so a pair split across shards
+// is judged here although each shard could only say "not evaluated".
 export function mergeReports(reports: readonly Report[], deviations: (cells: Report['cells']) => Report['deviations']): Report {
 	const [first, ...rest] = reports;
 	if (!first) throw new UsageError('merge: no reports');
@@ -85,6 +89,7 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 			scenarios: [...new Map([...reports.flatMap(r => r.matrix.scenarios), ...scenarios.filter(s => notRun.some(c => c.scenario === s.id))].map(s => [s.id, {id: s.id, title: s.title, description: s.description}])).values()],
 		},
 		cells: all,
+		pairClaims: evaluatePairClaims(all),
 		notRun,
 		deviations: deviations(all),
 		flakes: reports.flatMap(r => r.flakes),
@@ -107,7 +112,8 @@ export const mergeCommand: Command = {
 		const reports = await Promise.all(args.positionals.map(readShardReport));
 		const baseline = await readBaseline(typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath);
 		const coverage = shardCoverage(reports);
-		const report = mergeReports(reports, cells => compareWithBaseline(baseline, cells));
+		const host = await hostFacts();
+		const report = mergeReports(reports, cells => compareWithBaseline(baseline, cells, evaluatePairClaims(cells), versionsOf(cells, host)));
 		const runDir = await newRunDir(args.outDir, 'merge');
 		await writeReport(runDir, report);
 		const bundle = await bundleReport(runDir);

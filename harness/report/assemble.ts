@@ -1,24 +1,11 @@
 // Put a run's results together into a Report (the one object every output is rendered from).
 import {availableParallelism} from 'node:os';
-import {readFile} from 'node:fs/promises';
 import {median} from '../memory/stats.ts';
-import {claimDefinitions} from '../scenarios/claims.ts';
+import {claimDefinitions, evaluatePairClaims} from '../scenarios/claims.ts';
 import {scenarios} from '../scenarios/registry.ts';
 import type {CellId, CellResult} from '../scenarios/types.ts';
-import {run} from '../util/exec.ts';
-import {repoPath} from '../util/paths.ts';
+import {hostFacts} from '../util/host-facts.ts';
 import {reportSchema, type Deviation, type Report} from './schema.ts';
-
-let hostMemo: Promise<{qemu: string; version: string}> | undefined;
-
-async function hostFacts(): Promise<{qemu: string; version: string}> {
-	hostMemo ??= (async () => {
-		const qemu = await run('qemu-system-arm', ['--version']).then(r => r.stdout.split('\n')[0]!.trim(), () => 'unknown');
-		const pkg = JSON.parse(await readFile(repoPath('package.json'), 'utf8')) as {version: string};
-		return {qemu, version: pkg.version};
-	})();
-	return hostMemo;
-}
 
 export interface AssembleInput {
 	cells: CellResult[];
@@ -43,7 +30,7 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 		schema: reportSchema,
 		generatedAt: new Date().toISOString(),
 		kplugVersion: facts.version,
-		host: {cores: availableParallelism(), node: process.version, qemu: facts.qemu, emulation: 'TCG'},
+		host: {cores: availableParallelism(), node: process.version, qemu: facts.qemu, gcc: facts.gcc, emulation: 'TCG'},
 		kernel: input.kernel,
 		matrix: {
 			designs: uniq(all.map(c => c.design)),
@@ -53,6 +40,7 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 		},
 		claims: [...claimDefinitions],
 		cells: input.cells,
+		pairClaims: evaluatePairClaims(input.cells),
 		notRun: input.notRun,
 		deviations: input.deviations,
 		flakes: input.flakes,

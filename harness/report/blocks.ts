@@ -1,5 +1,6 @@
 // The report as plain blocks (headings, tables, diffs), so report.md and report.html say the same things.
 import type {CellId} from '../scenarios/types.ts';
+import type {Finding} from './findings.ts';
 import type {MemoryComparison, MemoryRow, Report} from './schema.ts';
 
 // How a table cell is coloured in HTML; Markdown relies on the words (holds, FAILS, n/a).
@@ -17,6 +18,8 @@ export type Block =
 	| {kind: 'table'; header: string[]; rows: TableCell[][]}
 	| {kind: 'code'; language: 'diff' | 'text'; lines: string[]}
 	| {kind: 'list'; items: string[]}
+	// Generated findings: a sentence, the cells that show it, a link to the evidence.
+	| {kind: 'findings'; items: Finding[]}
 	| {kind: 'memory-chart'; rows: MemoryRow[]; comparisons: MemoryComparison[]};
 
 export interface Configuration {

@@ -7,8 +7,9 @@ const maxKernelLines = 8;
 
 // "insmod arch ✓" or "insmod lib ✗ ENOENT".
 export function stepSummary(step: StepResult): string {
-	if (step.exitCode === 0) return `${step.label} ✓`;
-	return `${step.label} ✗ ${step.errno ?? `exit ${step.exitCode}`}`;
+	const who = step.tool === 'kernel' ? ' (kernel)' : '';
+	if (step.exitCode === 0) return `${step.label} ✓${who}`;
+	return `${step.label} ✗ ${step.errno ?? `exit ${step.exitCode}`}${who}`;
 }
 
 function modulesText(c: CellResult): string {
@@ -32,9 +33,12 @@ function resolvedText(p: PathProbe): string {
 	return p.archResolved ? 'yes' : 'no';
 }
 
+// The module-reported path and, independently, what the kernel's kprobes saw.
 function pathText(p: PathProbe): string {
 	if (!p.driverLoaded) return 'no driver';
-	return p.apiPaths.length > 0 ? p.apiPaths.join('+') : '—';
+	const module = p.apiPaths.length > 0 ? p.apiPaths.join('+') : '—';
+	const kernel = p.kernel ? p.kernel.paths.join('+') || 'nothing' : 'not observed';
+	return `module: ${module}\nkernel: ${kernel}`;
 }
 
 function vectorsText(p: PathProbe): string {
@@ -51,7 +55,7 @@ function vectorsTone(probes: readonly PathProbe[]): Tone | undefined {
 
 function claimsCell(c: CellResult): TableCell {
 	if (c.claims.length === 0) return cell(c.status === 'error' ? 'not evaluated' : '—', c.status === 'error' ? 'error' : 'na');
-	const word = {holds: 'holds', fails: 'FAILS', 'n/a': 'n/a'} as const;
+	const word = {holds: 'holds', fails: 'FAILS', 'n/a': 'n/a', 'not evaluated': 'not evaluated'} as const;
 	const text = c.claims.map(r => `${r.claim} ${word[r.verdict]}`).join('\n');
 	const tone: Tone = c.claims.some(r => r.verdict === 'fails') ? 'fails' : c.claims.some(r => r.verdict === 'holds') ? 'holds' : 'na';
 	return cell(text, tone);
@@ -91,6 +95,7 @@ function cellNotes(c: CellResult): string[] {
 		notes.push(`${where}: ${stepSummary(s)} — ${s.argv.join(' ')}: ${s.message || '(no message)'}`);
 	}
 	for (const r of c.claims.filter(claim => claim.verdict === 'fails')) notes.push(`${where}: ${r.claim} FAILS — ${r.evidence}`);
+	for (const s of c.steps.filter(step => step.resolved)) notes.push(`${where}: ${s.label}: modprobe -R → ${s.resolved!.modules.join(', ') || 'nothing'}; --show-depends → ${s.resolved!.showDepends.join(' | ') || 'nothing'}`);
 	for (const p of c.probes) notes.push(...p.failures.map(f => `${where}: probe ${p.label}: vector failed ${f}`));
 	const kernel = c.kernelLogOfInterest;
 	notes.push(...kernel.slice(0, maxKernelLines).map(line => `${where}: kernel: ${line}`));
@@ -116,7 +121,7 @@ export function scenarioBlocks(report: Report): Block[] {
 		}
 		blocks.push({
 			kind: 'table',
-			header: ['Configuration', 'Status', 'Steps', 'Modules at end (refcount: holders)', 'curve25519_arch in kallsyms (owner)', 'Resolved?', 'Path served', 'Vectors passed', 'Claims'],
+			header: ['Configuration', 'Status', 'Steps', 'Modules at end (refcount: holders)', 'curve25519_arch in kallsyms (owner)', 'Resolved?', 'Path served (module-reported / kernel-observed)', 'Vectors passed', 'Claims'],
 			rows: rows.map(r => r.row),
 		});
 		const notes = rows.flatMap(r => r.notes);

@@ -1,7 +1,8 @@
 // The whole report as blocks: headline claims × configurations first, then the evidence behind it.
-import type {CellResult} from '../scenarios/types.ts';
+import type {CellResult, ClaimResult} from '../scenarios/types.ts';
 import {cell, configKey, configurations, type Block, type TableCell, type Tone} from './blocks.ts';
 import {deviationBlocks, flakeBlocks, notRunBlocks, scenarioBlocks} from './cell-sections.ts';
+import {findings} from './findings.ts';
 import {memoryBlocks, timingBlocks, vectorBlocks} from './measure-sections.ts';
 import type {Report} from './schema.ts';
 
@@ -18,16 +19,22 @@ export interface VerdictSummary {
 	tone: Tone;
 }
 
-// Summarise one claim over one configuration's cells: "holds 3/3", "FAILS 1/2 (lib-first)" or "n/a".
-export function summarizeVerdicts(claim: string, cells: readonly CellResult[], notRun = 0): VerdictSummary {
+// One judged result of a claim: a cell's, or a pair claim's (scenario names the pair).
+export interface JudgedResult {
+	verdict: string;
+	scenario: string;
+	errored: boolean;
+}
+
+// Summarise results: "holds 3/3", "FAILS 1/2 (lib-first)", "not evaluated" or "n/a".
+export function summarizeResults(results: readonly JudgedResult[], notRun = 0): VerdictSummary {
 	const summary: VerdictSummary = {holds: 0, fails: 0, na: 0, failing: [], errored: 0, notRun, text: '', tone: 'na'};
-	for (const c of cells) {
-		const verdict = c.claims.find(r => r.claim === claim)?.verdict;
-		if (verdict === undefined && c.status === 'error') summary.errored++;
-		else if (verdict === 'holds') summary.holds++;
-		else if (verdict === 'fails') {
+	for (const r of results) {
+		if (r.errored || r.verdict === 'not evaluated') summary.errored++;
+		else if (r.verdict === 'holds') summary.holds++;
+		else if (r.verdict === 'fails') {
 			summary.fails++;
-			if (!summary.failing.includes(c.id.scenario)) summary.failing.push(c.id.scenario);
+			if (!summary.failing.includes(r.scenario)) summary.failing.push(r.scenario);
 		} else summary.na++;
 	}
 	const decided = summary.holds + summary.fails;
@@ -48,11 +55,28 @@ export function summarizeVerdicts(claim: string, cells: readonly CellResult[], n
 		text = 'n/a';
 	}
 	const extra = [
-		...(summary.errored > 0 ? [`${summary.errored} errored`] : []),
+		...(summary.errored > 0 && text !== 'not evaluated' ? [`${summary.errored} not evaluated`] : []),
 		...(notRun > 0 && text !== 'not run' ? [`${notRun} not run`] : []),
 	];
 	summary.text = [text, ...extra].join('; ');
 	return summary;
+}
+
+// Summarise one claim over some cells (and, for pair claims, the pair results of the same cells).
+export function summarizeVerdicts(claim: string, cells: readonly CellResult[], notRun = 0, pairs: readonly ClaimResult[] = []): VerdictSummary {
+	const results: JudgedResult[] = [];
+	for (const c of cells) {
+		const verdict = c.claims.find(r => r.claim === claim)?.verdict;
+		if (verdict === undefined && c.status === 'error' && !pairs.some(p => p.claim === claim)) results.push({verdict: 'not evaluated', scenario: c.id.scenario, errored: true});
+		else if (verdict !== undefined) results.push({verdict, scenario: c.id.scenario, errored: false});
+	}
+	for (const p of pairs.filter(x => x.claim === claim)) results.push({verdict: p.verdict, scenario: 'arch-first vs lib-first', errored: false});
+	return summarizeResults(results, notRun);
+}
+
+// The pair-claim results whose cells belong to a configuration filter.
+function pairsWhere(report: Report, keep: (configKey: string) => boolean): ClaimResult[] {
+	return (report.pairClaims ?? []).filter(p => keep((p.cells?.[0] ?? '').split('/').slice(0, 3).join('/')));
 }
 
 function claimIds(report: Report): string[] {
@@ -94,20 +118,13 @@ export function headlineBlocks(report: Report): Block[] {
 		...configs.map(config => {
 			const cells = report.cells.filter(c => configKey(c.id) === config.key);
 			const notRun = report.notRun.filter(id => configKey(id) === config.key).length;
-			const summary = summarizeVerdicts(claim, cells, notRun);
+			const summary = summarizeVerdicts(claim, cells, notRun, pairsWhere(report, k => k === config.key));
 			return cell(summary.text, summary.tone);
 		}),
 	]);
 	const legend: TableCell[][] = report.claims.map(c => [cell(c.id), cell(c.text), cell(c.source)]);
 	return [
 		{kind: 'heading', level: 2, text: 'Claims × configurations'},
-		{
-			kind: 'paragraph',
-			strong: true,
-			text:
-				'A claim that FAILS is a finding about the design under test, not a test failure: the rig ran and observed ' +
-				'that the design does not behave as claimed. Errors (the cell could not run) are reported separately.',
-		},
 		rows.length > 0
 			? {kind: 'table', header: ['Claim', ...configs.map(c => c.key)], rows}
 			: {kind: 'paragraph', text: 'No claims were evaluated.'},
@@ -119,10 +136,40 @@ export function headlineBlocks(report: Report): Block[] {
 	];
 }
 
+// The verdict table: one row per claim, one column per design, then the findings built from the data.
+export function verdictBlocks(report: Report): Block[] {
+	const designs = report.matrix.designs;
+	const rows: TableCell[][] = claimIds(report).map(claim => [
+		cell(claim),
+		...designs.map(design => {
+			const cells = report.cells.filter(c => c.id.design === design);
+			const notRun = report.notRun.filter(id => id.design === design).length;
+			const summary = summarizeVerdicts(claim, cells, notRun, pairsWhere(report, k => k.startsWith(`${design}/`)));
+			return cell(summary.text, summary.tone);
+		}),
+		cell(report.claims.find(c => c.id === claim)?.text ?? ''),
+	]);
+	const list = findings({designs, claims: report.claims, cells: report.cells, pairClaims: report.pairClaims ?? []});
+	return [
+		{kind: 'heading', level: 2, text: 'Verdicts'},
+		{
+			kind: 'paragraph',
+			strong: true,
+			text:
+				'A claim that FAILS is a finding about the design under test, not a test failure: the rig ran and observed ' +
+				'that the design does not behave as claimed. "not evaluated": the observations were not made (the cell errored or a pair\'s partner did not run).',
+		},
+		rows.length > 0 ? {kind: 'table', header: ['Claim', ...designs, 'Statement'], rows} : {kind: 'paragraph', text: 'No claims were evaluated.'},
+		{kind: 'heading', level: 2, text: 'Findings'},
+		list.length > 0 ? {kind: 'findings', items: list} : {kind: 'paragraph', text: 'No findings: no claim failed and nothing else notable was observed.'},
+	];
+}
+
 // Every section of the report, in reading order.
 export function reportDocument(report: Report): Block[] {
 	return [
 		...headerBlocks(report),
+		...verdictBlocks(report),
 		...headlineBlocks(report),
 		...scenarioBlocks(report),
 		...deviationBlocks(report),

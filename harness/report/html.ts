@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, no external assets).
 import type {Block, TableCell} from './blocks.ts';
 import {reportDocument} from './document.ts';
-import {escapeXml} from './escape.ts';
+import {escapeXml, escapeXmlAttribute} from './escape.ts';
 import type {Report} from './schema.ts';
 import {memoryBarChart} from './svg-chart.ts';
 
@@ -52,6 +52,8 @@ export function htmlBlock(block: Block): string {
 			return `<pre class="${block.language}"><code>${block.lines.map(block.language === 'diff' ? diffLine : escapeXml).join('\n')}</code></pre>`;
 		case 'list':
 			return `<ul>${block.items.map(item => `<li>${escapeLines(item)}</li>`).join('\n')}</ul>`;
+		case 'findings':
+			return `<ul class="findings">${block.items.map(f => `<li>${escapeXml(f.text)} <span class="cells" title="${escapeXmlAttribute(f.cells.join('\n'))}">(${f.cells.length} cell${f.cells.length === 1 ? '' : 's'})</span> <a href="${escapeXmlAttribute(f.evidence)}">evidence</a></li>`).join('\n')}</ul>`;
 		case 'memory-chart':
 			return `<figure>${memoryBarChart(block.rows, block.comparisons)}</figure>`;
 		default: {

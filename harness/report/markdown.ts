@@ -35,6 +35,8 @@ export function markdownBlock(block: Block): string {
 		}
 		case 'list':
 			return block.items.map(item => `- ${escapeMarkdownText(item).replace(/\r?\n/g, ' ')}`).join('\n');
+		case 'findings':
+			return block.items.map(f => `- ${escapeMarkdownText(f.text)} (${f.cells.length} cell${f.cells.length === 1 ? '' : 's'}) [evidence](${f.evidence})`).join('\n');
 		case 'memory-chart':
 			return '_A bar chart of these measurements is in report.html._';
 		default: {

@@ -1,13 +1,15 @@
 // report.json: the versioned result of a run, the single source for report.md/html and junit.xml.
-import type {CellId, CellResult} from '../scenarios/types.ts';
+import type {CellId, CellResult, ClaimResult} from '../scenarios/types.ts';
 
 export const reportSchema = 'kplug-report/1';
 
 export interface ClaimDefinition {
 	id: string;
 	text: string;
-	// Where the claim comes from (the thread, or kplug's reading of it).
+	// Who said it and the verbatim quote (the seed message or the thread).
 	source: string;
+	// 'cell': judged per cell; 'pair': over two cells of one configuration (Report.pairClaims).
+	scope?: 'cell' | 'pair';
 }
 
 export interface Deviation {
@@ -80,11 +82,13 @@ export interface Report {
 	schema: typeof reportSchema;
 	generatedAt: string;
 	kplugVersion: string;
-	host: {cores: number; node: string; qemu: string; emulation: 'TCG'};
+	host: {cores: number; node: string; qemu: string; gcc?: string; emulation: 'TCG'};
 	kernel: {sourcePackage: string; sourceVersion: string; release: string};
 	matrix: {designs: string[]; profiles: string[]; cpus: string[]; scenarios: {id: string; title: string; description: string}[]};
 	claims: ClaimDefinition[];
 	cells: CellResult[];
+	// Claims judged over two cells (load order: arch-first vs lib-first of one configuration).
+	pairClaims?: ClaimResult[];
 	notRun: CellId[];
 	deviations: Deviation[];
 	flakes: {cellKey: string; outcomes: string[]}[];

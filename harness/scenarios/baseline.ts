@@ -1,18 +1,37 @@
 // Baselines: each cell's observed outcome, kept in the repo for review; a changed outcome is a deviation.
+// The baseline also records, per profile, the versions the outcomes were observed with (read from the
+// guest: /proc/version, kmod --version; from the host: QEMU, cross-gcc): a version change is one
+// deviation line for the profile, and that profile's cells are not compared cell by cell.
 import {readFile} from 'node:fs/promises';
 import {KplugError} from '../util/errors.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Deviation} from '../report/schema.ts';
 import {diffOutcome} from './outcome.ts';
-import type {CellResult} from './types.ts';
+import type {CellResult, ClaimResult, Verdict} from './types.ts';
 
 export const defaultBaselinePath = repoPath('test/baselines/matrix.json');
+export const baselineSchema = 'kplug-baseline/2';
+
+export interface VersionRecord {
+	// From the guest.
+	kernel: string;
+	kmod: string;
+	// From the host.
+	qemu: string;
+	gcc: string;
+}
 
 export interface Baseline {
-	schema: 'kplug-baseline/1';
+	schema: typeof baselineSchema;
+	versions: Record<string, VersionRecord>;
 	cells: Record<string, Record<string, unknown>>;
+	// Pair claims by "<design>/<profile>/<cpu> <claim>".
+	pairs: Record<string, Verdict>;
 }
+
+const empty = (): Baseline => ({schema: baselineSchema, versions: {}, cells: {}, pairs: {}});
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // Read the baseline file (an absent file is an empty baseline).
 export async function readBaseline(path = defaultBaselinePath): Promise<Baseline> {
@@ -21,33 +40,76 @@ export async function readBaseline(path = defaultBaselinePath): Promise<Baseline
 		text = await readFile(path, 'utf8');
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		if (code === 'ENOENT') return {schema: 'kplug-baseline/1', cells: {}};
+		if (code === 'ENOENT') return empty();
 		throw new KplugError(`${path}: unreadable baseline (${code ?? String(error)})`);
 	}
 	try {
 		const parsed = JSON.parse(text) as Baseline;
-		if (parsed === null || typeof parsed !== 'object' || parsed.schema !== 'kplug-baseline/1' || typeof parsed.cells !== 'object' || parsed.cells === null || Array.isArray(parsed.cells)) throw new Error('not a kplug-baseline/1 file');
+		if (!isRecord(parsed) || parsed.schema !== baselineSchema || !isRecord(parsed.cells) || !isRecord(parsed.versions) || !isRecord(parsed.pairs)) {
+			throw new Error(`not a ${baselineSchema} file`);
+		}
 		return parsed;
 	} catch (error) {
 		throw new KplugError(`${path}: unreadable baseline (${(error as Error).message})`);
 	}
 }
 
-// Deviations of completed run cells from the baseline.
-export function compareWithBaseline(baseline: Baseline, cells: readonly CellResult[]): Deviation[] {
+// The versions each profile's cells ran with (the first completed cell of the profile that read them).
+export function versionsOf(cells: readonly CellResult[], host: {qemu: string; gcc: string}): Record<string, VersionRecord> {
+	const out: Record<string, VersionRecord> = {};
+	for (const c of cells) {
+		if (c.status !== 'completed' || !c.guest || out[c.id.profile]) continue;
+		out[c.id.profile] = {kernel: c.guest.kernel, kmod: c.guest.kmod, qemu: host.qemu, gcc: host.gcc};
+	}
+	return out;
+}
+
+const pairKey = (p: ClaimResult): string => `${p.cells?.[0]?.split('/').slice(0, 3).join('/') ?? '?'} ${p.claim}`;
+
+// Deviations of a run from the baseline: one per profile whose versions changed (its cells are then not
+// compared), one per changed cell, one per changed pair claim that was evaluated in both.
+export function compareWithBaseline(baseline: Baseline, cells: readonly CellResult[], pairs: readonly ClaimResult[] = [], versions: Record<string, VersionRecord> = {}): Deviation[] {
 	const deviations: Deviation[] = [];
+	const skipped = new Set<string>();
+	for (const [profile, now] of Object.entries(versions).sort()) {
+		const then = baseline.versions[profile];
+		if (!then) continue;
+		const changed = (Object.keys(now) as (keyof VersionRecord)[]).filter(k => then[k] !== now[k]);
+		if (changed.length === 0) continue;
+		skipped.add(profile);
+		const count = cells.filter(c => c.id.profile === profile).length;
+		deviations.push({
+			cellKey: `versions/${profile}`,
+			diff: [
+				`! ${profile}: the baseline was recorded with other versions (${changed.join(', ')}); its ${count} cells were not compared — review and re-record with --update-baseline`,
+				...changed.flatMap(k => [`- ${k}: ${then[k]}`, `+ ${k}: ${now[k]}`]),
+			],
+		});
+	}
 	for (const cell of cells) {
+		if (skipped.has(cell.id.profile)) continue;
 		const diff = diffOutcome(baseline.cells[cell.cellKey], cell.outcome);
 		if (diff.length > 0) deviations.push({cellKey: cell.cellKey, diff});
+	}
+	for (const pair of pairs) {
+		if (pair.verdict === 'not evaluated') continue;
+		const key = pairKey(pair);
+		if (skipped.has(key.split('/')[1] ?? '')) continue;
+		const then = baseline.pairs[key];
+		if (then === pair.verdict || then === 'not evaluated') continue;
+		deviations.push({cellKey: key, diff: [...(then ? [`- verdict: "${then}"`] : ['+ (new pair claim, not in baseline)']), `+ verdict: "${pair.verdict}"`]});
 	}
 	return deviations;
 }
 
-// Refresh the baseline with these cells' outcomes (other cells are kept), sorted for review.
-export async function updateBaseline(cells: readonly CellResult[], path = defaultBaselinePath): Promise<number> {
+// Refresh the baseline with these cells' outcomes, pair verdicts and versions (others are kept).
+export async function updateBaseline(cells: readonly CellResult[], path = defaultBaselinePath, pairs: readonly ClaimResult[] = [], versions: Record<string, VersionRecord> = {}): Promise<number> {
 	const baseline = await readBaseline(path);
 	for (const cell of cells) baseline.cells[cell.cellKey] = cell.outcome;
-	const sorted: Baseline = {schema: 'kplug-baseline/1', cells: Object.fromEntries(Object.entries(baseline.cells).sort(([a], [b]) => (a < b ? -1 : 1)))};
-	await writeFileAtomic(path, JSON.stringify(sorted, null, 2) + '\n');
+	for (const pair of pairs) if (pair.verdict !== 'not evaluated') baseline.pairs[pairKey(pair)] = pair.verdict;
+	Object.assign(baseline.versions, versions);
+	const sorted = <T>(record: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+	const out: Baseline = {schema: baselineSchema, versions: sorted(baseline.versions), cells: sorted(baseline.cells), pairs: sorted(baseline.pairs)};
+	await writeFileAtomic(path, JSON.stringify(out, null, 2) + '\n');
 	return cells.length;
 }

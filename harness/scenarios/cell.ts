@@ -7,29 +7,71 @@ import {KplugError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
-import {errnoFromMessage} from './errno.ts';
-import {kallsymsArch, kernelLog, loadedModules, probePaths} from './observe.ts';
+import {errnoFromMessage, errnoFromSyscallAnswer} from './errno.ts';
+import {guestVersions, kallsymsArch, kernelLog, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
 import {scenario as lookupScenario} from './registry.ts';
-import type {CellId, CellObservation, Step, StepResult} from './types.ts';
+import type {CellId, CellObservation, Step, StepResult, StepTool} from './types.ts';
 
 // Stable key of a cell: design/profile/cpu/scenario.
 export function cellKey(id: CellId): string {
 	return `${id.design}/${id.profile}/${id.cpu}/${id.scenario}`;
 }
 
-function stepArgv(step: Exclude<Step, {kind: 'probe'}>, moduleDir: string, files: Record<string, string>): string[] {
+type ActionStep = Exclude<Step, {kind: 'probe'}>;
+
+// The agent's raw-syscall mode (images/agent/PROTOCOL.md): the kernel's answer, no tool in between.
+const AGENT = '/sbin/kplug-agent';
+
+// The command a step runs, and who answers it.
+export function stepCommand(step: ActionStep, moduleDir: string, files: Record<string, string>): {label: string; argv: string[]; tool: StepTool} {
 	switch (step.kind) {
 		case 'insmod':
-			return ['insmod', `${moduleDir}/${basename(files[step.module]!)}`];
+			return {label: `insmod ${step.module}`, argv: ['insmod', `${moduleDir}/${basename(files[step.module]!)}`], tool: 'kmod'};
 		case 'rmmod':
-			return ['rmmod', moduleNames[step.module]];
+			return {label: `rmmod ${step.module}`, argv: ['rmmod', moduleNames[step.module]], tool: 'kmod'};
 		case 'modprobe':
-			return ['modprobe', moduleNames[step.module]];
+			return {label: `modprobe ${step.module}`, argv: ['modprobe', moduleNames[step.module]], tool: 'kmod'};
+		case 'modprobe-alias':
+			return {label: `modprobe ${step.alias}`, argv: ['modprobe', step.alias], tool: 'kmod'};
+		case 'finit_module':
+			return {label: `finit_module ${step.module}`, argv: [AGENT, '--syscall', 'finit_module', `${moduleDir}/${basename(files[step.module]!)}`], tool: 'kernel'};
+		case 'delete_module':
+			return {label: `delete_module ${step.module}`, argv: [AGENT, '--syscall', 'delete_module', moduleNames[step.module]], tool: 'kernel'};
 		default: {
 			const never: never = step;
 			throw new Error(`unknown step ${JSON.stringify(never)}`);
 		}
 	}
+}
+
+// Run one load/unload step and record who answered, what, and the modules resident right after.
+async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files: Record<string, string>): Promise<StepResult> {
+	const {label, argv, tool} = stepCommand(step, moduleDir, files);
+	let resolved: StepResult['resolved'];
+	if (step.kind === 'modprobe-alias') {
+		const names = await vm.exec(['modprobe', '-R', step.alias], {step: `${label}: modprobe -R`});
+		const depends = await vm.exec(['modprobe', '--show-depends', step.alias], {step: `${label}: modprobe --show-depends`});
+		const lines = (text: string): string[] => text.split('\n').map(l => l.trim()).filter(Boolean);
+		resolved = {
+			modules: names.exitCode === 0 ? lines(names.stdout) : [`(exit ${names.exitCode}) ${names.stderr.trim()}`],
+			showDepends: depends.exitCode === 0 ? lines(depends.stdout).map(l => l.replace(/\/lib\/modules\/[^/]+\//, '')) : [`(exit ${depends.exitCode}) ${depends.stderr.trim()}`],
+		};
+	}
+	const result = await vm.exec(argv, {step: label, settleMs: 30});
+	const message = (tool === 'kernel' ? result.stdout : result.stderr).trim();
+	return {
+		label,
+		argv,
+		tool,
+		exitCode: result.exitCode,
+		errno: result.exitCode === 0 ? undefined : tool === 'kernel' ? errnoFromSyscallAnswer(message) : errnoFromMessage(message),
+		message,
+		...(tool !== 'kernel' && result.stdout.trim() ? {stdout: result.stdout.trim()} : {}),
+		kernelLog: result.consoleLines.filter(l => l.trim() !== ''),
+		consoleEvents: result.console.map(e => `${e.kind}: ${e.line}`),
+		modulesAfter: await moduleSnapshot(vm, `${label}: /proc/modules`),
+		...(resolved ? {resolved} : {}),
+	};
 }
 
 // Run a cell; failures of the VM become an 'error' observation, never an exception.
@@ -53,28 +95,16 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		const files = designModuleFiles(booted.build, d);
 		const moduleDir = `/lib/modules/${booted.build.kernel.release}/kernel/kplug`;
 		for (const file of sc.files) await vm.writeFile(file.path, file.content);
+		observation.guest = await guestVersions(vm);
+		observation.tracing = await setupTracing(vm, d.name);
 		for (const step of sc.steps) {
-			if (step.kind === 'probe') {
-				observation.probes.push(await probePaths(vm, d.name, vectors, step.label));
-				continue;
-			}
-			const argv = stepArgv(step, moduleDir, files);
-			const result = await vm.exec(argv, {step: `${step.kind} ${step.module}`, settleMs: 30});
-			const message = result.stderr.trim();
-			const stepResult: StepResult = {
-				label: `${step.kind} ${step.module}`,
-				argv,
-				exitCode: result.exitCode,
-				errno: result.exitCode === 0 ? undefined : errnoFromMessage(message),
-				message,
-				kernelLog: result.consoleLines.filter(l => l.trim() !== ''),
-				consoleEvents: result.console.map(e => `${e.kind}: ${e.line}`),
-			};
-			observation.steps.push(stepResult);
+			if (step.kind === 'probe') observation.probes.push(await probePaths(vm, d.name, vectors, step.label, observation.tracing.ok));
+			else observation.steps.push(await runStep(vm, step, moduleDir, files));
 		}
-		observation.probes.push(await probePaths(vm, d.name, vectors, 'end'));
+		observation.probes.push(await probePaths(vm, d.name, vectors, 'end', observation.tracing.ok));
 		observation.modulesAtEnd = await loadedModules(vm);
 		observation.kallsymsArch = await kallsymsArch(vm);
+		observation.recorded = await recordedDependencies(vm, booted.build.kernel.release, Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_')));
 		const log = await kernelLog(vm);
 		observation.kernelLogOfInterest = log.lines;
 		observation.tainted = log.tainted;

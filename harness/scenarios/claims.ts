@@ -1,106 +1,330 @@
-// The proposal's claims, evaluated per cell from observations only (holds / fails / n/a + evidence).
-import type {ClaimDefinition} from '../report/schema.ts';
+// The proposal's claims as data: id, statement, source quote and an evaluator over observations.
+// Every verdict rests on an observation that could have shown otherwise and carries its raw lines.
+// Four states: holds / fails / n/a (the claim does not apply here) / not evaluated (the observations
+// needed were not made: the cell errored, kernel tracing was missing, or a pair's partner did not run).
 import {moduleNames} from '../subject/designs.ts';
-import type {CellObservation, ClaimResult, PathProbe, Verdict} from './types.ts';
+import {scenario as lookupScenario} from './registry.ts';
+import {seedWhere, threadQuotes, type Source} from './sources.ts';
+import type {CellObservation, ClaimResult, PathProbe, StepResult, Verdict} from './types.ts';
 
-export const claimDefinitions: readonly ClaimDefinition[] = [
-	{id: 'C1', text: 'Without the arch module, the library still loads and serves the generic path.', source: 'thread: arch code "may not be loadable on certain systems"'},
-	{id: 'C2', text: 'A blacklisted arch module is not loaded, and the library still works.', source: 'thread: "or be blacklisted by the user"'},
-	{id: 'C3', text: 'On a CPU without NEON the arch module is not resident, and the library still works.', source: 'thread: "does not have to stay resident in memory if the cpu is incapable of executing it"'},
-	{id: 'C4', text: 'When the arch module is loaded and usable, the library uses it.', source: 'thread: "If it does get satisfied, the relocations … point to the arch routine"'},
-	{id: 'C5', text: 'The arch module cannot be removed while the library uses it; after unplugging, the library falls back to generic.', source: 'issue: unplugging; thread: "[un]plugged at runtime"'},
-	{id: 'C6', text: 'Load order does not matter: the library loads and works whether it or the arch module is loaded first.', source: 'thread: "what happens when the modules load in the opposite order"'},
-	{id: 'C7', text: 'The reference is bound only when the library loads: an arch module loaded later is not used ("It either gets satisfied at module load time, or it doesn\'t").', source: 'thread (Ard Biesheuvel)'},
-];
-
-const blacklistScenarios = new Set(['blacklist-modprobe-d', 'blacklist-install', 'blacklist-cmdline-modprobe', 'blacklist-cmdline-kernel']);
-const archLoadingScenarios = new Set(['arch-first', 'lib-first', 'modprobe', 'rmmod', ...blacklistScenarios]);
-
-function loaded(obs: CellObservation, name: string): boolean {
-	return obs.modulesAtEnd.some(m => m.name === name);
+export interface Claim {
+	id: string;
+	statement: string;
+	source: Source;
+	// 'cell': judged on one cell; 'pair': judged on two cells of one configuration (see pairScenarios).
+	scope: 'cell' | 'pair';
+	evaluate: (obs: CellObservation) => ClaimResult;
 }
 
-// "The library works": its API answers correctly through the driver (mainline's API is inline in the
-// caller, so libcurve25519.ko itself need not be loaded; in the weak design the driver depends on it).
+export interface PairClaim extends Omit<Claim, 'evaluate'> {
+	scope: 'pair';
+	// The scenarios compared, within one design × profile × CPU.
+	pair: readonly [string, string];
+	evaluatePair: (a: CellObservation | undefined, b: CellObservation | undefined, config: string) => ClaimResult;
+}
+
+const seed = (quote: string): Source => ({who: 'Ard Biesheuvel', where: seedWhere, quote});
+const said = (who: string, start: string): Source => {
+	const found = threadQuotes.find(q => q.who === who && q.quote.startsWith(start));
+	if (!found) throw new Error(`no thread quote by ${who} starting "${start}"`);
+	return found;
+};
+
+const arch = moduleNames.arch;
+const blacklistScenarios = new Set(['blacklist-modprobe-d', 'blacklist-install', 'blacklist-cmdline-modprobe', 'blacklist-cmdline-kernel', 'alias-blacklist']);
+
+// --- reading observations --------------------------------------------------------------------
+
+interface Moment {
+	// "after `insmod arch` (kmod)" or "at probe plugged".
+	name: string;
+	modules: string[];
+	step?: StepResult;
+	probe?: PathProbe;
+}
+
+// The cell's moments in the order they happened: after each step and at each probe.
+export function timeline(obs: CellObservation): Moment[] {
+	const moments: Moment[] = [];
+	let s = 0;
+	let p = 0;
+	for (const step of lookupScenario(obs.id.scenario).steps) {
+		if (step.kind === 'probe') {
+			const probe = obs.probes[p++];
+			if (probe) moments.push({name: `at probe ${probe.label}`, modules: probe.modules ?? [], probe});
+		} else {
+			const result = obs.steps[s++];
+			if (result) moments.push({name: `after \`${result.label}\` (${result.tool})`, modules: result.modulesAfter ?? [], step: result});
+		}
+	}
+	const end = obs.probes.find(pr => pr.label === 'end');
+	if (end) moments.push({name: 'at probe end', modules: end.modules ?? [], probe: end});
+	return moments;
+}
+
+const residentLine = (modules: readonly string[], name: string): string | undefined => modules.find(m => m.split(' ')[0] === name);
+
+function endProbe(obs: CellObservation): PathProbe | undefined {
+	return obs.probes.find(p => p.label === 'end');
+}
+
+// "The library works": its API answers every vector correctly through the driver.
 function works(probe: PathProbe | undefined): boolean {
 	return Boolean(probe && probe.driverLoaded && probe.apiTotal > 0 && probe.apiPassed === probe.apiTotal);
 }
 
+// What the kernel saw the api batch run, or the module's report when tracing was unavailable.
+function kernelPaths(probe: PathProbe | undefined): string[] | undefined {
+	return probe?.kernel?.paths;
+}
+
 function describeProbe(probe: PathProbe | undefined): string {
 	if (!probe) return 'no probe';
-	if (!probe.driverLoaded) return 'driver not loaded (library API unreachable)';
-	return `api path ${probe.apiPaths.join('+') || 'none'}, vectors ${probe.apiPassed}/${probe.apiTotal}`;
+	if (!probe.driverLoaded) return `probe ${probe.label}: driver not loaded (library API unreachable)`;
+	const kernel = probe.kernel ? `kernel saw ${probe.kernel.paths.join('+') || 'nothing'}` : 'kernel path not observed';
+	return `probe ${probe.label}: module says ${probe.apiPaths.join('+') || 'none'}, ${kernel}, vectors ${probe.apiPassed}/${probe.apiTotal}`;
 }
 
-function failedSteps(obs: CellObservation): string {
-	const failed = obs.steps.filter(s => s.exitCode !== 0);
-	return failed.length ? `; failed: ${failed.map(s => `${s.label} (${s.errno ?? `exit ${s.exitCode}`})`).join(', ')}` : '';
+function probeLines(probe: PathProbe | undefined): string[] {
+	if (!probe) return [];
+	const counts = probe.kernel ? [`kprobe hits during the api batch: neon ${probe.kernel.counts.neon}, generic ${probe.kernel.counts.generic}, curve25519_arch ${probe.kernel.counts.arch}`] : [];
+	return [describeProbe(probe), ...counts, ...(probe.kernel?.raw ?? [])];
 }
 
-const result = (claim: string, verdict: Verdict, evidence: string): ClaimResult => ({claim, verdict, evidence});
+function stepLine(step: StepResult): string {
+	const answer = step.exitCode === 0 ? 'ok' : `${step.errno ?? 'error'} (exit ${step.exitCode})`;
+	return `${step.label} [${step.tool}]: ${answer}${step.message ? ` — ${step.message.split('\n')[0]}` : ''}`;
+}
 
-// Evaluate every claim for one completed cell.
+function failedSteps(obs: CellObservation): string[] {
+	return obs.steps.filter(s => s.exitCode !== 0).map(stepLine);
+}
+
+// The first failed step that is not about the arch module (whose refusal may be the expected part).
+function firstOtherFailure(obs: CellObservation): string {
+	const step = obs.steps.find(s => s.exitCode !== 0 && !s.label.endsWith(' arch'));
+	return step ? `; ${stepLine(step)}` : '';
+}
+
+const verdictOf = (claim: string, verdict: Verdict, evidence: string, lines: string[] = []): ClaimResult => ({claim, verdict, evidence, lines});
+
+// Steps that try to load the arch module, directly or through kmod's dependency/alias resolution.
+function triesArch(step: StepResult): boolean {
+	return /^(insmod|finit_module) arch$/.test(step.label) || step.label.startsWith('modprobe ');
+}
+
+// --- the claims --------------------------------------------------------------------------------
+
+export const cellClaims: readonly Claim[] = [
+	{
+		id: 'C1',
+		statement: 'Without the arch module, the library loads and serves every call on the generic path.',
+		source: seed('may not be loadable on certain systems'),
+		scope: 'cell',
+		evaluate(obs) {
+			const {scenario} = obs.id;
+			if (scenario !== 'no-arch' && scenario !== 'rmmod') return verdictOf('C1', 'n/a', 'the arch module is available in this scenario');
+			const end = endProbe(obs);
+			const gone = !residentLine(end?.modules ?? [], arch);
+			const generic = (kernelPaths(end) ?? end?.apiPaths ?? []).join() === 'generic';
+			const ok = gone && works(end) && generic;
+			const archLoad = obs.steps.find(st => st.label === 'insmod arch');
+			const what = scenario === 'no-arch'
+				? 'arch module not in the image'
+				: archLoad?.exitCode === 0
+					? 'arch module removed (after everything using it was removed), library and driver loaded again'
+					: `arch module never loaded (${archLoad ? stepLine(archLoad) : 'no load step'}), library and driver loaded again`;
+			const why = works(end) ? '' : firstOtherFailure(obs);
+			return verdictOf('C1', ok ? 'holds' : 'fails', `${what}; ${describeProbe(end)}${why}`, [...probeLines(end), ...(end?.modules ?? []), ...failedSteps(obs)]);
+		},
+	},
+	{
+		id: 'C2',
+		statement: 'A blacklisted arch module is not loaded, and the library still works.',
+		source: seed('or be blacklisted by the user'),
+		scope: 'cell',
+		evaluate(obs) {
+			if (!blacklistScenarios.has(obs.id.scenario)) return verdictOf('C2', 'n/a', 'no blacklisting in this scenario');
+			const moments = timeline(obs);
+			const loadedAt = moments.find(m => residentLine(m.modules, arch));
+			const end = endProbe(obs);
+			const ok = !loadedAt && works(end);
+			const lines = moments.filter(m => m.step).map(m => `${stepLine(m.step!)}; then ${residentLine(m.modules, arch) ?? `${arch} not loaded`}`);
+			const alias = obs.steps.find(s => s.resolved);
+			if (alias?.resolved) lines.unshift(`modprobe -R ${alias.label.split(' ')[1]}: ${alias.resolved.modules.join(', ') || '(nothing)'}`);
+			const evidence = loadedAt ? `arch module LOADED despite the blacklist, ${loadedAt.name}` : `arch module never loaded; ${describeProbe(end)}`;
+			return verdictOf('C2', ok ? 'holds' : 'fails', evidence, [...lines, ...probeLines(end)]);
+		},
+	},
+	{
+		id: 'C3',
+		statement: 'On a CPU without NEON the arch module does not stay resident (judged after every load attempt and at every probe), and the library still works.',
+		source: seed('does not have to stay resident in memory if the cpu is incapable of executing it'),
+		scope: 'cell',
+		evaluate(obs) {
+			if (obs.neonInCpuinfo) return verdictOf('C3', 'n/a', 'CPU has NEON');
+			const moments = timeline(obs).filter(m => m.probe || (m.step && triesArch(m.step)));
+			if (!obs.steps.some(triesArch)) return verdictOf('C3', 'n/a', 'scenario does not load the arch module');
+			const resident = moments.find(m => residentLine(m.modules, arch));
+			const end = endProbe(obs);
+			const lines = moments.map(m => `${m.name}: ${residentLine(m.modules, arch) ?? `${arch} not resident`}`);
+			if (resident) return verdictOf('C3', 'fails', `CPU without NEON; arch module RESIDENT ${resident.name} (${residentLine(resident.modules, arch)})`, [...lines, ...probeLines(end)]);
+			const why = works(end) ? '' : firstOtherFailure(obs);
+			return verdictOf('C3', works(end) ? 'holds' : 'fails', `CPU without NEON; arch module not resident at any of ${moments.length} moments; ${describeProbe(end)}${why}`, [...lines, ...failedSteps(obs), ...probeLines(end)]);
+		},
+	},
+	{
+		id: 'C4',
+		statement: 'When the arch module is loaded before the library on a CPU with NEON, the library\'s calls run the NEON code (kernel-observed).',
+		source: seed('If it does get satisfied, the relocations covering the movw/movt pair and the one covering the bl instruction get updated so that they point to the arch routine.'),
+		scope: 'cell',
+		evaluate(obs) {
+			if (!obs.neonInCpuinfo) return verdictOf('C4', 'n/a', 'CPU has no NEON');
+			if (obs.id.scenario === 'lib-first') return verdictOf('C4', 'n/a', 'the library loads before the arch module here (C7 and C8)');
+			const probes = obs.probes.filter(p => p.driverLoaded && residentLine(p.modules ?? [], arch));
+			if (probes.length === 0) return verdictOf('C4', 'n/a', 'arch module and driver never loaded together');
+			if (probes.some(p => !p.kernel)) return verdictOf('C4', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
+			const bad = probes.find(p => p.kernel!.paths.join() !== 'arch-glue→neon' || !works(p));
+			return verdictOf('C4', bad ? 'fails' : 'holds', bad ? describeProbe(bad) : probes.map(describeProbe).join('; '), probes.flatMap(probeLines));
+		},
+	},
+	{
+		id: 'C5a',
+		statement: 'While the library is bound to it, the arch module cannot be removed (and who refuses: the tool or the kernel).',
+		source: seed('but without the ability to unplug them'),
+		scope: 'cell',
+		evaluate(obs) {
+			if (obs.id.scenario !== 'rmmod' && obs.id.scenario !== 'runtime-unplug') return verdictOf('C5a', 'n/a', 'no removal of the arch module while it is in use');
+			const loaded = obs.steps.find(s => /^(insmod|finit_module) arch$/.test(s.label) && s.exitCode === 0);
+			if (!loaded) return verdictOf('C5a', 'n/a', `arch module never loaded (${failedSteps(obs).join('; ') || 'no load step'})`);
+			// The removals attempted while the library was still loaded.
+			const attempts = obs.steps.filter(s => /^(rmmod|delete_module) arch$/.test(s.label)).filter(s => {
+				const index = obs.steps.indexOf(s);
+				const before = index > 0 ? obs.steps[index - 1]!.modulesAfter ?? [] : [];
+				return residentLine(before, moduleNames.lib) !== undefined || residentLine(before, moduleNames.driver) !== undefined;
+			});
+			if (attempts.length === 0) return verdictOf('C5a', 'n/a', 'no removal attempted while the library was loaded');
+			const removed = attempts.find(s => s.exitCode === 0);
+			const who = attempts.map(s => `${s.tool === 'kernel' ? 'the kernel (delete_module)' : `${s.tool} ${s.argv[0]}`}: ${s.errno ?? `exit ${s.exitCode}`}`).join('; ');
+			const lines = attempts.map(s => `${stepLine(s)}; then ${residentLine(s.modulesAfter ?? [], arch) ?? `${arch} gone`}`);
+			return verdictOf('C5a', removed ? 'fails' : 'holds', removed ? `removal SUCCEEDED while in use: ${stepLine(removed)}` : `refused by ${who}`, lines);
+		},
+	},
+	{
+		id: 'C5b',
+		statement: 'The arch module can be unplugged at runtime: with the library and its user loaded, it is removed and calls continue on the generic path, nothing reloaded.',
+		source: seed('so that the accelerated implementations can be [un]plugged at runtime'),
+		scope: 'cell',
+		evaluate(obs) {
+			if (obs.id.scenario !== 'runtime-unplug') return verdictOf('C5b', 'n/a', 'no runtime unplug in this scenario');
+			const loaded = obs.steps.find(s => s.label === 'insmod arch' && s.exitCode === 0);
+			if (!loaded) return verdictOf('C5b', 'n/a', `arch module never loaded (${failedSteps(obs).join('; ') || 'no load step'})`);
+			const unplug = obs.steps.find(s => s.label === 'delete_module arch');
+			const after = obs.probes.find(p => p.label === 'after-unplug');
+			if (!unplug || !after) return verdictOf('C5b', 'not evaluated', 'the unplug step or the probe after it is missing');
+			const lines = [stepLine(unplug), ...(unplug.modulesAfter ?? []), ...probeLines(after)];
+			if (unplug.exitCode !== 0) return verdictOf('C5b', 'fails', `cannot unplug at runtime: the kernel refused delete_module(${arch}, O_NONBLOCK) with ${unplug.errno ?? `exit ${unplug.exitCode}`} (${residentLine(unplug.modulesAfter ?? [], arch) ?? 'in use'})`, lines);
+			const generic = (kernelPaths(after) ?? after.apiPaths).join() === 'generic';
+			const ok = !residentLine(after.modules ?? [], arch) && works(after) && generic;
+			return verdictOf('C5b', ok ? 'holds' : 'fails', `arch module removed at runtime; ${describeProbe(after)}`, lines);
+		},
+	},
+	{
+		id: 'C7',
+		statement: 'The reference is bound only when the library loads: an arch module loaded later is not used.',
+		source: seed("It either gets satisfied at module load time, or it doesn't."),
+		scope: 'cell',
+		evaluate(obs) {
+			const end = endProbe(obs);
+			if (obs.id.scenario !== 'lib-first') return verdictOf('C7', 'n/a', 'library not loaded before the arch module');
+			if (!obs.neonInCpuinfo || !end?.driverLoaded || !residentLine(end.modules ?? [], arch) || !residentLine(end.modules ?? [], moduleNames.lib)) {
+				return verdictOf('C7', 'n/a', 'library, arch module and driver not all loaded on a NEON CPU');
+			}
+			if (!end.kernel) return verdictOf('C7', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
+			const usesArch = end.kernel.paths.includes('arch-glue→neon');
+			return verdictOf('C7', usesArch ? 'fails' : 'holds', `arch module loaded after the library; ${describeProbe(end)}`, probeLines(end));
+		},
+	},
+	{
+		id: 'C8',
+		statement: 'Whenever the arch module is loaded, the arch code is what runs (no arch module resident but idle).',
+		source: said('Ard Biesheuvel', 'My goal here'),
+		scope: 'cell',
+		evaluate(obs) {
+			const probes = obs.probes.filter(p => p.driverLoaded && residentLine(p.modules ?? [], arch));
+			if (probes.length === 0) return verdictOf('C8', 'n/a', 'arch module and driver never loaded together');
+			if (probes.some(p => !p.kernel)) return verdictOf('C8', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
+			const idle = probes.find(p => !p.kernel!.paths.includes('arch-glue→neon'));
+			if (!idle) return verdictOf('C8', 'holds', probes.map(describeProbe).join('; '), probes.flatMap(probeLines));
+			const why = idle.kernel!.paths.includes('arch-glue→generic') ? 'its glue fell back to curve25519_generic (no NEON executed)' : 'arch module loaded but unused';
+			return verdictOf('C8', 'fails', `${residentLine(idle.modules ?? [], arch)} at probe ${idle.label}, yet ${why}: ${describeProbe(idle)}`, probeLines(idle));
+		},
+	},
+];
+
+// C6: the same configuration's arch-first and lib-first cells must end on the same path.
+export const pairClaims: readonly PairClaim[] = [
+	{
+		id: 'C6',
+		statement: 'Load order does not matter: arch-first and lib-first end with the library loaded, working, on the same (kernel-observed) path.',
+		source: said('Andy Lutomirski', "Won't this"),
+		scope: 'pair',
+		pair: ['arch-first', 'lib-first'],
+		evaluatePair(a, b, config) {
+			const cells = [`${config}/arch-first`, `${config}/lib-first`];
+			if (!a || !b) return {...verdictOf('C6', 'not evaluated', `${!a ? 'arch-first' : 'lib-first'} was not run in this configuration`), cells};
+			if (a.status !== 'completed' || b.status !== 'completed') return {...verdictOf('C6', 'not evaluated', 'a cell of the pair errored'), cells};
+			const ea = endProbe(a);
+			const eb = endProbe(b);
+			if (!ea?.kernel && ea?.driverLoaded) return {...verdictOf('C6', 'not evaluated', 'kernel-side path not observed in arch-first'), cells};
+			if (!eb?.kernel && eb?.driverLoaded) return {...verdictOf('C6', 'not evaluated', 'kernel-side path not observed in lib-first'), cells};
+			// The library module itself loaded? (mainline's API is inline in its users, so the driver can
+			// work while libcurve25519.ko was refused: that is still a difference between the orders.)
+			const summary = (p: PathProbe | undefined, obs: CellObservation): string => {
+				const lib = obs.steps.find(s => s.label === 'insmod lib');
+				const refused = lib && lib.exitCode !== 0 ? `libcurve25519 refused (${lib.errno ?? `exit ${lib.exitCode}`}), ` : '';
+				return `${refused}${works(p) ? (p!.kernel!.paths.join('+') || 'none') : 'library API not working'}`;
+			};
+			const lines = [`arch-first: ${describeProbe(ea)}`, `lib-first: ${describeProbe(eb)}`, ...failedSteps(b).map(l => `lib-first ${l}`), ...(eb?.modules ?? []).map(l => `lib-first /proc/modules: ${l}`)];
+			if (!works(ea) && !works(eb)) return {...verdictOf('C6', 'n/a', `the library works in neither order (arch-first: ${summary(ea, a)}; lib-first: ${summary(eb, b)})`), cells, lines};
+			if (summary(ea, a) === summary(eb, b)) return {...verdictOf('C6', 'holds', `both orders end on ${summary(ea, a)}`), cells, lines};
+			const unused = residentLine(eb?.modules ?? [], arch) && works(eb) && !eb!.kernel!.paths.includes('arch-glue→neon');
+			const evidence = unused
+				? `arch module loaded but unused in lib-first (${residentLine(eb!.modules ?? [], arch)}; kernel saw ${eb!.kernel!.paths.join('+')}), arch-first ran ${summary(ea, a)}`
+				: `arch-first ends on ${summary(ea, a)}, lib-first on ${summary(eb, b)}`;
+			return {...verdictOf('C6', 'fails', evidence), cells, lines};
+		},
+	},
+];
+
+// Every claim's definition, in report order (cell claims and pair claims).
+export const claimDefinitions = [...cellClaims, ...pairClaims]
+	.map(c => ({id: c.id, text: c.statement, source: `${c.source.who}: "${c.source.quote}"`, scope: c.scope}))
+	.sort((x, y) => x.id.localeCompare(y.id, 'en', {numeric: true}));
+
+// Evaluate every cell claim for one cell; an errored cell is "not evaluated" throughout.
 export function evaluateClaims(obs: CellObservation): ClaimResult[] {
-	const {scenario} = obs.id;
-	const end = obs.probes.find(p => p.label === 'end');
-	const archLoaded = loaded(obs, moduleNames.arch);
-	const libLoaded = loaded(obs, moduleNames.lib);
-	const neon = obs.neonInCpuinfo;
+	if (obs.status !== 'completed') return cellClaims.map(c => verdictOf(c.id, 'not evaluated', `cell did not complete: ${obs.error?.message ?? 'unknown'}`));
+	return cellClaims.map(c => c.evaluate(obs));
+}
+
+// The configuration (design/profile/cpu) of a cell.
+export function configOf(obs: CellObservation): string {
+	return `${obs.id.design}/${obs.id.profile}/${obs.id.cpu}`;
+}
+
+// Evaluate the pair claims over whatever cells are present (a run, a shard, or merged shards). A
+// configuration with neither cell of a pair yields nothing; with one, "not evaluated".
+export function evaluatePairClaims(cells: readonly CellObservation[]): ClaimResult[] {
 	const out: ClaimResult[] = [];
-	if (obs.status !== 'completed') return claimDefinitions.map(c => result(c.id, 'n/a', `cell did not complete: ${obs.error?.message ?? 'unknown'}`));
-
-	// C1: the arch module is absent (not in the image) or gone after unplugging.
-	if (scenario === 'no-arch' || scenario === 'rmmod') {
-		const generic = end?.apiPaths.length === 1 && end.apiPaths[0] === 'generic';
-		const ok = !archLoaded && works(end) && generic;
-		out.push(result('C1', ok ? 'holds' : 'fails', `${scenario === 'no-arch' ? 'arch module not in image' : 'arch module unloaded'}; libcurve25519.ko ${libLoaded ? 'loaded' : 'not loaded'}; ${describeProbe(end)}${failedSteps(obs)}`));
-	} else out.push(result('C1', 'n/a', 'the arch module is available in this scenario'));
-
-	// C2: blacklisting.
-	if (blacklistScenarios.has(scenario)) {
-		const ok = !archLoaded && works(end);
-		out.push(result('C2', ok ? 'holds' : 'fails', `arch module ${archLoaded ? 'LOADED despite blacklist' : 'not loaded'}; libcurve25519.ko ${libLoaded ? 'loaded' : 'not loaded'}; ${describeProbe(end)}${failedSteps(obs)}`));
-	} else out.push(result('C2', 'n/a', 'no blacklisting in this scenario'));
-
-	// C3: CPU without NEON, in scenarios that try to load the arch module.
-	if (!neon && archLoadingScenarios.has(scenario)) {
-		const ok = !archLoaded && works(end);
-		out.push(result('C3', ok ? 'holds' : 'fails', `CPU without NEON; arch module ${archLoaded ? `RESIDENT (${obs.modulesAtEnd.find(m => m.name === moduleNames.arch)?.size ?? '?'} bytes)` : 'not resident'}; libcurve25519.ko ${libLoaded ? 'loaded' : 'not loaded'}; ${describeProbe(end)}${failedSteps(obs)}`));
-	} else out.push(result('C3', 'n/a', neon ? 'CPU has NEON' : 'scenario does not load the arch module'));
-
-	// C4: arch loaded and usable (NEON) at the time of the end probe.
-	if (neon && archLoaded && end?.driverLoaded) {
-		const viaArch = end.apiPaths.includes('arch') || end.apiPaths.includes('arch-entry');
-		const ok = viaArch && works(end);
-		const note = end.apiPaths.includes('arch-entry') ? ' (mainline: calls enter curve25519_arch by a strong reference; NEON-vs-fallback inside it is not observable)' : '';
-		out.push(result('C4', ok ? 'holds' : 'fails', `arch module loaded on a NEON CPU; ${describeProbe(end)}${note}`));
-	} else out.push(result('C4', 'n/a', !neon ? 'CPU has no NEON' : !archLoaded ? 'arch module not loaded at the end' : 'driver not loaded'));
-
-	// C5: unplugging.
-	if (scenario === 'rmmod') {
-		const removeWhileUsed = obs.steps.find(s => s.label === `rmmod arch`);
-		const plugged = obs.probes.find(p => p.label === 'plugged');
-		const archWasLoaded = obs.steps.some(s => s.label === 'insmod arch' && s.exitCode === 0);
-		if (!archWasLoaded) out.push(result('C5', 'n/a', `arch module never loaded${failedSteps(obs)}`));
-		else {
-			const refused = removeWhileUsed !== undefined && removeWhileUsed.exitCode !== 0;
-			const libUsedArch = Boolean(plugged?.apiPaths.some(p => p === 'arch' || p === 'arch-entry'));
-			const fellBack = !archLoaded && works(end) && end?.apiPaths.join() === 'generic';
-			const ok = refused && fellBack;
-			out.push(result('C5', ok ? 'holds' : 'fails', `rmmod arch while in use: ${refused ? `refused (${removeWhileUsed?.errno ?? 'error'})` : 'SUCCEEDED'}${libUsedArch ? '' : ' (library was not using arch)'}; after unplug: libcurve25519.ko ${libLoaded ? 'loaded' : 'not loaded'}, ${describeProbe(end)}`));
+	const byKey = new Map(cells.map(c => [c.cellKey, c]));
+	const configs = [...new Set(cells.map(configOf))];
+	for (const claim of pairClaims) {
+		for (const config of configs) {
+			const [first, second] = claim.pair.map(s => byKey.get(`${config}/${s}`));
+			if (!first && !second) continue;
+			out.push(claim.evaluatePair(first, second, config));
 		}
-	} else out.push(result('C5', 'n/a', 'no unplugging in this scenario'));
-
-	// C6: both load orders work.
-	if (scenario === 'arch-first' || scenario === 'lib-first') {
-		const ok = libLoaded && works(end);
-		out.push(result('C6', ok ? 'holds' : 'fails', `libcurve25519.ko ${libLoaded ? 'loaded' : 'not loaded'}; ${describeProbe(end)}${failedSteps(obs)}`));
-	} else out.push(result('C6', 'n/a', 'load order not varied'));
-
-	// C7: lib first, arch later (and usable): the library must not use it.
-	if (scenario === 'lib-first' && archLoaded && neon && libLoaded && end?.driverLoaded) {
-		const usesArch = end.apiPaths.some(p => p === 'arch' || p === 'arch-entry');
-		out.push(result('C7', usesArch ? 'fails' : 'holds', `arch module loaded after the library; ${describeProbe(end)}`));
-	} else out.push(result('C7', 'n/a', scenario === 'lib-first' ? 'library or arch module not both loaded on a NEON CPU' : 'library not loaded before the arch module'));
+	}
 	return out;
 }

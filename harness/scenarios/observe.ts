@@ -6,7 +6,8 @@ import {compareResults} from '../vectors/compare.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {interestingKernelLine} from './errno.ts';
-import type {LoadedModule, PathProbe} from './types.ts';
+import {kernelEvidence, parseKprobeProfile, reconcilePaths, tracingDir, tracingSetupScript} from './kernel-path.ts';
+import type {CellObservation, LoadedModule, PathProbe} from './types.ts';
 
 export const driverDevice = `/dev/${moduleNames.driver}`;
 
@@ -31,6 +32,42 @@ export async function loadedModules(vm: VmHandle): Promise<LoadedModule[]> {
 	}));
 }
 
+// /proc/modules now, one short line a module ("name refs=N by a,b"): residency at a given moment.
+export async function moduleSnapshot(vm: VmHandle, step: string): Promise<string[]> {
+	const result = await vm.exec(['cat', '/proc/modules'], {step});
+	return parseProcModules(result.stdout).map(m => `${m.name} refs=${m.refcount ?? '?'}${m.holders.length ? ` by ${[...m.holders].sort().join(',')}` : ''}`);
+}
+
+// Define and enable the kprobe events once per cell, before any module is loaded.
+export async function setupTracing(vm: VmHandle, design: DesignName): Promise<{ok: boolean; message: string}> {
+	const result = await vm.exec(['sh', '-c', tracingSetupScript(design)], {step: 'set up kprobe events'});
+	const message = (result.exitCode === 0 ? result.stdout : result.stderr || result.stdout).trim().split('\n').join('; ');
+	return {ok: result.exitCode === 0, message};
+}
+
+async function kprobeCounts(vm: VmHandle, step: string): Promise<ReturnType<typeof parseKprobeProfile>> {
+	const result = await vm.exec(['cat', `${tracingDir}/kprobe_profile`], {step});
+	return parseKprobeProfile(result.stdout);
+}
+
+// What the tools recorded in the image: modules.dep as depmod wrote it and `modinfo -F depends` per module.
+export async function recordedDependencies(vm: VmHandle, release: string, modules: readonly string[]): Promise<NonNullable<CellObservation['recorded']>> {
+	const dep = await vm.exec(['cat', `/lib/modules/${release}/modules.dep`], {step: 'observe modules.dep'});
+	const modinfoDepends: Record<string, string> = {};
+	for (const name of modules) {
+		const info = await vm.exec(['modinfo', '-F', 'depends', name], {step: `observe modinfo ${name}`});
+		modinfoDepends[name] = info.exitCode === 0 ? info.stdout.trim() : `(modinfo exit ${info.exitCode}: ${info.stderr.trim()})`;
+	}
+	return {modulesDep: dep.stdout.split('\n').filter(Boolean).sort(), modinfoDepends};
+}
+
+// Versions from inside the guest: the running kernel and the guest's own kmod.
+export async function guestVersions(vm: VmHandle): Promise<{kernel: string; kmod: string}> {
+	const kernel = (await vm.exec(['cat', '/proc/version'], {step: 'observe /proc/version'})).stdout.trim();
+	const kmod = await vm.exec(['kmod', '--version'], {step: 'observe kmod --version'});
+	return {kernel, kmod: (kmod.stdout.split('\n')[0] ?? '').trim()};
+}
+
 // Whether /proc/kallsyms has curve25519_arch, and which module owns it.
 export async function kallsymsArch(vm: VmHandle): Promise<{present: boolean; owner: string | undefined}> {
 	const result = await vm.exec(['grep', '-w', 'curve25519_arch', '/proc/kallsyms'], {step: 'observe /proc/kallsyms'});
@@ -39,13 +76,16 @@ export async function kallsymsArch(vm: VmHandle): Promise<{present: boolean; own
 	return {present: true, owner: /\[(\S+)\]/.exec(line)?.[1] ?? 'vmlinux'};
 }
 
+// trace_kprobe's note for a MOD:SYM probe defined before its module loads: expected, not of interest.
+const kprobePendingLine = /might be able to register after target module is loaded/;
+
 // Kernel log lines of interest (dmesg), and the taint value.
 export async function kernelLog(vm: VmHandle): Promise<{lines: string[]; tainted: string}> {
 	const dmesg = await vm.exec(['dmesg'], {step: 'observe dmesg'});
 	const tainted = await vm.exec(['cat', '/proc/sys/kernel/tainted'], {step: 'observe taint'});
 	const all = dmesg.stdout.split('\n');
 	const start = all.findIndex(l => /Run \S+ as init process/.test(l));
-	const lines = all.slice(start < 0 ? 0 : start + 1).filter(l => interestingKernelLine.test(l)).map(l => l.replace(/^\[\s*[\d.]+\]\s*/, ''));
+	const lines = all.slice(start < 0 ? 0 : start + 1).filter(l => interestingKernelLine.test(l) && !kprobePendingLine.test(l)).map(l => l.replace(/^\[\s*[\d.]+\]\s*/, ''));
 	return {lines, tainted: tainted.stdout.trim()};
 }
 
@@ -54,10 +94,13 @@ async function driverCall(vm: VmHandle, request: Buffer, step: string): Promise<
 	return answer.errno === 0 ? answer.response : undefined;
 }
 
-// Ask the driver which path serves the library API now, and check vectors through api and generic.
-export async function probePaths(vm: VmHandle, design: DesignName, vectors: readonly X25519Vector[], label: string): Promise<PathProbe> {
+// Ask the driver which path serves the library API now, and check vectors through api and generic;
+// with tracing on, the kernel's own count of entries into each implementation during the api batch
+// is recorded next to the module's report and the two must agree (reconcilePaths).
+export async function probePaths(vm: VmHandle, design: DesignName, vectors: readonly X25519Vector[], label: string, tracing = false): Promise<PathProbe> {
 	const present = await vm.exec(['test', '-e', driverDevice], {step: `probe ${label}: driver present?`});
 	const probe: PathProbe = {label, driverLoaded: present.exitCode === 0, archResolved: undefined, apiPaths: [], apiPassed: 0, apiTotal: 0, genericPassed: 0, genericTotal: 0, failures: []};
+	probe.modules = await moduleSnapshot(vm, `probe ${label}: /proc/modules`);
 	if (!probe.driverLoaded) return probe;
 	const infoBytes = await driverCall(vm, encodeDriverRequest({op: 'info', mode: 'api', items: []}), `probe ${label}: info`);
 	if (infoBytes) {
@@ -66,7 +109,12 @@ export async function probePaths(vm: VmHandle, design: DesignName, vectors: read
 	}
 	const items = vectors.map(v => ({scalar: v.scalar, point: v.point}));
 	for (const mode of ['api', 'generic'] as const) {
+		const before = tracing && mode === 'api' ? await kprobeCounts(vm, `probe ${label}: kprobe_profile before`) : undefined;
 		const raw = await driverCall(vm, encodeDriverRequest({op: 'x25519', mode, items}), `probe ${label}: ${mode} vectors`);
+		if (before) {
+			const after = await kprobeCounts(vm, `probe ${label}: kprobe_profile after`);
+			probe.kernel = kernelEvidence(before.counts, after.counts, after.lines);
+		}
 		if (!raw) {
 			probe.failures.push(`${mode}: driver request failed`);
 			continue;
@@ -83,5 +131,6 @@ export async function probePaths(vm: VmHandle, design: DesignName, vectors: read
 			probe.genericTotal = comparison.total;
 		}
 	}
+	if (probe.kernel) reconcilePaths(design, probe.apiPaths, probe.kernel, label);
 	return probe;
 }

@@ -1,15 +1,37 @@
 // A cell's stable outcome: what baselines and flake checks compare (no timings, no addresses).
 import type {CellObservation, ClaimResult} from './types.ts';
 
+// The kernel's taint letters by bit (kernel/panic.c taint_flags), for the /proc/sys/kernel/tainted value.
+const TAINT_LETTERS = 'PFSRMBUDAWCIOELKXT';
+const OUT_OF_TREE = TAINT_LETTERS.indexOf('O');
+
+// Taint flags as letters, without O (every cell loads out-of-tree modules: kplug's own driver).
+export function taintLetters(value: string): string {
+	const n = Number(value.trim() || '0');
+	if (!Number.isSafeInteger(n) || n < 0) return `unreadable (${value})`;
+	let letters = '';
+	for (let bit = 0; bit < TAINT_LETTERS.length; bit++) if (bit !== OUT_OF_TREE && n & (1 << bit)) letters += TAINT_LETTERS[bit];
+	return letters || 'none';
+}
+
+// Console event kinds a step printed (WARN, Oops, BUG, panic), from "kind: line" entries.
+function eventKinds(events: readonly string[]): string[] {
+	return [...new Set(events.map(e => e.split(':')[0]!).filter(k => k !== 'call-trace'))].sort();
+}
+
 // The outcome record of a cell (JSON-stable, reviewable in the baseline file).
 export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]): Record<string, unknown> {
 	if (obs.status !== 'completed') return {status: obs.status, error: obs.error?.class};
 	return {
 		status: obs.status,
-		steps: obs.steps.map(s => `${s.label}: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}`),
+		steps: obs.steps.map(s => {
+			const kinds = eventKinds(s.consoleEvents);
+			return `${s.label} [${s.tool}]: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}${kinds.length ? ` + console ${kinds.join(',')}` : ''}`;
+		}),
 		loaded: obs.modulesAtEnd.map(m => `${m.name} refs=${m.refcount}${m.holders.length ? ` by ${[...m.holders].sort().join(',')}` : ''}`).sort(),
 		kallsymsArch: obs.kallsymsArch.present ? `present in ${obs.kallsymsArch.owner}` : 'absent',
-		probes: obs.probes.map(p => `${p.label}: ${p.driverLoaded ? `resolved=${String(p.archResolved)} api=${p.apiPaths.join('+')} ${p.apiPassed}/${p.apiTotal} generic ${p.genericPassed}/${p.genericTotal}` : 'driver not loaded'}`),
+		probes: obs.probes.map(p => `${p.label}: ${p.driverLoaded ? `resolved=${String(p.archResolved)} module=${p.apiPaths.join('+')} kernel=${p.kernel ? p.kernel.paths.join('+') || 'none' : 'unobserved'} ${p.apiPassed}/${p.apiTotal} generic ${p.genericPassed}/${p.genericTotal}` : 'driver not loaded'}`),
+		tainted: taintLetters(obs.tainted),
 		claims: Object.fromEntries(claims.map(c => [c.claim, c.verdict])),
 	};
 }

@@ -1,5 +1,6 @@
 // All scenarios, in report order; adding one means adding a file under defs/ and a line here.
 import {UsageError} from '../util/errors.ts';
+import {alias, aliasBlacklist} from './defs/alias.ts';
 import {archFirst} from './defs/arch-first.ts';
 import {blacklistCmdlineKernel} from './defs/blacklist-cmdline-kernel.ts';
 import {blacklistCmdlineModprobe} from './defs/blacklist-cmdline-modprobe.ts';
@@ -9,6 +10,7 @@ import {libFirst} from './defs/lib-first.ts';
 import {modprobe} from './defs/modprobe.ts';
 import {noArch} from './defs/no-arch.ts';
 import {rmmod} from './defs/rmmod.ts';
+import {runtimeUnplug} from './defs/runtime-unplug.ts';
 import type {Scenario} from './types.ts';
 
 export const scenarios: readonly Scenario[] = [
@@ -17,7 +19,10 @@ export const scenarios: readonly Scenario[] = [
 	noArch,
 	modprobe,
 	rmmod,
+	runtimeUnplug,
+	alias,
 	blacklistModprobeD,
+	aliasBlacklist,
 	blacklistInstall,
 	blacklistCmdlineModprobe,
 	blacklistCmdlineKernel,

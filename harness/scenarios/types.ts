@@ -6,6 +6,11 @@ export type Step =
 	| {kind: 'insmod'; module: ModuleRole}
 	| {kind: 'rmmod'; module: ModuleRole}
 	| {kind: 'modprobe'; module: ModuleRole}
+	// modprobe by alias (e.g. crypto-curve25519), with what kmod resolves it to recorded first.
+	| {kind: 'modprobe-alias'; alias: string}
+	// The kernel's own answer: the agent makes the system call itself (no tool's checks in between).
+	| {kind: 'finit_module'; module: ModuleRole}
+	| {kind: 'delete_module'; module: ModuleRole}
 	// Run the vector subset through the driver now and record the path (a mid-scenario probe).
 	| {kind: 'probe'; label: string};
 
@@ -29,16 +34,26 @@ export interface CellId {
 	scenario: string;
 }
 
+// Who answered a step: a kmod tool, a busybox applet, or the kernel through the agent's raw syscall.
+export type StepTool = 'kmod' | 'busybox' | 'kernel';
+
 export interface StepResult {
 	label: string;
 	argv: string[];
+	tool: StepTool;
 	exitCode: number;
-	// Errno name decoded from the tool's message (e.g. ENOENT, EPERM), if it failed.
+	// Errno name: decoded from the tool's message, or the syscall's own errno (tool 'kernel').
 	errno: string | undefined;
 	message: string;
+	// Lines the step printed on stdout (modprobe -R / --show-depends, the raw syscall's answer).
+	stdout?: string;
 	// Kernel log lines printed while the step ran.
 	kernelLog: string[];
 	consoleEvents: string[];
+	// /proc/modules right after the step ("name refs=N by a,b"): residency at this moment.
+	modulesAfter?: string[];
+	// For modprobe-alias: what `modprobe -R` and `modprobe --show-depends` said before loading.
+	resolved?: {modules: string[]; showDepends: string[]};
 }
 
 export interface LoadedModule {
@@ -66,6 +81,21 @@ export interface PathProbe {
 	genericPassed: number;
 	genericTotal: number;
 	failures: string[];
+	// Kernel-side evidence for the api batch, independent of the modules under test: kprobe hit
+	// counts (kprobe_profile deltas) and the path they show. Absent when tracing was unavailable.
+	kernel?: KernelPathEvidence;
+	// /proc/modules at the probe ("name refs=N by a,b"): residency at this moment.
+	modules?: string[];
+}
+
+export interface KernelPathEvidence {
+	// Entries during the api batch: the NEON core, the generic C code, the arch glue's curve25519_arch
+	// (probed in mainline's in-tree glue only; see kernel-path.ts).
+	counts: {neon: number; generic: number; arch: number};
+	// What those entries show: 'arch-glue→neon', 'arch-glue→generic', 'generic'.
+	paths: string[];
+	// The kprobe_profile lines read after the batch (raw evidence).
+	raw: string[];
 }
 
 export interface CellObservation {
@@ -85,15 +115,27 @@ export interface CellObservation {
 	probes: PathProbe[];
 	tainted: string;
 	kernelLogOfInterest: string[];
+	// Why kernel-side path evidence is missing (tracing could not be set up), if it is.
+	tracing?: {ok: boolean; message: string};
+	// What the tools recorded in the image: modules.dep lines and `modinfo -F depends` per module.
+	recorded?: {modulesDep: string[]; modinfoDepends: Record<string, string>};
+	// Versions read from the guest: /proc/version and `kmod --version`.
+	guest?: {kernel: string; kmod: string};
 	logDir: string;
 }
 
-export type Verdict = 'holds' | 'fails' | 'n/a';
+// 'not evaluated': the observations needed were not made (the cell errored, or a pair claim's
+// partner cell was not run).
+export type Verdict = 'holds' | 'fails' | 'n/a' | 'not evaluated';
 
 export interface ClaimResult {
 	claim: string;
 	verdict: Verdict;
 	evidence: string;
+	// The raw observed lines the verdict rests on (step answers, /proc/modules lines, kprobe counts).
+	lines?: string[];
+	// Pair claims: the cells compared.
+	cells?: string[];
 }
 
 export interface CellResult extends CellObservation {

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -439,7 +440,8 @@ static int serve_one(void) {
 // --init: mount the pseudo filesystems with mount(2) (no fork per mount: boot time matters).
 static void mount_pseudo_filesystems(void) {
 	static const struct {const char *type, *dir;} fs[] = {
-		{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}, {"debugfs", "/sys/kernel/debug"}, {"tmpfs", "/tmp"},
+		{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}, {"debugfs", "/sys/kernel/debug"},
+		{"tracefs", "/sys/kernel/tracing"}, {"tmpfs", "/tmp"},
 	};
 	for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
 		mkdir(fs[i].dir, 0755);
@@ -450,12 +452,41 @@ static void mount_pseudo_filesystems(void) {
 	fprintf(stderr, "kplug-init: starting agent\n");
 }
 
+// --syscall: the kernel's own answer to a module load or unload, with no tool's checks in between
+// (kmod's rmmod refuses a module with holders before it ever calls delete_module). Prints one line
+// "<syscall>: ok" or "<syscall>: errno=N (text)" and exits with 0 or N, so the host records both.
+static int raw_syscall(int argc, char **argv) {
+	long r;
+	if (argc == 4 && strcmp(argv[2], "finit_module") == 0) {
+		int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int e = errno;
+			printf("open %s: errno=%d (%s)\n", argv[3], e, strerror(e));
+			return e;
+		}
+		r = syscall(SYS_finit_module, fd, "", 0);
+	} else if (argc == 4 && strcmp(argv[2], "delete_module") == 0) {
+		r = syscall(SYS_delete_module, argv[3], O_NONBLOCK);
+	} else {
+		fprintf(stderr, "usage: kplug-agent --syscall finit_module FILE | delete_module NAME\n");
+		return 2;
+	}
+	if (r == 0) {
+		printf("%s: ok\n", argv[2]);
+		return 0;
+	}
+	int e = errno;
+	printf("%s: errno=%d (%s)\n", argv[2], e, strerror(e));
+	return e;
+}
+
 int main(int argc, char **argv) {
+	if (argc >= 2 && strcmp(argv[1], "--syscall") == 0) return raw_syscall(argc, argv);
 	stdio_mode = argc == 2 && strcmp(argv[1], "--stdio") == 0;
 	// As PID 1 (rdinit=/sbin/kplug-agent) the agent is the init: same as --init.
 	int init_mode = (argc == 2 && strcmp(argv[1], "--init") == 0) || (argc == 1 && getpid() == 1);
 	if (argc > 1 && !stdio_mode && !init_mode) {
-		fprintf(stderr, "usage: kplug-agent [--stdio | --init]\n");
+		fprintf(stderr, "usage: kplug-agent [--stdio | --init | --syscall …]\n");
 		return 2;
 	}
 	if (init_mode) mount_pseudo_filesystems();

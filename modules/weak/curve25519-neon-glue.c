@@ -18,6 +18,7 @@
 #include <asm/neon.h>
 #include <asm/simd.h>
 #include <crypto/internal/simd.h>
+#include <linux/crypto.h>
 #include <linux/init.h>
 #include <linux/linkage.h>
 #include <linux/module.h>
@@ -68,5 +69,8 @@ static void __exit curve25519_neon_exit(void)
 module_init(curve25519_neon_init);
 module_exit(curve25519_neon_exit);
 
+/* The in-tree glue's crypto aliases (arch/arm/crypto/curve25519-glue.c), for parity. */
+MODULE_ALIAS_CRYPTO("curve25519");
+MODULE_ALIAS_CRYPTO("curve25519-neon");
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kplug weak-reference design: NEON curve25519_arch for the weakly linked curve25519 library");

@@ -12,7 +12,7 @@
 #ifndef KPLUG_CURVE25519_WEAK_H
 #define KPLUG_CURVE25519_WEAK_H
 
-#ifdef CURVE25519_H
+#if defined(CURVE25519_H) && !defined(KPLUG_WEAK_SELFTEST)
 #error "curve25519-weak.h and <crypto/curve25519.h> cannot be used together"
 #endif
 
@@ -50,6 +50,9 @@ bool __must_check curve25519(u8 out[CURVE25519_KEY_SIZE],
 
 bool __must_check curve25519_generate_public(u8 pub[CURVE25519_KEY_SIZE],
 					     const u8 secret[CURVE25519_KEY_SIZE]);
+
+/* The kernel's lib/crypto/curve25519-selftest.c, built against this API. */
+bool curve25519_selftest(void);
 
 /* Whether the weak curve25519_arch reference resolved when the library loaded. */
 bool curve25519_weak_arch_resolved(void);

@@ -6,13 +6,13 @@ import {execa} from 'execa';
 import {coverageLine, mergeReports, readShardReport, shardCoverage} from '../../../harness/cli/merge-command.ts';
 import {reportSchema, type Deviation, type Report, type VectorCellReport} from '../../../harness/report/schema.ts';
 import {cellKey} from '../../../harness/scenarios/cell.ts';
-import {claimDefinitions} from '../../../harness/scenarios/claims.ts';
+import {claimDefinitions, evaluatePairClaims} from '../../../harness/scenarios/claims.ts';
 import {shardCells} from '../../../harness/scenarios/matrix.ts';
 import {scenarios} from '../../../harness/scenarios/registry.ts';
 import type {CellId, CellResult} from '../../../harness/scenarios/types.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
-import {fixtureCells, toResult} from '../scenarios/_cells.ts';
+import {cell, fixtureKeys, sixCells, toResult} from '../scenarios/_cells.ts';
 
 const neverRun: CellId = {design: 'weak', profile: 'arm', cpu: 'noneon', scenario: 'modprobe'};
 
@@ -41,6 +41,7 @@ function shardReport(cells: CellResult[], notRun: CellId[], rest: Partial<Report
 		},
 		claims: [...claimDefinitions],
 		cells,
+		pairClaims: evaluatePairClaims(cells),
 		notRun,
 		deviations: [{cellKey: 'stale', diff: ['- stale']}],
 		flakes: [],
@@ -54,7 +55,7 @@ function shardReport(cells: CellResult[], notRun: CellId[], rest: Partial<Report
 // Two shards of the six fixture cells: each ran three; each lists one cell of the other shard, and a
 // cell nobody ran, as not run (an interrupted shard records what it did not get to).
 function twoShards(): [Report, Report, CellResult[]] {
-	const cells = fixtureCells().map(toResult);
+	const cells = sixCells().map(toResult);
 	const a = cells.slice(0, 3);
 	const b = cells.slice(3);
 	return [
@@ -144,7 +145,7 @@ test('mergeReports of no reports is a UsageError', t => {
 
 // Shards that know the matrix they were cut from: the six fixture cells plus one more, in three shards.
 function threeShards(): {reports: Report[]; matrixCells: CellId[]} {
-	const results = fixtureCells().map(toResult);
+	const results = sixCells().map(toResult);
 	const matrixCells = [...results.map(c => c.id), neverRun];
 	const reports = [1, 2, 3].map(index => {
 		const mine = new Set(shardCells(matrixCells, {index, count: 3}).map(cellKey));
@@ -255,3 +256,16 @@ test('truncated JSON', rejectsReport, '{"schema": "kplug-report/1", "cells": [',
 test('a malformed shard field', rejectsReport, JSON.stringify({schema: 'kplug-report/1', cells: [], shard: {index: 3, count: 2, matrixCells: []}}), /malformed "shard"/);
 // JSON.parse succeeds, then `report.schema` on null throws a TypeError outside the try.
 test('JSON null', rejectsReport, 'null', /report\.json/);
+
+// Load order is judged over a pair of cells: split across shards, each shard says "not evaluated";
+// merge evaluates it again over the merged cells.
+test('mergeReports: a pair claim split across shards is evaluated over the merged cells', t => {
+	const archFirst = toResult(cell(fixtureKeys.weakArchFirst));
+	const libFirst = toResult(cell(fixtureKeys.weakLibFirst));
+	const a = shardReport([archFirst], []);
+	const b = shardReport([libFirst], []);
+	t.deepEqual(a.pairClaims?.map(p => p.verdict), ['not evaluated']);
+	t.deepEqual(b.pairClaims?.map(p => p.verdict), ['not evaluated']);
+	const merged = mergeReports([a, b], () => []);
+	t.deepEqual(merged.pairClaims?.map(p => [p.claim, p.verdict, p.cells]), [['C6', 'fails', [archFirst.cellKey, libFirst.cellKey]]]);
+});

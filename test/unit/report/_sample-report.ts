@@ -10,6 +10,7 @@ function step(label: string, exitCode = 0, errno?: string, message = ''): StepRe
 	return {
 		label,
 		argv: kind === 'insmod' ? ['insmod', `/lib/modules/6.1.0/kernel/kplug/${role}.ko`] : [kind ?? '', role ?? ''],
+		tool: 'kmod',
 		exitCode,
 		errno,
 		message,

@@ -11,7 +11,11 @@ test('self-contained: no scripts, stylesheets, images or fetches from elsewhere'
 	t.regex(html, /<style>[\s\S]+<\/style>/);
 	t.false(/<script/i.test(html));
 	t.false(/<link\b/i.test(html));
-	t.false(/\b(?:src|href|xlink:href)\s*=/i.test(html));
+	t.false(/\b(?:src|xlink:href)\s*=/i.test(html));
+	// Links only to evidence inside the run folder (findings), never elsewhere.
+	const hrefs = [...html.matchAll(/\bhref\s*=\s*"([^"]*)"/gi)].map(m => m[1]!);
+	t.true(hrefs.length > 0, 'findings link their evidence');
+	t.true(hrefs.every(h => /^cells\/[\w.-]+\/result\.json$/.test(h)), hrefs.join(' '));
 	t.false(/@import|url\(/i.test(html));
 	// URLs only as the SVG namespace or as escaped text (the claim's source), never as something to load.
 	const urls = [...html.matchAll(/https?:\/\/[^\s"'<>)]+/g)].map(m => ({url: m[0], before: html.slice(Math.max(0, (m.index ?? 0) - 7), m.index)}));

@@ -41,12 +41,13 @@ test('headline claims × configurations table comes first and counts verdicts pe
 	const md = renderMarkdown(sampleReport());
 	t.deepEqual(tableAfter(md, '## Claims × configurations'), [
 		['Claim', 'mainline/thumb2/neon', 'mainline/thumb2/noneon', 'weak/thumb2/neon', 'weak/thumb2/noneon'],
-		['C1', 'n/a', 'holds 1/1; 1 not run', 'holds 1/1', 'holds 1/1; 1 errored'],
-		['C2', 'holds 1/1', 'n/a; 1 not run', 'holds 1/1', 'n/a; 1 errored'],
-		['C3', 'FAILS 1/2 (lib-first)', 'holds 1/1; 1 not run', 'holds 2/2', 'holds 1/1; 1 errored'],
+		['C1', 'n/a', 'holds 1/1; 1 not run', 'holds 1/1', 'holds 1/1; 1 not evaluated'],
+		['C2', 'holds 1/1', 'n/a; 1 not run', 'holds 1/1', 'n/a; 1 not evaluated'],
+		['C3', 'FAILS 1/2 (lib-first)', 'holds 1/1; 1 not run', 'holds 2/2', 'holds 1/1; 1 not evaluated'],
 	]);
+	const verdicts = md.indexOf('## Verdicts');
 	const headline = md.indexOf('## Claims × configurations');
-	t.true(headline > 0);
+	t.true(verdicts > 0 && verdicts < md.indexOf('## Findings') && md.indexOf('## Findings') < headline, 'verdicts, then findings, then per configuration');
 	t.true(headline < md.indexOf('## Scenarios'));
 	t.true(headline < md.indexOf('| Configuration |'));
 	t.regex(md, /\*\*A claim that FAILS is a finding about the design under test, not a test failure/);
@@ -64,7 +65,7 @@ test('one table per scenario with compact steps, modules, kallsyms, path and cla
 	t.is(mainline[8], 'C1 n/a<br>C2 n/a<br>C3 FAILS');
 	t.is(table[2]?.[1], 'not run');
 	t.is(table[3]?.[5], 'no');
-	t.is(table[3]?.[6], 'generic');
+	t.is(table[3]?.[6], 'module: generic<br>kernel: not observed');
 	t.is(table[4]?.[1], 'ERROR boot-timeout');
 	t.true(md.includes('mainline/thumb2/neon: C3 FAILS — library insmod exit code'));
 	t.false(md.includes(injected), 'raw HTML from a step message must not reach the Markdown');
@@ -128,7 +129,7 @@ test(summarises, ['holds', 'holds', 'holds'], 0, 'holds 3/3');
 test(summarises, ['holds', 'fails', 'n/a'], 0, 'FAILS 1/2 (s1)');
 test(summarises, ['fails', 'fails'], 0, 'FAILS 2/2 (s0, s1)');
 test(summarises, ['n/a', undefined], 0, 'n/a');
-test(summarises, ['error', 'error'], 0, 'not evaluated; 2 errored');
+test(summarises, ['error', 'error'], 0, 'not evaluated');
 test(summarises, [], 2, 'not run');
 test(summarises, [], 0, 'n/a');
-test(summarises, ['holds', 'error'], 1, 'holds 1/1; 1 errored; 1 not run');
+test(summarises, ['holds', 'error'], 1, 'holds 1/1; 1 not evaluated; 1 not run');

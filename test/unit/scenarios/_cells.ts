@@ -1,4 +1,5 @@
-// Real observations from a 108-cell run (test/fixtures/scenarios/cells.json) and helpers to vary them.
+// Real observations of the recorded full-matrix run (test/fixtures/scenarios/cells.json: the run behind
+// test/baselines/matrix.json and the README's findings) and helpers to vary them.
 import {readFileSync} from 'node:fs';
 import {evaluateClaims} from '../../../harness/scenarios/claims.ts';
 import {cellOutcome} from '../../../harness/scenarios/outcome.ts';
@@ -10,10 +11,28 @@ export const fixtureKeys = {
 	weakNoArch: 'weak/thumb2/neon/no-arch',
 	mainlineNoArch: 'mainline/thumb2/neon/no-arch',
 	weakBlacklist: 'weak/thumb2/neon/blacklist-modprobe-d',
+	weakAliasBlacklist: 'weak/thumb2/neon/alias-blacklist',
 	weakRmmod: 'weak/thumb2/neon/rmmod',
+	weakArchFirst: 'weak/thumb2/neon/arch-first',
 	weakLibFirst: 'weak/thumb2/neon/lib-first',
+	weakNoneonArchFirst: 'weak/thumb2/noneon/arch-first',
+	weakNoneonLibFirst: 'weak/thumb2/noneon/lib-first',
+	weakRuntimeUnplug: 'weak/thumb2/neon/runtime-unplug',
+	weakNoneonRuntimeUnplug: 'weak/thumb2/noneon/runtime-unplug',
+	mainlineRuntimeUnplug: 'mainline/thumb2/neon/runtime-unplug',
 	mainlineNoneonArchFirst: 'mainline/thumb2/noneon/arch-first',
 } as const;
+
+// Six cells of the recorded run, in a fixed order: a small set for tests that only need some real cells.
+export const sixKeys = [
+	'mainline/thumb2/noneon/arch-first', 'weak/thumb2/neon/lib-first', 'mainline/thumb2/neon/no-arch',
+	'weak/thumb2/neon/no-arch', 'weak/thumb2/neon/rmmod', 'weak/thumb2/neon/blacklist-modprobe-d',
+] as const;
+
+export function sixCells(): CellObservation[] {
+	const all = fixtureCells();
+	return sixKeys.map(key => all.find(c => c.cellKey === key)!);
+}
 
 // Every fixture cell, freshly parsed (callers may mutate them).
 export function fixtureCells(): CellObservation[] {
@@ -42,7 +61,7 @@ export function relabel(obs: CellObservation, id: Partial<CellObservation['id']>
 }
 
 // A cell that could not complete (the runner's 'error' observation).
-export function errorCell(key = fixtureKeys.weakRmmod): CellObservation {
+export function errorCell(key: string = fixtureKeys.weakRmmod): CellObservation {
 	return cell(key, obs => {
 		obs.status = 'error';
 		obs.error = {class: 'boot-timeout', message: 'no ready line from the guest agent within 120000 ms'};

@@ -17,11 +17,11 @@ async function tempDir(t: {teardown: (fn: () => Promise<void>) => void}): Promis
 	return dir;
 }
 
-const baselineOf = (cells = fixtureCells()): Baseline => ({schema: 'kplug-baseline/1', cells: Object.fromEntries(cells.map(toResult).map(c => [c.cellKey, c.outcome]))});
+const baselineOf = (cells = fixtureCells()): Baseline => ({schema: 'kplug-baseline/2', versions: {}, pairs: {}, cells: Object.fromEntries(cells.map(toResult).map(c => [c.cellKey, c.outcome]))});
 
 test('readBaseline of a missing file is an empty baseline', async t => {
 	const dir = await tempDir(t);
-	t.deepEqual(await readBaseline(join(dir, 'nope', 'matrix.json')), {schema: 'kplug-baseline/1', cells: {}});
+	t.deepEqual(await readBaseline(join(dir, 'nope', 'matrix.json')), {schema: 'kplug-baseline/2', versions: {}, cells: {}, pairs: {}});
 });
 
 const rejectsBaseline = test.macro<[string, RegExp]>({
@@ -36,14 +36,15 @@ const rejectsBaseline = test.macro<[string, RegExp]>({
 	title: (provided = '', content) => `readBaseline rejects ${provided || JSON.stringify(content)} naming the file`,
 });
 
-test('truncated JSON', rejectsBaseline, '{"schema": "kplug-baseline/1", "cells": {', /JSON/);
+test('truncated JSON', rejectsBaseline, '{"schema": "kplug-baseline/2", "cells": {', /JSON/);
 test('an empty file', rejectsBaseline, '', /JSON/);
-test('JSON null', rejectsBaseline, 'null', /not a kplug-baseline\/1 file/);
-test('another schema', rejectsBaseline, '{"schema": "kplug-baseline/2", "cells": {}}', /not a kplug-baseline\/1 file/);
-test('a report.json instead of a baseline', rejectsBaseline, '{"schema": "kplug-report/1", "cells": []}', /not a kplug-baseline\/1 file/);
-test('cells missing', rejectsBaseline, '{"schema": "kplug-baseline/1"}', /not a kplug-baseline\/1 file/);
-// typeof null === 'object' passes the check; compareWithBaseline then throws a TypeError.
-test('cells null', rejectsBaseline, '{"schema": "kplug-baseline/1", "cells": null}', /not a kplug-baseline\/1 file/);
+test('JSON null', rejectsBaseline, 'null', /not a kplug-baseline\/2 file/);
+test('the old schema (no versions, no pairs)', rejectsBaseline, '{"schema": "kplug-baseline/1", "cells": {}}', /not a kplug-baseline\/2 file/);
+test('a report.json instead of a baseline', rejectsBaseline, '{"schema": "kplug-report/1", "cells": []}', /not a kplug-baseline\/2 file/);
+test('cells missing', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": {}, "pairs": {}}', /not a kplug-baseline\/2 file/);
+test('versions missing', rejectsBaseline, '{"schema": "kplug-baseline/2", "cells": {}, "pairs": {}}', /not a kplug-baseline\/2 file/);
+// typeof null === 'object' passes a naive check; compareWithBaseline then throws a TypeError.
+test('cells null', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": {}, "pairs": {}, "cells": null}', /not a kplug-baseline\/2 file/);
 
 // Only an absent file is an empty baseline; a folder given as --baseline should not silently compare
 // every cell as new (and --update-baseline then fails on rename).
@@ -59,7 +60,9 @@ test('updateBaseline writes keys sorted, keeps other cells, replaces updated one
 	await writeFile(
 		path,
 		JSON.stringify({
-			schema: 'kplug-baseline/1',
+			schema: 'kplug-baseline/2',
+			versions: {},
+			pairs: {},
 			cells: {'zzz/thumb2/neon/modprobe': kept, [k.weakRmmod]: {status: 'error', error: 'boot-timeout'}, 'aaa/arm/neon/modprobe': kept},
 		}),
 	);
@@ -69,7 +72,7 @@ test('updateBaseline writes keys sorted, keeps other cells, replaces updated one
 	t.true(text.endsWith('}\n'));
 	t.true(text.includes('\n  "cells": {\n'), 'indented for review');
 	const written = JSON.parse(text) as Baseline;
-	t.is(written.schema, 'kplug-baseline/1');
+	t.is(written.schema, 'kplug-baseline/2');
 	const keys = Object.keys(written.cells);
 	t.deepEqual(keys, ['aaa/arm/neon/modprobe', k.mainlineNoArch, k.weakLibFirst, k.weakRmmod, 'zzz/thumb2/neon/modprobe']);
 	t.deepEqual(keys, [...keys].sort());
@@ -118,7 +121,7 @@ test('compareWithBaseline flags only the changed and the new cells', t => {
 	const deviations = compareWithBaseline(baseline, observed);
 	t.deepEqual(deviations.map(d => d.cellKey), [k.weakNoArch, k.weakBlacklist]);
 	const [changed, added] = deviations;
-	t.deepEqual(changed?.diff, ['- steps: "insmod lib: ok"', '+ steps: "insmod lib: ENOENT (exit 1)"']);
+	t.deepEqual(changed?.diff, ['- steps: "insmod lib [kmod]: ok"', '+ steps: "insmod lib [kmod]: ENOENT (exit 1)"']);
 	t.is(added?.diff[0], '+ (new cell, not in baseline)');
 });
 
@@ -126,7 +129,7 @@ test('compareWithBaseline of an unchanged run and of an empty run', t => {
 	const cells = fixtureCells().map(toResult);
 	t.deepEqual(compareWithBaseline(baselineOf(), cells), []);
 	t.deepEqual(compareWithBaseline(baselineOf(), []), []);
-	t.is(compareWithBaseline({schema: 'kplug-baseline/1', cells: {}}, cells).length, cells.length);
+	t.is(compareWithBaseline({schema: 'kplug-baseline/2', versions: {}, pairs: {}, cells: {}}, cells).length, cells.length);
 });
 
 test('the default baseline is the committed test/baselines/matrix.json', t => {
@@ -139,7 +142,7 @@ const committed = existsSync(defaultBaselinePath);
 	const baseline = await readBaseline();
 	const expected = (await expandMatrix({})).map(cellKey).sort();
 	const keys = Object.keys(baseline.cells);
-	t.is(keys.length, 108);
+	t.is(keys.length, 144);
 	t.deepEqual([...keys].sort(), expected);
 	t.deepEqual(
 		expected.filter(key => !(key in baseline.cells)),
@@ -156,7 +159,7 @@ const committed = existsSync(defaultBaselinePath);
 
 (committed ? test : test.skip)('every completed cell of the committed baseline has a verdict for every claim', async t => {
 	const baseline = await readBaseline();
-	const ids = claimDefinitions.map(c => c.id);
+	const ids = claimDefinitions.filter(c => c.scope === 'cell').map(c => c.id);
 	for (const [key, outcome] of Object.entries(baseline.cells)) {
 		if (outcome['status'] !== 'completed') continue;
 		t.deepEqual(Object.keys(outcome['claims'] as object), ids, key);
@@ -168,5 +171,45 @@ test('updateBaseline with no cells writes an empty, well-formed baseline', async
 	const dir = await tempDir(t);
 	const path = join(dir, 'matrix.json');
 	t.is(await updateBaseline([], path), 0);
-	t.is(await readFile(path, 'utf8'), '{\n  "schema": "kplug-baseline/1",\n  "cells": {}\n}\n');
+	t.is(await readFile(path, 'utf8'), '{\n  "schema": "kplug-baseline/2",\n  "versions": {},\n  "cells": {},\n  "pairs": {}\n}\n');
+});
+
+const versions = {kernel: 'Linux version 6.1.176 (kplug@kplug) (arm-linux-gnueabihf-gcc (Debian 12.2.0-14) 12.2.0) #1 2019-10-04', kmod: 'kmod version 30', qemu: 'QEMU emulator version 7.2.15', gcc: 'arm-linux-gnueabihf-gcc (Debian 12.2.0-14) 12.2.0'};
+
+// A run on another kernel or kmod is one clear line per profile, not one deviation per cell.
+test('a version change is one deviation for the profile, and its cells are not compared', t => {
+	const cells = fixtureCells().map(obs => {
+		const lib = obs.steps.find(s => s.label === 'insmod lib');
+		if (lib && obs.id.profile === 'thumb2') Object.assign(lib, {exitCode: 1, errno: 'ENOENT'});
+		return toResult(obs);
+	});
+	const baseline = {...baselineOf(), versions: {thumb2: versions, arm: versions}};
+	const now = {thumb2: {...versions, kmod: 'kmod version 34'}, arm: versions};
+	const deviations = compareWithBaseline(baseline, cells, [], now);
+	t.deepEqual(deviations.map(d => d.cellKey), ['versions/thumb2']);
+	t.regex(deviations[0]!.diff[0]!, /^! thumb2: the baseline was recorded with other versions \(kmod\); its \d+ cells were not compared/);
+	t.deepEqual(deviations[0]!.diff.slice(1), ['- kmod: kmod version 30', '+ kmod: kmod version 34']);
+	// Same versions: the changed cells are deviations again.
+	t.true(compareWithBaseline(baseline, cells, [], {thumb2: versions}).some(d => d.cellKey.startsWith('weak/thumb2/')));
+});
+
+test('pair claims: a changed evaluated verdict deviates, "not evaluated" never does', t => {
+	const baseline = {...baselineOf(), pairs: {'weak/thumb2/neon C6': 'fails' as const}};
+	const pair = (verdict: 'holds' | 'fails' | 'not evaluated') => ({claim: 'C6', verdict, evidence: '', cells: ['weak/thumb2/neon/arch-first', 'weak/thumb2/neon/lib-first']});
+	t.deepEqual(compareWithBaseline(baseline, [], [pair('fails')]), []);
+	t.deepEqual(compareWithBaseline(baseline, [], [pair('not evaluated')]), []);
+	t.deepEqual(compareWithBaseline(baseline, [], [pair('holds')]), [{cellKey: 'weak/thumb2/neon C6', diff: ['- verdict: "fails"', '+ verdict: "holds"']}]);
+});
+
+test('updateBaseline records versions and evaluated pair verdicts', async t => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'matrix.json');
+	const pairs = [
+		{claim: 'C6', verdict: 'fails' as const, evidence: '', cells: ['weak/arm/neon/arch-first', 'weak/arm/neon/lib-first']},
+		{claim: 'C6', verdict: 'not evaluated' as const, evidence: '', cells: ['weak/thumb2/neon/arch-first', 'weak/thumb2/neon/lib-first']},
+	];
+	await updateBaseline([], path, pairs, {arm: versions});
+	const written = await readBaseline(path);
+	t.deepEqual(written.pairs, {'weak/arm/neon C6': 'fails'});
+	t.deepEqual(written.versions, {arm: versions});
 });

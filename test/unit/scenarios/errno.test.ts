@@ -1,5 +1,5 @@
 import test from 'ava';
-import {errnoFromMessage} from '../../../harness/scenarios/errno.ts';
+import {errnoFromSyscallAnswer, errnoFromMessage} from '../../../harness/scenarios/errno.ts';
 
 const decodes = test.macro<[string, string | undefined]>({
 	exec(t, message, errno) {
@@ -40,3 +40,19 @@ test(decodes, 'INSMOD: ERROR: ... INVALID MODULE FORMAT', 'ENOEXEC');
 test(decodes, 'insmod: ERROR: could not insert module x.ko: No such device or address', undefined);
 test(decodes, 'Segmentation fault', undefined);
 test('an empty message', decodes, '', undefined);
+
+// The agent's raw-syscall answer carries the kernel's errno number itself (32-bit ARM numbering).
+test('errnoFromSyscallAnswer names the kernel errno of a raw syscall', t => {
+	t.is(errnoFromSyscallAnswer('delete_module: errno=11 (Resource temporarily unavailable)'), 'EAGAIN');
+	t.is(errnoFromSyscallAnswer('finit_module: errno=19 (No such device)'), 'ENODEV');
+	t.is(errnoFromSyscallAnswer('finit_module: errno=8 (Exec format error)'), 'ENOEXEC');
+	t.is(errnoFromSyscallAnswer('delete_module: errno=2 (No such file or directory)'), 'ENOENT');
+	t.is(errnoFromSyscallAnswer('finit_module: errno=4242 (?)'), 'errno 4242');
+	t.is(errnoFromSyscallAnswer('delete_module: ok'), undefined);
+});
+
+// The same removal, two answers: kmod's own holders check vs the kernel's delete_module.
+test("kmod's rmmod message and the kernel's answer decode to different errnos", t => {
+	t.is(errnoFromMessage('rmmod: ERROR: Module curve25519_neon is in use by: libcurve25519 kplug_x25519'), 'EBUSY');
+	t.is(errnoFromSyscallAnswer('delete_module: errno=11 (Resource temporarily unavailable)'), 'EAGAIN');
+});

@@ -1,6 +1,6 @@
 import test from 'ava';
 import {evaluateClaims} from '../../../harness/scenarios/claims.ts';
-import {cellOutcome, diffOutcome} from '../../../harness/scenarios/outcome.ts';
+import {cellOutcome, diffOutcome, taintLetters} from '../../../harness/scenarios/outcome.ts';
 import type {CellObservation} from '../../../harness/scenarios/types.ts';
 import {cell, errorCell, fixtureCells, fixtureKeys as k} from './_cells.ts';
 
@@ -10,27 +10,29 @@ test('cellOutcome of the real weak rmmod cell', t => {
 	t.deepEqual(outcomeOf(cell(k.weakRmmod)), {
 		status: 'completed',
 		steps: [
-			'insmod generic: ok',
-			'insmod arch: ok',
-			'insmod lib: ok',
-			'insmod driver: ok',
-			'rmmod arch: EBUSY (exit 1)',
-			'rmmod driver: ok',
-			'rmmod lib: ok',
-			'rmmod arch: ok',
-			'insmod lib: ok',
-			'insmod driver: ok',
+			'insmod generic [kmod]: ok',
+			'insmod arch [kmod]: ok',
+			'insmod lib [kmod]: ok',
+			'insmod driver [kmod]: ok',
+			'rmmod arch [kmod]: EBUSY (exit 1)',
+			'delete_module arch [kernel]: EAGAIN (exit 11)',
+			'rmmod driver [kmod]: ok',
+			'rmmod lib [kmod]: ok',
+			'rmmod arch [kmod]: ok',
+			'insmod lib [kmod]: ok',
+			'insmod driver [kmod]: ok',
 		],
 		loaded: ['kplug_x25519 refs=0', 'libcurve25519 refs=1 by kplug_x25519', 'libcurve25519_generic refs=2 by kplug_x25519,libcurve25519'],
 		kallsymsArch: 'absent',
-		probes: ['plugged: resolved=true api=arch 4/4 generic 4/4', 'end: resolved=false api=generic 4/4 generic 4/4'],
-		claims: {C1: 'holds', C2: 'n/a', C3: 'n/a', C4: 'n/a', C5: 'holds', C6: 'n/a', C7: 'n/a'},
+		probes: ['plugged: resolved=true module=arch kernel=arch-glue→neon 4/4 generic 4/4', 'end: resolved=false module=generic kernel=generic 4/4 generic 4/4'],
+		tainted: 'none',
+		claims: {C1: 'holds', C2: 'n/a', C3: 'n/a', C4: 'holds', C5a: 'holds', C5b: 'n/a', C7: 'n/a', C8: 'holds'},
 	});
 });
 
 test('cellOutcome of the real mainline no-arch cell: errno, driver not loaded', t => {
 	const outcome = outcomeOf(cell(k.mainlineNoArch));
-	t.deepEqual(outcome['steps'], ['insmod generic: ok', 'insmod lib: ENOENT (exit 1)', 'insmod driver: ENOENT (exit 1)']);
+	t.deepEqual(outcome['steps'], ['insmod generic [kmod]: ok', 'insmod lib [kmod]: ENOENT (exit 1)', 'insmod driver [kmod]: ENOENT (exit 1)']);
 	t.deepEqual(outcome['probes'], ['end: driver not loaded']);
 	t.deepEqual(outcome['loaded'], ['libcurve25519_generic refs=0']);
 });
@@ -41,7 +43,7 @@ test('a failed step without a decoded errno reads "error (exit N)"', t => {
 		if (!lib) throw new Error('fixture has no second step');
 		Object.assign(lib, {errno: undefined, exitCode: 2});
 	});
-	t.is((outcomeOf(obs)['steps'] as string[])[1], 'insmod lib: error (exit 2)');
+	t.is((outcomeOf(obs)['steps'] as string[])[1], 'insmod lib [kmod]: error (exit 2)');
 });
 
 test('cellOutcome carries no timings, sizes, addresses or paths: stable across runs', t => {
@@ -50,11 +52,13 @@ test('cellOutcome carries no timings, sizes, addresses or paths: stable across r
 		varied.bootMs += 1234;
 		varied.durationMs *= 3;
 		varied.logDir = '/elsewhere/out/runs/run-2027-01-01T00-00-00-000Z/cells/x';
-		varied.tainted = '12288';
+		// The out-of-tree flag (O, 4096) is on in every cell: ignored. Other flags are not (test below).
+		varied.tainted = String(Number(original.tainted) ^ 4096);
 		for (const m of varied.modulesAtEnd) m.size += 64;
 		for (const s of varied.steps) {
 			s.kernelLog = s.kernelLog.map(l => `${l} (0xbf805062 -> 0x0)`);
-			s.consoleEvents = ['warn: [   12.345678] at 0xc0a1b2c3'];
+			// Same kinds of console events, other text: only the kinds are part of the outcome.
+			s.consoleEvents = s.consoleEvents.map(e => `${e.split(':')[0]}: [   12.345678] at 0xc0a1b2c3`);
 			s.argv = s.argv.map(a => a.replace('6.1.176', '6.1.999'));
 		}
 		varied.kernelLogOfInterest = ['[   1.000000] libcurve25519: relocation 10 out of range (0xbf805062 -> 0x0)'];
@@ -91,7 +95,7 @@ test('cellOutcome of an error cell is status and error class only', t => {
 test('cellOutcome records kallsyms ownership and the claim verdicts', t => {
 	const outcome = outcomeOf(cell(k.weakBlacklist));
 	t.is(outcome['kallsymsArch'], 'present in curve25519_neon');
-	t.deepEqual(outcome['claims'], {C1: 'n/a', C2: 'fails', C3: 'n/a', C4: 'holds', C5: 'n/a', C6: 'n/a', C7: 'n/a'});
+	t.deepEqual(outcome['claims'], {C1: 'n/a', C2: 'fails', C3: 'n/a', C4: 'holds', C5a: 'n/a', C5b: 'n/a', C7: 'n/a', C8: 'holds'});
 });
 
 // diffOutcome
@@ -118,8 +122,8 @@ test('diffOutcome of a changed step shows the old and new step', t => {
 		}),
 	);
 	const lines = diffOutcome(baseline, observed);
-	t.true(lines.includes('- steps: "insmod lib: ok"'), lines.join('\n'));
-	t.true(lines.includes('+ steps: "insmod lib: ENOEXEC (exit 1)"'), lines.join('\n'));
+	t.true(lines.includes('- steps: "insmod lib [kmod]: ok"'), lines.join('\n'));
+	t.true(lines.includes('+ steps: "insmod lib [kmod]: ENOEXEC (exit 1)"'), lines.join('\n'));
 	t.false(lines.some(l => l.includes('insmod generic')), 'unchanged steps are not listed');
 	t.false(lines.some(l => l.startsWith('+ (new cell')));
 });
@@ -131,14 +135,15 @@ test('diffOutcome of a changed claim verdict shows the claims before and after',
 			const end = obs.probes.find(p => p.label === 'end');
 			if (!end) throw new Error('fixture has no end probe');
 			Object.assign(end, {archResolved: true, apiPaths: ['arch']});
+			Object.assign(end.kernel!, {paths: ['arch-glue→neon']});
 		}),
 	);
 	const lines = diffOutcome(baseline, observed);
 	t.deepEqual(lines, [
-		'- probes: "end: resolved=false api=generic 4/4 generic 4/4"',
-		'+ probes: "end: resolved=true api=arch 4/4 generic 4/4"',
-		'- claims: {"C1":"n/a","C2":"n/a","C3":"n/a","C4":"fails","C5":"n/a","C6":"holds","C7":"holds"}',
-		'+ claims: {"C1":"n/a","C2":"n/a","C3":"n/a","C4":"holds","C5":"n/a","C6":"holds","C7":"fails"}',
+		'- probes: "end: resolved=false module=generic kernel=generic 4/4 generic 4/4"',
+		'+ probes: "end: resolved=true module=arch kernel=arch-glue→neon 4/4 generic 4/4"',
+		'- claims: {"C1":"n/a","C2":"n/a","C3":"n/a","C4":"n/a","C5a":"n/a","C5b":"n/a","C7":"holds","C8":"fails"}',
+		'+ claims: {"C1":"n/a","C2":"n/a","C3":"n/a","C4":"n/a","C5a":"n/a","C5b":"n/a","C7":"fails","C8":"holds"}',
 	]);
 });
 
@@ -154,7 +159,7 @@ test('diffOutcome from a completed cell to an error cell', t => {
 	t.true(lines.includes('+ error: "boot-timeout"'));
 	t.true(lines.includes('- kallsymsArch: "absent"'));
 	// A field that disappears is shown whole, not item by item.
-	t.true(lines.some(l => l.startsWith('- steps: ["insmod generic: ok",') && l.includes('"rmmod arch: EBUSY (exit 1)"')), lines.join('\n'));
+	t.true(lines.some(l => l.startsWith('- steps: ["insmod generic [kmod]: ok",') && l.includes('"rmmod arch [kmod]: EBUSY (exit 1)"')), lines.join('\n'));
 	t.false(lines.some(l => l.startsWith('+ steps')));
 });
 
@@ -169,4 +174,28 @@ test('diffOutcome is not empty when only the order of repeated steps changed', t
 	steps[7] = 'rmmod arch: EBUSY (exit 1)';
 	t.notDeepEqual(observed, baseline);
 	t.notDeepEqual(diffOutcome(baseline, observed), []);
+});
+
+test('taint flags other than O, and the kinds of console events per step, are part of the outcome', t => {
+	const original = cell(k.weakArchFirst);
+	const warned = cell(k.weakArchFirst, obs => {
+		obs.tainted = String(4096 | 512); // O + W (a WARN fired)
+		obs.steps[2]!.consoleEvents = ['warn: WARNING: CPU: 0 PID: 24 at lib/crypto/curve25519.c:17 curve25519_init+0x1/0x2', 'call-trace: Backtrace:'];
+	});
+	const diff = diffOutcome(outcomeOf(original), outcomeOf(warned));
+	t.true(diff.includes('- tainted: "none"'), diff.join('\n'));
+	t.true(diff.includes('+ tainted: "W"'), diff.join('\n'));
+	t.true(diff.includes('+ steps: "insmod lib [kmod]: ok + console warn"'), diff.join('\n'));
+	t.is(taintLetters('4096'), 'none');
+	t.is(taintLetters('0'), 'none');
+	t.is(taintLetters(String(4096 | 512 | 1)), 'PW');
+	t.is(taintLetters('junk'), 'unreadable (junk)');
+});
+
+test('the outcome records the module-reported and the kernel-observed path per probe', t => {
+	t.deepEqual(outcomeOf(cell(k.weakLibFirst))['probes'], ['end: resolved=false module=generic kernel=generic 4/4 generic 4/4']);
+	const unobserved = cell(k.weakLibFirst, obs => {
+		delete obs.probes[0]!.kernel;
+	});
+	t.deepEqual(outcomeOf(unobserved)['probes'], ['end: resolved=false module=generic kernel=unobserved 4/4 generic 4/4']);
 });

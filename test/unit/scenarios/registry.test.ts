@@ -10,7 +10,10 @@ const ids = [
 	'no-arch',
 	'modprobe',
 	'rmmod',
+	'runtime-unplug',
+	'alias',
 	'blacklist-modprobe-d',
+	'alias-blacklist',
 	'blacklist-install',
 	'blacklist-cmdline-modprobe',
 	'blacklist-cmdline-kernel',
@@ -40,7 +43,11 @@ test("every step's module role is valid, and probe labels are not 'end'", t => {
 				t.not(step.label, 'end', s.id);
 				continue;
 			}
-			t.true(['insmod', 'rmmod', 'modprobe'].includes(step.kind), `${s.id}: ${step.kind}`);
+			if (step.kind === 'modprobe-alias') {
+				t.is(step.alias, 'crypto-curve25519', s.id);
+				continue;
+			}
+			t.true(['insmod', 'rmmod', 'modprobe', 'finit_module', 'delete_module'].includes(step.kind), `${s.id}: ${step.kind}`);
 			t.true(roles.includes(step.module), `${s.id}: ${step.kind} ${step.module}`);
 		}
 	}
@@ -53,7 +60,8 @@ test('blacklist scenarios name curve25519_neon in their file or command line', t
 		const text = [...s.files.map(f => f.content), ...s.append].join('\n');
 		t.true(text.includes(moduleNames.arch), id);
 		t.true(s.withArch, `${id} needs the arch module in the image to blacklist it`);
-		t.deepEqual(s.steps, [{kind: 'modprobe', module: 'driver'}], id);
+		const expected = id === 'blacklist-cmdline-kernel' ? [{kind: 'modprobe', module: 'driver'}, {kind: 'finit_module', module: 'arch'}] : [{kind: 'modprobe', module: 'driver'}];
+		t.deepEqual(s.steps, expected, id);
 	}
 	t.deepEqual(scenario('blacklist-modprobe-d').files, [{path: '/etc/modprobe.d/kplug-blacklist.conf', content: 'blacklist curve25519_neon\n'}]);
 	t.deepEqual(scenario('blacklist-install').files, [{path: '/etc/modprobe.d/kplug-blacklist.conf', content: 'install curve25519_neon /bin/false\n'}]);
@@ -67,7 +75,7 @@ test('files are written where kmod reads them: /etc/modprobe.d/*.conf', t => {
 
 test('only blacklist scenarios change the kernel command line or write files', t => {
 	for (const s of scenarios) {
-		if (blacklists.includes(s.id)) continue;
+		if (blacklists.includes(s.id) || s.id === 'alias-blacklist') continue;
 		t.deepEqual(s.append, [], s.id);
 		t.deepEqual(s.files, [], s.id);
 	}
@@ -76,7 +84,7 @@ test('only blacklist scenarios change the kernel command line or write files', t
 test('no-arch has withArch false and never touches the arch module; all others carry it', t => {
 	const noArch = scenario('no-arch');
 	t.false(noArch.withArch);
-	t.false(noArch.steps.some(step => step.kind !== 'probe' && step.module === 'arch'));
+	t.false(noArch.steps.some(step => 'module' in step && step.module === 'arch'));
 	for (const s of scenarios) if (s.id !== 'no-arch') t.true(s.withArch, s.id);
 });
 
@@ -86,6 +94,7 @@ test("rmmod starts with arch-first's steps, probes while plugged, then unplugs",
 	t.deepEqual(rmmod.steps.slice(archFirst.steps.length), [
 		{kind: 'probe', label: 'plugged'},
 		{kind: 'rmmod', module: 'arch'},
+		{kind: 'delete_module', module: 'arch'},
 		{kind: 'rmmod', module: 'driver'},
 		{kind: 'rmmod', module: 'lib'},
 		{kind: 'rmmod', module: 'arch'},
@@ -95,9 +104,28 @@ test("rmmod starts with arch-first's steps, probes while plugged, then unplugs",
 });
 
 test('arch-first and lib-first differ only in the order of lib and arch', t => {
-	const order = (id: string): string[] => scenario(id).steps.map(s => (s.kind === 'probe' ? s.label : `${s.kind} ${s.module}`));
+	const order = (id: string): string[] => scenario(id).steps.map(s => (s.kind === 'probe' ? s.label : `${s.kind} ${'module' in s ? s.module : s.alias}`));
 	t.deepEqual(order('arch-first'), ['insmod generic', 'insmod arch', 'insmod lib', 'insmod driver']);
 	t.deepEqual(order('lib-first'), ['insmod generic', 'insmod lib', 'insmod arch', 'insmod driver']);
+});
+
+// Runtime unplug keeps every user loaded and asks the kernel itself: nothing is removed or reloaded around it.
+test('runtime-unplug: arch-first, probe, delete_module arch (kernel), probe again; no reload', t => {
+	const s = scenario('runtime-unplug');
+	t.deepEqual(s.steps.slice(0, archFirst.steps.length), archFirst.steps);
+	t.deepEqual(s.steps.slice(archFirst.steps.length), [
+		{kind: 'probe', label: 'plugged'},
+		{kind: 'delete_module', module: 'arch'},
+		{kind: 'probe', label: 'after-unplug'},
+	]);
+});
+
+test('alias scenarios: modprobe by alias then the driver, one of them with a blacklist line', t => {
+	const steps = [{kind: 'modprobe-alias', alias: 'crypto-curve25519'}, {kind: 'modprobe', module: 'driver'}];
+	t.deepEqual(scenario('alias').steps, steps);
+	t.deepEqual(scenario('alias').files, []);
+	t.deepEqual(scenario('alias-blacklist').steps, steps);
+	t.deepEqual(scenario('alias-blacklist').files, [{path: '/etc/modprobe.d/kplug-blacklist.conf', content: 'blacklist curve25519_neon\n'}]);
 });
 
 test('scenario() returns the registered object; unknown ids list the valid ones', t => {

@@ -6,6 +6,7 @@ import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {release, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {AGENT_SOURCE, buildAgent} from '../../../harness/image/agent.ts';
+import {errnoFromSyscallAnswer} from '../../../harness/scenarios/errno.ts';
 import {
 	FrameDecoder, decodeMessage, encodeDevio, encodeExec, encodeFrame, encodePoweroff, encodeWriteFile, MessageType,
 	type AgentMessage,
@@ -255,4 +256,26 @@ test('POWEROFF is acknowledged and the agent exits 0', async t => {
 	const result = await agent.process;
 	t.is(result.exitCode, 0);
 	t.is(result.stderr, '');
+});
+
+// --syscall: the kernel's own answer, printed and returned as the exit code. Here on the host, with
+// arguments that can change nothing: a module name no kernel has, a file that is not a module.
+// (ENOENT on a normal host kernel; a sandbox may answer ENOSYS or EPERM: whatever it is, it is the
+// kernel's errno, printed and returned as the exit code.)
+test('--syscall delete_module of a module that is not loaded: the kernel\'s errno, printed and as exit code', async t => {
+	const result = await execa(agentPath, ['--syscall', 'delete_module', 'kplug_no_such_module_xyz'], {reject: false});
+	const match = /^delete_module: errno=(\d+) \((.+)\)$/.exec(result.stdout);
+	t.truthy(match, result.stdout);
+	t.not(Number(match?.[1]), 0);
+	t.is(result.exitCode, Number(match?.[1]));
+	t.true(['ENOENT', 'ENOSYS', 'EPERM'].includes(errnoFromSyscallAnswer(result.stdout) ?? ''), result.stdout);
+});
+
+test('--syscall finit_module of a missing file reports the open error; bad usage exits 2', async t => {
+	const missing = await execa(agentPath, ['--syscall', 'finit_module', join(workDir, 'nope.ko')], {reject: false});
+	t.is(missing.exitCode, 2);
+	t.regex(missing.stdout, /^open .*nope\.ko: errno=2 /);
+	const usage = await execa(agentPath, ['--syscall', 'rm', '-rf'], {reject: false});
+	t.is(usage.exitCode, 2);
+	t.regex(usage.stderr, /usage: kplug-agent --syscall finit_module FILE \| delete_module NAME/);
 });

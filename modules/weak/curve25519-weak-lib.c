@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/init.h>
 #include <linux/module.h>
@@ -83,6 +84,10 @@ EXPORT_SYMBOL(curve25519_weak_path_counts);
 
 static int __init curve25519_weak_init(void)
 {
+	/* Same gate and answer as 6.1's lib/crypto/curve25519.c. */
+	if (!IS_ENABLED(CONFIG_CRYPTO_MANAGER_DISABLE_TESTS) &&
+	    WARN_ON(!curve25519_selftest()))
+		return -ENODEV;
 	if (curve25519_arch)
 		pr_info("weak curve25519_arch resolved to %ps; arch path available\n",
 			curve25519_arch);

@@ -1,0 +1,144 @@
+// Findings, generated from the data: one sentence each, the cells that show it and a link to the
+// evidence (the cell's result.json in the run folder). report.md/html print them after the verdict
+// table; the README's findings are this list for the recorded run (a test keeps them equal).
+import {moduleNames} from '../subject/designs.ts';
+import type {CellResult, ClaimResult, StepResult} from '../scenarios/types.ts';
+import type {ClaimDefinition} from './schema.ts';
+
+export interface Finding {
+	text: string;
+	// Cell keys (design/profile/cpu/scenario) that show it.
+	cells: string[];
+	// Relative link to the evidence of the first cell (inside the run folder).
+	evidence: string;
+}
+
+export interface FindingInput {
+	designs: readonly string[];
+	claims: readonly ClaimDefinition[];
+	cells: readonly CellResult[];
+	pairClaims: readonly ClaimResult[];
+}
+
+const arch = moduleNames.arch;
+
+// Where a cell's evidence is in a run folder.
+export function evidenceHref(cellKey: string): string {
+	return `cells/${cellKey.replace(/\//g, '__')}/result.json`;
+}
+
+// "weak/thumb2/neon/lib-first" → "thumb2/neon".
+const configOf = (key: string): string => key.split('/').slice(1, 3).join('/');
+
+function listConfigs(keys: readonly string[]): string {
+	return [...new Set(keys.map(configOf))].join(', ');
+}
+
+function finding(text: string, cells: string[]): Finding {
+	const sorted = [...new Set(cells)].sort();
+	return {text, cells: sorted, evidence: evidenceHref(sorted[0] ?? '')};
+}
+
+const resident = (modules: readonly string[] | undefined, name: string): boolean => (modules ?? []).some(m => m.split(' ')[0] === name);
+
+// Claims that fail, per design: how many judged results fail and the first one's evidence.
+function claimFindings(input: FindingInput, design: string): Finding[] {
+	const out: Finding[] = [];
+	const cells = input.cells.filter(c => c.id.design === design);
+	for (const claim of input.claims) {
+		const results =
+			claim.scope === 'pair'
+				? input.pairClaims.filter(p => p.claim === claim.id && p.cells?.[0]?.startsWith(`${design}/`)).map(p => ({key: p.cells?.[1] ?? '', result: p}))
+				: cells.flatMap(c => c.claims.filter(r => r.claim === claim.id).map(result => ({key: c.cellKey, result})));
+		const judged = results.filter(r => r.result.verdict === 'holds' || r.result.verdict === 'fails');
+		const failing = judged.filter(r => r.result.verdict === 'fails');
+		if (failing.length === 0) continue;
+		const unit = claim.scope === 'pair' ? 'configurations' : 'cells';
+		out.push(finding(`${design}: ${claim.id} fails in ${failing.length} of ${judged.length} judged ${unit} (${listConfigs(failing.map(f => f.key))}): ${failing[0]!.result.evidence}.`, failing.map(f => f.key)));
+	}
+	return out;
+}
+
+// The same removal answered differently by the tool and by the kernel.
+function whoAnsweredFindings(input: FindingInput, design: string): Finding[] {
+	const pairs = new Map<string, string[]>();
+	for (const c of input.cells.filter(x => x.id.design === design)) {
+		c.steps.forEach((step: StepResult, i) => {
+			const next = c.steps[i + 1];
+			if (step.tool === 'kernel' || !next || next.tool !== 'kernel' || step.exitCode === 0) return;
+			if (step.label.split(' ')[1] !== next.label.split(' ')[1] || step.errno === next.errno) return;
+			const text = `${design}: \`${step.argv.join(' ')}\` while the module is in use is refused by ${step.tool} itself with ${step.errno ?? `exit ${step.exitCode}`} (${step.message.split('\n')[0]}); the kernel's own answer (${next.label.split(' ')[0]}, O_NONBLOCK) is ${next.errno ?? (next.exitCode === 0 ? 'success' : `exit ${next.exitCode}`)}.`;
+			pairs.set(text, [...(pairs.get(text) ?? []), c.cellKey]);
+		});
+	}
+	return [...pairs].map(([text, cells]) => finding(text, cells));
+}
+
+// The kernel's own answer to a raw finit_module (no tool in between), where it refused.
+function kernelRefusalFindings(input: FindingInput, design: string): Finding[] {
+	const groups = new Map<string, string[]>();
+	for (const c of input.cells.filter(x => x.id.design === design)) {
+		for (const s of c.steps.filter(st => st.tool === 'kernel' && st.label.startsWith('finit_module ') && st.exitCode !== 0)) {
+			const name = s.argv[s.argv.length - 1]!.split('/').pop();
+			const text = `${design}: in ${c.id.scenario} the kernel itself refuses finit_module(${name}) with ${s.errno ?? `exit ${s.exitCode}`}`;
+			groups.set(text, [...(groups.get(text) ?? []), c.cellKey]);
+		}
+	}
+	return [...groups].map(([text, cells]) => finding(`${text} (${listConfigs(cells)}).`, cells));
+}
+
+// The stock module loader refusing the library whose weak reference stayed unresolved.
+function loaderFindings(input: FindingInput, design: string): Finding[] {
+	const cells = input.cells.filter(c => c.id.design === design && c.steps.some(s => s.label === 'insmod lib' && s.errno === 'ENOEXEC'));
+	if (cells.length === 0) return [];
+	return [finding(`${design}: on ${listConfigs(cells.map(c => c.cellKey))} the stock module loader refuses libcurve25519 with ENOEXEC (the call to an unresolved weak curve25519_arch cannot be relocated); the proposal needed "a tweak in the module loader (two lines but not pretty)", which this kernel does not have.`, cells.map(c => c.cellKey))];
+}
+
+// Both halves of modprobe's blacklist semantics, from the alias scenarios.
+function aliasFindings(input: FindingInput, design: string): Finding[] {
+	const out: Finding[] = [];
+	const groups = new Map<string, string[]>();
+	for (const c of input.cells.filter(x => x.id.design === design && (x.id.scenario === 'alias' || x.id.scenario === 'alias-blacklist'))) {
+		const [alias, next] = c.steps;
+		if (!alias?.resolved || !next) continue;
+		const blacklisted = c.id.scenario === 'alias-blacklist';
+		const loadedByAlias = resident(alias.modulesAfter, arch);
+		const loadedByDependency = !loadedByAlias && resident(next.modulesAfter, arch);
+		const text = `${design}: \`${alias.argv.join(' ')}\`${blacklisted ? ` with \`blacklist ${arch}\`` : ''} resolves to ${alias.resolved.modules.join(', ') || 'nothing'} and ${loadedByAlias ? `loads ${arch}` : `does not load ${arch}`} (${alias.errno ?? 'exit 0'})` +
+			(blacklisted ? `; then \`${next.argv.join(' ')}\` ${loadedByDependency ? `loads ${arch} as a dependency: the blacklist is honoured for alias lookups and ignored for dependencies` : `leaves ${arch} ${resident(next.modulesAfter, arch) ? 'loaded' : 'unloaded'} (${next.errno ?? 'exit 0'})`}.` : '.');
+		groups.set(text, [...(groups.get(text) ?? []), c.cellKey]);
+	}
+	for (const [text, cells] of groups) out.push(finding(`${text.slice(0, -1)} (${listConfigs(cells)}).`, cells));
+	return out;
+}
+
+// What depmod wrote for the library: whether the arch module is recorded as its dependency.
+function depmodFindings(input: FindingInput, design: string): Finding[] {
+	const groups = new Map<string, string[]>();
+	for (const c of input.cells.filter(x => x.id.design === design && x.id.scenario === 'modprobe')) {
+		const line = c.recorded?.modulesDep.find(l => /(^|\/)libcurve25519\.ko:/.test(l));
+		if (!line) continue;
+		const deps = line.split(':')[1]!.trim().split(/\s+/).filter(Boolean).map(d => d.split('/').pop()!);
+		const modinfo = c.recorded?.modinfoDepends[moduleNames.lib] ?? '';
+		const text = `${design}: depmod records libcurve25519.ko's dependencies as ${deps.join(' ') || 'none'} (modinfo -F depends: ${modinfo || 'none'})${deps.includes('curve25519-neon.ko') ? ', so modprobe always loads the arch module before the library' : ''}.`;
+		groups.set(text, [...(groups.get(text) ?? []), c.cellKey]);
+	}
+	return [...groups].map(([text, cells]) => finding(text, cells));
+}
+
+// Every finding, design by design, in a stable order.
+export function findings(input: FindingInput): Finding[] {
+	return input.designs.flatMap(design => [
+		...claimFindings(input, design),
+		...whoAnsweredFindings(input, design),
+		...kernelRefusalFindings(input, design),
+		...loaderFindings(input, design),
+		...aliasFindings(input, design),
+		...depmodFindings(input, design),
+	]);
+}
+
+// The findings as Markdown list items (the README carries this text between its findings markers).
+export function findingsMarkdown(list: readonly Finding[], withLinks: boolean): string[] {
+	return list.map(f => `- ${f.text}${withLinks ? ` [evidence](${f.evidence})` : ''}`);
+}

@@ -1,0 +1,93 @@
+// Kernel-side path evidence (kprobe hit counts) against the module-reported path, on the default
+// profile, and who answered a removal: kmod's rmmod or the kernel's delete_module.
+import test from 'ava';
+import {execa} from 'execa';
+import {mkdtemp} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {Report} from '../../harness/report/schema.ts';
+import type {CellResult, PathProbe} from '../../harness/scenarios/types.ts';
+import {repoPath} from '../../harness/util/paths.ts';
+import {ourQemus} from './_context.ts';
+
+const kplug = repoPath('harness/bin/kplug.mjs');
+
+async function runCells(filter: string[]): Promise<Report> {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-paths-'));
+	// Exit 1 is fine here (deviations are the matrix test's business); 2 or more is not.
+	const result = await execa('node', [kplug, 'run', ...filter, '--json', '--out', out], {reject: false, env: {CI: 'true'}});
+	if (!result.stdout.startsWith('{')) throw new Error(`kplug run failed (exit ${result.exitCode}): ${result.stderr.split('\n').slice(-5).join('\n')}`);
+	return JSON.parse(result.stdout) as Report;
+}
+
+const end = (c: CellResult): PathProbe => {
+	const probe = c.probes.find(p => p.label === 'end');
+	if (!probe) throw new Error(`${c.cellKey}: no end probe`);
+	return probe;
+};
+
+test('kernel-side counts agree with the module-reported path in arch-first, lib-first and no-arch', async t => {
+	const report = await runCells(['--profile', 'thumb2', '--scenario', 'arch-first,lib-first,no-arch']);
+	t.is(report.cells.length, 12);
+	// A contradiction would have made the cell an error (PathContradiction); none may be.
+	t.deepEqual(report.cells.filter(c => c.status !== 'completed').map(c => `${c.cellKey}: ${c.error?.message}`), []);
+	const byKey = new Map(report.cells.map(c => [c.cellKey, c]));
+	for (const cell of report.cells) {
+		t.true(cell.tracing?.ok, `${cell.cellKey}: ${cell.tracing?.message}`);
+		const probe = end(cell);
+		if (!probe.driverLoaded) continue;
+		const kernel = probe.kernel;
+		t.truthy(kernel, `${cell.cellKey}: kernel evidence`);
+		const total = kernel!.counts.neon + kernel!.counts.generic;
+		t.true(total >= probe.apiTotal, `${cell.cellKey}: ${total} entries for ${probe.apiTotal} calls`);
+		if (probe.apiPaths.includes('arch') || probe.apiPaths.includes('arch-entry')) t.true(kernel!.paths.some(p => p.startsWith('arch-glue')), cell.cellKey);
+		if (probe.apiPaths.join() === 'generic') t.deepEqual(kernel!.paths, ['generic'], cell.cellKey);
+	}
+	// NEON CPU, arch first: the NEON core ran, once per call.
+	const weakArch = end(byKey.get('weak/thumb2/neon/arch-first')!);
+	t.deepEqual(weakArch.kernel?.paths, ['arch-glue→neon']);
+	t.is(weakArch.kernel?.counts.neon, weakArch.apiTotal);
+	t.is(weakArch.kernel?.counts.generic, 0);
+	// Weak lib-first: the arch module is loaded, the kernel never entered it.
+	const weakLibFirst = byKey.get('weak/thumb2/neon/lib-first')!;
+	t.true(weakLibFirst.modulesAtEnd.some(m => m.name === 'curve25519_neon'));
+	t.deepEqual(end(weakLibFirst).kernel?.paths, ['generic']);
+	t.is(end(weakLibFirst).kernel?.counts.neon, 0);
+	// Load order is a pair claim: it fails for the weak design on a NEON CPU.
+	t.is(report.pairClaims?.find(p => p.cells?.[0] === 'weak/thumb2/neon/arch-first')?.verdict, 'fails');
+	t.deepEqual(await ourQemus(), []);
+});
+
+test('on a CPU without NEON the mainline API path enters the arch glue, then the generic implementation', async t => {
+	const report = await runCells(['--design', 'mainline', '--profile', 'thumb2', '--cpu', 'noneon', '--scenario', 'arch-first']);
+	const [cell] = report.cells;
+	t.is(cell?.status, 'completed', cell?.error?.message);
+	const probe = end(cell!);
+	t.deepEqual(probe.apiPaths, ['arch-entry'], 'the module can only say "arch-entry"');
+	t.deepEqual(probe.kernel?.paths, ['arch-glue→generic']);
+	t.is(probe.kernel?.counts.neon, 0);
+	t.is(probe.kernel?.counts.arch, probe.apiTotal);
+	t.true((probe.kernel?.counts.generic ?? 0) >= probe.apiTotal);
+	t.is(cell!.claims.find(c => c.claim === 'C8')?.verdict, 'fails');
+});
+
+test('removing the arch module in use: kmod says EBUSY itself, the kernel says EAGAIN; runtime unplug fails', async t => {
+	const report = await runCells(['--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'rmmod,runtime-unplug']);
+	for (const cell of report.cells) {
+		t.is(cell.status, 'completed', cell.error?.message);
+		const rmmod = cell.steps.find(s => s.label === 'rmmod arch');
+		const kernel = cell.steps.find(s => s.label === 'delete_module arch');
+		t.is(kernel?.tool, 'kernel', cell.cellKey);
+		t.is(kernel?.errno, 'EAGAIN', `${cell.cellKey}: ${kernel?.message}`);
+		if (cell.id.scenario === 'rmmod') {
+			t.is(rmmod?.tool, 'kmod');
+			t.is(rmmod?.errno, 'EBUSY', rmmod?.message);
+			t.regex(rmmod?.message ?? '', /is in use by/);
+			t.is(cell.claims.find(c => c.claim === 'C5a')?.verdict, 'holds');
+		} else {
+			t.is(cell.claims.find(c => c.claim === 'C5b')?.verdict, 'fails');
+			t.regex(cell.claims.find(c => c.claim === 'C5b')?.evidence ?? '', /the kernel refused delete_module\(curve25519_neon, O_NONBLOCK\) with EAGAIN/);
+		}
+	}
+	t.deepEqual(await ourQemus(), []);
+});

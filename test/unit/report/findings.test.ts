@@ -1,0 +1,64 @@
+import test from 'ava';
+import {readFile} from 'node:fs/promises';
+import {evidenceHref, findings} from '../../../harness/report/findings.ts';
+import {blockIn, findingsBlock, readmePath, resultsOf} from '../../../harness/report/readme-findings.ts';
+import {claimDefinitions, evaluatePairClaims} from '../../../harness/scenarios/claims.ts';
+import type {CellObservation} from '../../../harness/scenarios/types.ts';
+import {fixtureCells, fixtureKeys as k} from '../scenarios/_cells.ts';
+
+function findingsOf(observations: CellObservation[]) {
+	const cells = resultsOf(observations);
+	return findings({designs: ['mainline', 'weak'], claims: claimDefinitions, cells, pairClaims: evaluatePairClaims(cells)});
+}
+
+const texts = (observations: CellObservation[]): string[] => findingsOf(observations).map(f => f.text);
+
+test('the recorded run yields findings, each with its cells and a link to the first cell\'s evidence', t => {
+	const list = findingsOf(fixtureCells());
+	t.true(list.length > 0);
+	for (const f of list) {
+		t.true(f.cells.length > 0, f.text);
+		t.is(f.evidence, evidenceHref(f.cells[0]!));
+		t.regex(f.text, /^(mainline|weak): /);
+	}
+	t.true(list.some(f => f.text.startsWith('weak: C6 fails')), 'load order fails for the weak design');
+	t.is(evidenceHref('weak/thumb2/neon/lib-first'), 'cells/weak__thumb2__neon__lib-first/result.json');
+});
+
+// A finding is built from the data: change one recorded observation and it changes.
+test('changing one recorded observation changes the findings', t => {
+	const before = texts(fixtureCells());
+	const changed = fixtureCells().map(obs => {
+		if (obs.cellKey !== k.weakLibFirst) return obs;
+		// Pretend the later-loaded arch module had been used: the kernel saw the NEON core.
+		const end = obs.probes.find(p => p.label === 'end')!;
+		end.apiPaths = ['arch'];
+		end.kernel = {...end.kernel!, paths: ['arch-glue→neon'], counts: {neon: 4, generic: 0, arch: 0}};
+		return obs;
+	});
+	const after = texts(changed);
+	t.notDeepEqual(after, before);
+	const c7 = after.find(f => f.startsWith('weak: C7 fails'));
+	t.truthy(c7, 'binding at load time no longer holds');
+	t.false(before.some(f => f.startsWith('weak: C7 fails')));
+});
+
+test('who answered: the kmod-vs-kernel errno pair is a finding', t => {
+	const who = texts(fixtureCells()).filter(f => f.includes("the kernel's own answer"));
+	t.true(who.some(f => /^weak: `rmmod curve25519_neon` while the module is in use is refused by kmod itself with EBUSY .*the kernel's own answer \(delete_module, O_NONBLOCK\) is EAGAIN\.$/.test(f)), who.join('\n'));
+	// The same cells with the kernel agreeing with kmod: no such finding.
+	const agreeing = fixtureCells().map(obs => {
+		obs.steps.forEach((s, i) => {
+			if (s.label === 'delete_module arch' && i > 0) s.errno = obs.steps[i - 1]!.errno;
+		});
+		return obs;
+	});
+	t.false(texts(agreeing).some(f => f.includes("the kernel's own answer")));
+});
+
+test('the README carries exactly the findings of the recorded run (npm run findings:readme rewrites them)', async t => {
+	const readme = await readFile(readmePath, 'utf8');
+	const block = blockIn(readme);
+	t.truthy(block, 'README has the findings markers');
+	t.is(block, findingsBlock(fixtureCells()), 'README findings differ from the recorded data: run `npm run findings:readme` and review');
+});
