@@ -165,12 +165,35 @@ export function verdictBlocks(report: Report): Block[] {
 	];
 }
 
+// What depmod and modinfo recorded for each design's modules (one image per design and profile).
+export function recordedBlocks(report: Report): Block[] {
+	const rows: TableCell[][] = [];
+	const seen = new Set<string>();
+	for (const c of report.cells) {
+		const key = `${c.id.design}/${c.id.profile}`;
+		if (!c.recorded || seen.has(key) || c.id.scenario !== 'modprobe') continue;
+		seen.add(key);
+		for (const [module, depends] of Object.entries(c.recorded.modinfoDepends)) {
+			const file = `${module.replace(/_/g, '-')}.ko:`;
+			const dep = c.recorded.modulesDep.find(l => l.split(':')[0]!.endsWith(`/${file.slice(0, -1)}`)) ?? '—';
+			rows.push([cell(key), cell(module), cell(dep.replace(/kernel\/kplug\//g, '')), cell(depends || '(none)')]);
+		}
+	}
+	if (rows.length === 0) return [];
+	return [
+		{kind: 'heading', level: 2, text: 'What the tools recorded'},
+		{kind: 'paragraph', text: 'Per design and profile, from the guest image of the modprobe cell: the modules.dep line depmod wrote for each module, and `modinfo -F depends` (what modpost put in the module).'},
+		{kind: 'table', header: ['Design/profile', 'Module', 'modules.dep', 'modinfo -F depends'], rows},
+	];
+}
+
 // Every section of the report, in reading order.
 export function reportDocument(report: Report): Block[] {
 	return [
 		...headerBlocks(report),
 		...verdictBlocks(report),
 		...headlineBlocks(report),
+		...recordedBlocks(report),
 		...scenarioBlocks(report),
 		...deviationBlocks(report),
 		...flakeBlocks(report),

@@ -9,7 +9,7 @@ export interface Finding {
 	text: string;
 	// Cell keys (design/profile/cpu/scenario) that show it.
 	cells: string[];
-	// Relative link to the evidence of the first cell (inside the run folder).
+	// Relative link (inside the run folder) to the evidence of the cell the sentence quotes.
 	evidence: string;
 }
 
@@ -34,9 +34,10 @@ function listConfigs(keys: readonly string[]): string {
 	return [...new Set(keys.map(configOf))].join(', ');
 }
 
-function finding(text: string, cells: string[]): Finding {
+// A finding; the evidence link goes to `quoted` (the cell whose evidence the sentence quotes) or the first cell.
+function finding(text: string, cells: string[], quoted?: string): Finding {
 	const sorted = [...new Set(cells)].sort();
-	return {text, cells: sorted, evidence: evidenceHref(sorted[0] ?? '')};
+	return {text, cells: sorted, evidence: evidenceHref(quoted ?? sorted[0] ?? '')};
 }
 
 const resident = (modules: readonly string[] | undefined, name: string): boolean => (modules ?? []).some(m => m.split(' ')[0] === name);
@@ -54,7 +55,7 @@ function claimFindings(input: FindingInput, design: string): Finding[] {
 		const failing = judged.filter(r => r.result.verdict === 'fails');
 		if (failing.length === 0) continue;
 		const unit = claim.scope === 'pair' ? 'configurations' : 'cells';
-		out.push(finding(`${design}: ${claim.id} fails in ${failing.length} of ${judged.length} judged ${unit} (${listConfigs(failing.map(f => f.key))}): ${failing[0]!.result.evidence}.`, failing.map(f => f.key)));
+		out.push(finding(`${design}: ${claim.id} fails in ${failing.length} of ${judged.length} judged ${unit} (${listConfigs(failing.map(f => f.key))}): ${failing[0]!.result.evidence}.`, failing.map(f => f.key), failing[0]!.key));
 	}
 	return out;
 }
