@@ -10,17 +10,22 @@ export interface TableCell {
 	// Plain text; '\n' separates lines within the cell.
 	text: string;
 	tone?: Tone;
+	// A link inside the run folder (a cell's result.json, its logs beside it).
+	href?: string;
 }
 
 export type Block =
 	| {kind: 'heading'; level: 1 | 2 | 3; text: string}
 	| {kind: 'paragraph'; text: string; strong?: boolean}
-	| {kind: 'table'; header: string[]; rows: TableCell[][]}
+	// widths: column widths in percent for HTML (fixed layout, so a long cell wraps instead of widening the page).
+	| {kind: 'table'; header: string[]; rows: TableCell[][]; widths?: number[]}
 	| {kind: 'code'; language: 'diff' | 'text'; lines: string[]}
 	| {kind: 'list'; items: string[]}
 	// Generated findings: a sentence, the cells that show it, a link to the evidence.
 	| {kind: 'findings'; items: Finding[]}
-	| {kind: 'memory-chart'; rows: MemoryRow[]; comparisons: MemoryComparison[]};
+	| {kind: 'memory-chart'; rows: MemoryRow[]; comparisons: MemoryComparison[]}
+	// A collapsible section (HTML <details>, which GitHub's Markdown renders too): detail a reader opens on demand.
+	| {kind: 'details'; summary: string; blocks: Block[]};
 
 export interface Configuration {
 	design: string;

@@ -4,6 +4,8 @@ import {cell, configKey, idKey, matrixOrder, scenarioIds, type Block, type Table
 import type {Report} from './schema.ts';
 
 const maxKernelLines = 8;
+// Kernel lines about the rig itself (its agent as PID 1), not about the modules under test.
+const rigLine = /kplug-agent|rdinit=|\bkplug\.agent\b/;
 
 // "insmod arch ✓" or "insmod lib ✗ ENOENT".
 export function stepSummary(step: StepResult): string {
@@ -97,13 +99,25 @@ function cellNotes(c: CellResult): string[] {
 	for (const r of c.claims.filter(claim => claim.verdict === 'fails')) notes.push(`${where}: ${r.claim} FAILS — ${r.evidence}`);
 	for (const s of c.steps.filter(step => step.resolved)) notes.push(`${where}: ${s.label}: modprobe -R → ${s.resolved!.modules.join(', ') || 'nothing'}; --show-depends → ${s.resolved!.showDepends.join(' | ') || 'nothing'}`);
 	for (const p of c.probes) notes.push(...p.failures.map(f => `${where}: probe ${p.label}: vector failed ${f}`));
-	const kernel = c.kernelLogOfInterest;
+	const kernel = c.kernelLogOfInterest.filter(line => !rigLine.test(line));
 	notes.push(...kernel.slice(0, maxKernelLines).map(line => `${where}: kernel: ${line}`));
 	if (kernel.length > maxKernelLines) notes.push(`${where}: kernel: … ${kernel.length - maxKernelLines} more lines in ${c.logDir}`);
 	return notes;
 }
 
-// One table per scenario: rows are design × profile × cpu.
+// The closed section's one line: how many cells, how many errored, which claims failed where.
+export function scenarioGist(cells: readonly CellResult[], planned: number): string {
+	const errored = cells.filter(c => c.status === 'error').length;
+	const failing = new Map<string, number>();
+	for (const c of cells) for (const r of c.claims) if (r.verdict === 'fails') failing.set(r.claim, (failing.get(r.claim) ?? 0) + 1);
+	const parts = [`${planned} cell${planned === 1 ? '' : 's'}`];
+	if (cells.length < planned) parts.push(`${planned - cells.length} not run`);
+	if (errored > 0) parts.push(`${errored} errored`);
+	parts.push(failing.size > 0 ? `FAILS: ${[...failing].sort(([a], [b]) => a.localeCompare(b, 'en', {numeric: true})).map(([claim, n]) => `${claim} in ${n}`).join(', ')}` : 'no claim fails');
+	return parts.join(' · ');
+}
+
+// One table per scenario: rows are design × profile × cpu, collapsed behind a one-line gist.
 export function scenarioBlocks(report: Report): Block[] {
 	const order = matrixOrder(report);
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Scenarios'}];
@@ -119,13 +133,16 @@ export function scenarioBlocks(report: Report): Block[] {
 			blocks.push({kind: 'paragraph', text: 'No cells of this scenario were planned.'});
 			continue;
 		}
-		blocks.push({
-			kind: 'table',
-			header: ['Configuration', 'Status', 'Steps', 'Modules at end (refcount: holders)', 'curve25519_arch in kallsyms (owner)', 'Resolved?', 'Path served (module-reported / kernel-observed)', 'Vectors passed', 'Claims'],
-			rows: rows.map(r => r.row),
-		});
+		const inner: Block[] = [
+			{
+				kind: 'table',
+				header: ['Configuration', 'Status', 'Steps', 'Modules at end (refcount: holders)', 'curve25519_arch in kallsyms (owner)', 'Resolved?', 'Path served (module-reported / kernel-observed)', 'Vectors passed', 'Claims'],
+				rows: rows.map(r => r.row),
+			},
+		];
 		const notes = rows.flatMap(r => r.notes);
-		if (notes.length > 0) blocks.push({kind: 'list', items: notes});
+		if (notes.length > 0) inner.push({kind: 'list', items: notes});
+		blocks.push({kind: 'details', summary: scenarioGist(report.cells.filter(c => c.id.scenario === id), rows.length), blocks: inner});
 	}
 	return blocks;
 }

@@ -1,78 +1,14 @@
 // The whole report as blocks: headline claims × configurations first, then the evidence behind it.
-import type {CellResult, ClaimResult} from '../scenarios/types.ts';
-import {cell, configKey, configurations, type Block, type TableCell, type Tone} from './blocks.ts';
+import type {ClaimResult} from '../scenarios/types.ts';
+import {cell, configKey, configurations, type Block, type TableCell} from './blocks.ts';
 import {deviationBlocks, flakeBlocks, notRunBlocks, scenarioBlocks} from './cell-sections.ts';
 import {findings} from './findings.ts';
 import {memoryBlocks, timingBlocks, vectorBlocks} from './measure-sections.ts';
 import type {Report} from './schema.ts';
+import {summarizeVerdicts} from './verdict-summary.ts';
+import {verdictCell} from './verdict-cell.ts';
 
-export interface VerdictSummary {
-	holds: number;
-	fails: number;
-	na: number;
-	// Scenarios where the claim failed.
-	failing: string[];
-	// Cells of the configuration that errored without a verdict for this claim, and cells not run.
-	errored: number;
-	notRun: number;
-	text: string;
-	tone: Tone;
-}
-
-// One judged result of a claim: a cell's, or a pair claim's (scenario names the pair).
-export interface JudgedResult {
-	verdict: string;
-	scenario: string;
-	errored: boolean;
-}
-
-// Summarise results: "holds 3/3", "FAILS 1/2 (lib-first)", "not evaluated" or "n/a".
-export function summarizeResults(results: readonly JudgedResult[], notRun = 0): VerdictSummary {
-	const summary: VerdictSummary = {holds: 0, fails: 0, na: 0, failing: [], errored: 0, notRun, text: '', tone: 'na'};
-	for (const r of results) {
-		if (r.errored || r.verdict === 'not evaluated') summary.errored++;
-		else if (r.verdict === 'holds') summary.holds++;
-		else if (r.verdict === 'fails') {
-			summary.fails++;
-			if (!summary.failing.includes(r.scenario)) summary.failing.push(r.scenario);
-		} else summary.na++;
-	}
-	const decided = summary.holds + summary.fails;
-	let text: string;
-	if (summary.fails > 0) {
-		text = `FAILS ${summary.fails}/${decided} (${summary.failing.join(', ')})`;
-		summary.tone = 'fails';
-	} else if (summary.holds > 0) {
-		text = `holds ${summary.holds}/${decided}`;
-		summary.tone = 'holds';
-	} else if (summary.na === 0 && summary.errored > 0) {
-		text = 'not evaluated';
-		summary.tone = 'error';
-	} else if (summary.na === 0 && notRun > 0) {
-		text = 'not run';
-		summary.tone = 'skipped';
-	} else {
-		text = 'n/a';
-	}
-	const extra = [
-		...(summary.errored > 0 && text !== 'not evaluated' ? [`${summary.errored} not evaluated`] : []),
-		...(notRun > 0 && text !== 'not run' ? [`${notRun} not run`] : []),
-	];
-	summary.text = [text, ...extra].join('; ');
-	return summary;
-}
-
-// Summarise one claim over some cells (and, for pair claims, the pair results of the same cells).
-export function summarizeVerdicts(claim: string, cells: readonly CellResult[], notRun = 0, pairs: readonly ClaimResult[] = []): VerdictSummary {
-	const results: JudgedResult[] = [];
-	for (const c of cells) {
-		const verdict = c.claims.find(r => r.claim === claim)?.verdict;
-		if (verdict === undefined && c.status === 'error' && !pairs.some(p => p.claim === claim)) results.push({verdict: 'not evaluated', scenario: c.id.scenario, errored: true});
-		else if (verdict !== undefined) results.push({verdict, scenario: c.id.scenario, errored: false});
-	}
-	for (const p of pairs.filter(x => x.claim === claim)) results.push({verdict: p.verdict, scenario: 'arch-first vs lib-first', errored: false});
-	return summarizeResults(results, notRun);
-}
+export {summarizeResults, summarizeVerdicts, type JudgedResult, type VerdictSummary} from './verdict-summary.ts';
 
 // The pair-claim results whose cells belong to a configuration filter.
 function pairsWhere(report: Report, keep: (configKey: string) => boolean): ClaimResult[] {
@@ -123,8 +59,7 @@ export function headlineBlocks(report: Report): Block[] {
 		}),
 	]);
 	const legend: TableCell[][] = report.claims.map(c => [cell(c.id), cell(c.text), cell(c.source)]);
-	return [
-		{kind: 'heading', level: 2, text: 'Claims × configurations'},
+	const table: Block[] = [
 		rows.length > 0
 			? {kind: 'table', header: ['Claim', ...configs.map(c => c.key)], rows}
 			: {kind: 'paragraph', text: 'No claims were evaluated.'},
@@ -134,21 +69,28 @@ export function headlineBlocks(report: Report): Block[] {
 		},
 		...(legend.length > 0 ? [{kind: 'table', header: ['Claim', 'Statement', 'Source'], rows: legend} satisfies Block] : []),
 	];
+	return [
+		{kind: 'heading', level: 2, text: 'Claims × configurations'},
+		// The verdict table above aggregates this; the per-configuration split is detail.
+		{kind: 'details', summary: `Per configuration: ${configs.length} design/profile/CPU columns, and where each claim comes from`, blocks: table},
+	];
 }
 
-// The verdict table: one row per claim, one column per design, then the findings built from the data.
+// The verdict table: one row per claim (written out), one column per design, each cell aggregated over
+// profiles and CPUs with its exceptions named and a link to the evidence; then the findings built from the data.
 export function verdictBlocks(report: Report): Block[] {
 	const designs = report.matrix.designs;
-	const rows: TableCell[][] = claimIds(report).map(claim => [
-		cell(claim),
-		...designs.map(design => {
-			const cells = report.cells.filter(c => c.id.design === design);
-			const notRun = report.notRun.filter(id => id.design === design).length;
-			const summary = summarizeVerdicts(claim, cells, notRun, pairsWhere(report, k => k.startsWith(`${design}/`)));
-			return cell(summary.text, summary.tone);
-		}),
-		cell(report.claims.find(c => c.id === claim)?.text ?? ''),
-	]);
+	const rows: TableCell[][] = claimIds(report).map(claim => {
+		const text = report.claims.find(c => c.id === claim)?.text;
+		return [
+			cell(text ? `${claim}: ${text}` : claim),
+			...designs.map(design => {
+				const cells = report.cells.filter(c => c.id.design === design);
+				const notRun = report.notRun.filter(id => id.design === design).length;
+				return verdictCell(claim, cells, notRun, pairsWhere(report, k => k.startsWith(`${design}/`)));
+			}),
+		];
+	});
 	const list = findings({designs, claims: report.claims, cells: report.cells, pairClaims: report.pairClaims ?? []});
 	return [
 		{kind: 'heading', level: 2, text: 'Verdicts'},
@@ -159,7 +101,7 @@ export function verdictBlocks(report: Report): Block[] {
 				'A claim that FAILS is a finding about the design under test, not a test failure: the rig ran and observed ' +
 				'that the design does not behave as claimed. "not evaluated": the observations were not made (the cell errored or a pair\'s partner did not run).',
 		},
-		rows.length > 0 ? {kind: 'table', header: ['Claim', ...designs, 'Statement'], rows} : {kind: 'paragraph', text: 'No claims were evaluated.'},
+		rows.length > 0 ? {kind: 'table', header: ['Claim', ...designs], rows, widths: [40, ...designs.map(() => Math.floor(60 / Math.max(1, designs.length)))]} : {kind: 'paragraph', text: 'No claims were evaluated.'},
 		{kind: 'heading', level: 2, text: 'Findings'},
 		list.length > 0 ? {kind: 'findings', items: list} : {kind: 'paragraph', text: 'No findings: no claim failed and nothing else notable was observed.'},
 	];

@@ -1,7 +1,7 @@
 // report.md: the report as GitHub-flavoured Markdown, headline table first.
-import type {Block} from './blocks.ts';
+import type {Block, TableCell} from './blocks.ts';
 import {reportDocument} from './document.ts';
-import {escapeMarkdownCell, escapeMarkdownText, visibleControls} from './escape.ts';
+import {escapeMarkdownCell, escapeMarkdownText, escapeXml, visibleControls} from './escape.ts';
 import type {Report} from './schema.ts';
 
 // A fence longer than any backtick run in the lines, so a diff cannot close its own block.
@@ -12,6 +12,12 @@ function fence(lines: readonly string[]): string {
 
 function tableRow(cells: readonly string[]): string {
 	return `| ${cells.map(escapeMarkdownCell).join(' | ')} |`;
+}
+
+// A cell with a link keeps its words and adds the link after them.
+function markdownCell(c: TableCell): string {
+	const text = escapeMarkdownCell(c.text);
+	return c.href === undefined ? text : `${text} ([evidence](${c.href}))`;
 }
 
 // Render one block as Markdown.
@@ -27,7 +33,7 @@ export function markdownBlock(block: Block): string {
 			return [
 				tableRow(block.header),
 				`|${block.header.map(() => ' --- ').join('|')}|`,
-				...block.rows.map(row => tableRow(row.map(c => c.text))),
+				...block.rows.map(row => `| ${row.map(markdownCell).join(' | ')} |`),
 			].join('\n');
 		case 'code': {
 			const marks = fence(block.lines);
@@ -37,6 +43,9 @@ export function markdownBlock(block: Block): string {
 			return block.items.map(item => `- ${escapeMarkdownText(item).replace(/\r?\n/g, ' ')}`).join('\n');
 		case 'findings':
 			return block.items.map(f => `- ${escapeMarkdownText(f.text)} (${f.cells.length} cell${f.cells.length === 1 ? '' : 's'}) [evidence](${f.evidence})`).join('\n');
+		case 'details':
+			// GitHub renders <details> in Markdown; blank lines keep the Markdown inside it Markdown.
+			return [`<details><summary>${escapeXml(block.summary)}</summary>`, ...block.blocks.map(markdownBlock), '</details>'].join('\n\n');
 		case 'memory-chart':
 			return '_A bar chart of these measurements is in report.html._';
 		default: {

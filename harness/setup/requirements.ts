@@ -25,6 +25,10 @@ export const hostRequirements: readonly HostRequirement[] = [
 	{check: {command: 'xz'}, package: 'xz-utils', why: 'kernel source tarball'},
 	{check: {command: 'tar'}, package: 'tar', why: 'kernel source tarball'},
 	{check: {file: '/usr/src/linux-source-6.1.tar.xz'}, package: 'linux-source-6.1', why: 'kernel source'},
+	// The report's own checks (npm test): the page in a real browser, the KTAP through kunit.py, the JUnit against its schema.
+	{check: {command: 'chromium'}, package: 'chromium', why: 'report.html layout check (headless)'},
+	{check: {command: 'python3'}, package: 'python3', why: "kunit.py parse of report.ktap"},
+	{check: {command: 'xmllint'}, package: 'libxml2-utils', why: 'junit.xml schema check'},
 ];
 
 // Guest userspace: Debian armhf packages unpacked into the initramfs (see images/packages.txt).
