@@ -12,11 +12,13 @@ export interface BuildContext {
 	jobs: number;
 	progress: Progress;
 	useCcache: boolean;
+	// The command's interrupt (one AbortController per command): handed to every build, VM and worker pool.
+	signal?: AbortSignal;
 }
 
 // A build context with defaults (jobs = cores).
-export function buildContext(cacheDir: string, progress: Progress, jobs = availableParallelism()): BuildContext {
-	return {cacheDir, jobs, progress, useCcache: true};
+export function buildContext(cacheDir: string, progress: Progress, signal?: AbortSignal): BuildContext {
+	return {cacheDir, jobs: availableParallelism(), progress, useCcache: true, ...(signal ? {signal} : {})};
 }
 
 let toolchainMemo: Promise<string> | undefined;

@@ -82,12 +82,12 @@ export async function ensureKernel(ctx: BuildContext, source: KernelSource, prof
 		const fragmentFile = join(tmp, 'kplug.fragment');
 		await writeFile(fragmentFile, fragmentText);
 		await ctx.progress.step(`kernel ${profile.name}: allnoconfig + fragments`, () =>
-			runMake(kernelMakeArgs(cfg, ['allnoconfig']), {env: {...env, KCONFIG_ALLCONFIG: fragmentFile}, logFile}),
+			runMake(kernelMakeArgs(cfg, ['allnoconfig']), {env: {...env, KCONFIG_ALLCONFIG: fragmentFile}, logFile, signal: ctx.signal}),
 		);
 		const mismatches = findMismatches(entries, parseDotConfig(await readFile(join(tmp, '.config'), 'utf8')));
 		if (mismatches.length > 0) throw new ConfigValidationError(profile.name, mismatches);
 		await ctx.progress.step(`kernel ${profile.name}: make -j${ctx.jobs} zImage modules (log: ${logFile})`, () =>
-			runMake(kernelMakeArgs(cfg, ['zImage', 'modules']), {env, logFile, timeoutMs: 60 * 60_000}),
+			runMake(kernelMakeArgs(cfg, ['zImage', 'modules']), {env, logFile, timeoutMs: 60 * 60_000, signal: ctx.signal}),
 		);
 	}, entry);
 	const release = (await readFile(join(dir, 'include/config/kernel.release'), 'utf8')).trim();

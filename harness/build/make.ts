@@ -1,6 +1,6 @@
 // make for the kernel tree: pure argument builders and one runner.
 import {readFile} from 'node:fs/promises';
-import {ToolFailure} from '../util/errors.ts';
+import {interruption, ToolFailure} from '../util/errors.ts';
 import {run, type RunOptions} from '../util/exec.ts';
 
 export interface KernelMakeConfig {
@@ -39,6 +39,8 @@ export async function runMake(argv: readonly string[], options: RunOptions & {lo
 	try {
 		await run('make', argv, {...options, detached: true, tailLines: 40});
 	} catch (error) {
+		// Stopped by the command's interrupt: not a build failure (the group was killed with make).
+		if (options.signal?.aborted) throw interruption(options.signal, 'make');
 		if (!(error instanceof ToolFailure)) throw error;
 		const log = await readFile(options.logFile, 'utf8').catch(() => '');
 		const lines = compilerErrorLines(log);

@@ -65,7 +65,7 @@ export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, k
 			for (const file of set.fromKernel) await copyFile(join(source.dir, file), join(staging, basename(file)));
 			const cfg = makeConfigFor(ctx, source, kernel.dir);
 			await ctx.progress.step(`modules ${set.name} for ${kernel.profile}`, () =>
-				runMake(moduleMakeArgs(cfg, staging), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000}),
+				runMake(moduleMakeArgs(cfg, staging), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000, signal: ctx.signal}),
 			);
 			for (const [name, path] of Object.entries(await listModules(staging))) await copyFile(path, join(tmp, name));
 			await rm(staging, {recursive: true, force: true});

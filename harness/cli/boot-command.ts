@@ -40,7 +40,7 @@ export const bootCommand: Command = {
 		const append = (listOption(args.values['append']) ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
 		await mkdir(join(args.outDir, 'boot'), {recursive: true});
 		const logDir = await mkdtemp(join(args.outDir, 'boot', `${new Date().toISOString().replace(/[:.]/g, '-')}-`));
-		const ctx = buildContext(args.cacheDir, args.progress);
+		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 		const {vm} = await bootGuest(ctx, {profile, design: d.name, cpu: cpu.name, withArch: args.values['no-arch'] !== true, append}, logDir);
 		try {
 			args.progress.info(`guest ready in ${vm.bootMs} ms: Linux ${vm.ready.release}, CPU features: ${vm.ready.cpuFeatures.join(' ')}`);

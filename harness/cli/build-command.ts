@@ -13,7 +13,7 @@ export const buildCommand: Command = {
 	writes: ['cache'],
 	async run(args) {
 		const profiles = await selectProfiles(listOption(args.values['profile']));
-		const ctx = buildContext(args.cacheDir, args.progress);
+		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 		ctx.jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 		const started = Date.now();
 		const {source, builds} = await buildProfiles(ctx, profiles);

@@ -29,6 +29,8 @@ export interface ParsedArgs {
 	cacheDir: string;
 	outDir: string;
 	progress: Progress;
+	// The command's interrupt: aborted on SIGINT, SIGTERM or SIGHUP (see util/reaper.ts commandController).
+	signal?: AbortSignal;
 }
 
 export const globalOptions: OptionSpec = {

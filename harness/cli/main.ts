@@ -1,6 +1,6 @@
 // kplug CLI: dispatch to a command, print one clear line on error, exit with its code.
-import {KplugError, SetupError} from '../util/errors.ts';
-import {reapAll} from '../util/reaper.ts';
+import {interruption, InterruptedError, KplugError, SetupError} from '../util/errors.ts';
+import {commandController, interruptExitCode, reapAll} from '../util/reaper.ts';
 import {benchCommand} from './bench-command.ts';
 import {bootCommand} from './boot-command.ts';
 import {buildCommand} from './build-command.ts';
@@ -41,15 +41,27 @@ export async function main(argv: readonly string[]): Promise<number> {
 		process.stderr.write(`kplug: unknown command "${name}" (commands: ${commands.map(c => c.name).join(', ')})\n`);
 		return 2;
 	}
+	// One AbortController per command: SIGINT/SIGTERM/SIGHUP abort it, and every build, VM and pool stops.
+	const interrupt = commandController();
 	try {
-		const args = parseCommandArgs(command, rest);
+		const args = {...parseCommandArgs(command, rest), signal: interrupt.signal};
 		if (args.help) {
 			process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ''}\n${globalHelp}\n`);
 			return 0;
 		}
 		await checkLocations(command, args);
-		return await command.run(args);
+		const running = command.run(args);
+		// Once interrupted, kplug waits (bounded) for the command to write what finished.
+		interrupt.finishing(running.catch(() => undefined));
+		const code = await running;
+		if (!interrupt.signal.aborted) return code;
+		process.stderr.write(`kplug: ${interruption(interrupt.signal, name).message}: what finished is kept\n`);
+		return interruptExitCode() ?? 130;
 	} catch (error) {
+		if (error instanceof InterruptedError || interrupt.signal.aborted) {
+			process.stderr.write(`kplug: ${error instanceof InterruptedError ? error.message : `interrupted (${(error as Error).message.split('\n')[0]})`}\n`);
+			return interruptExitCode() ?? 130;
+		}
 		if (error instanceof SetupError) {
 			process.stderr.write(`kplug: ${error.message}${error.installLine ? `; run: ${error.installLine}` : ''}\n`);
 			return error.exitCode;
@@ -61,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 		process.stderr.write(`kplug: internal error: ${(error as Error).stack ?? String(error)}\n`);
 		return 70;
 	} finally {
+		interrupt.done();
 		await reapAll();
 	}
 }

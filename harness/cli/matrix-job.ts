@@ -70,7 +70,7 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 	const matrixCells = await expandMatrix(matrixFilter(args));
 	const cells = shardCells(matrixCells, shard);
 	if (cells.length === 0) throw new UsageError('no cells match the filters' + (shard ? ` in shard ${shard.index}/${shard.count}` : ''));
-	const ctx = buildContext(args.cacheDir, args.progress);
+	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
@@ -103,7 +103,8 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 	});
 	await writes;
 	finished.splice(0, finished.length, ...matrix.results);
-	if (args.values['update-baseline'] === true) {
+	// An interrupted run is partial: it never replaces the baseline.
+	if (args.values['update-baseline'] === true && !args.signal?.aborted) {
 		const n = await updateBaseline(finished, baselinePath, evaluatePairClaims(finished), versionsOf(finished, host));
 		args.progress.info(`baseline updated with ${n} cells: ${baselinePath} (review with git diff)`);
 	}

@@ -17,7 +17,7 @@ export const memoryCommand: Command = {
 		const started = performance.now();
 		const runDir = await newRunDir(args.outDir, 'memory');
 		const memory = await runMemoryJob(args, runDir, vectorFilter(args));
-		await writeMeasurementReport(buildContext(args.cacheDir, args.progress), runDir, {vectors: [], memory}, (performance.now() - started) / 1000);
+		await writeMeasurementReport(buildContext(args.cacheDir, args.progress, args.signal), runDir, {vectors: [], memory}, (performance.now() - started) / 1000);
 		const lines = memory.rows.map(r => `${r.design}/${r.profile}/${r.cpu} ${r.situation.padEnd(17)} arch resident: ${r.archResident ? `yes, coresize ${r.archCoreSize} B, ${r.archVmallocPages} pages (${r.archVmallocBytes} B vmalloc)` : 'no'}; MemAvailable median ${r.memAvailableMedianKb} kB over ${r.boots} boots${r.notes?.length ? `; notes: ${r.notes.join('; ')}` : ''}`);
 		lines.push(...memory.comparisons.map(c => `${c.design}/${c.profile}/${c.cpu}: ${c.statement}`));
 		output(args, memory, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);

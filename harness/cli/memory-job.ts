@@ -46,7 +46,7 @@ export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {de
 	const repeat = intOption('repeat', args.values['repeat'], 5);
 	const configs = new Map<string, Config>();
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu});
-	const ctx = buildContext(args.cacheDir, args.progress);
+	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	// Build kernels and images (with and without the arch module) serially before the parallel boots.
 	await prepareCells(ctx, await expandMatrix({...filter, scenarios: ['arch-first', 'no-arch']}));

@@ -17,7 +17,7 @@ export const startCommand: Command = {
 	options: {...matrixOptions, ...vectorOptions, ...memoryOptions, 'skip-vectors': {type: 'boolean'}, 'skip-memory': {type: 'boolean'}},
 	async run(args) {
 		await runSetup(args.cacheDir, args.progress);
-		await buildProfiles(buildContext(args.cacheDir, args.progress), await selectProfiles(listOption(args.values['profile'])));
+		await buildProfiles(buildContext(args.cacheDir, args.progress, args.signal), await selectProfiles(listOption(args.values['profile'])));
 		const runDir = await newRunDir(args.outDir, 'start');
 		// The matrix's --repeat is the flake check; for start, --repeat sets the memory boots instead.
 		const job = await runMatrixJob({...args, values: {...args.values, repeat: undefined}}, runDir);

@@ -16,7 +16,7 @@ export const vectorsCommand: Command = {
 		const started = performance.now();
 		const runDir = await newRunDir(args.outDir, 'vectors');
 		const reports = await runVectorJob(args, runDir, vectorFilter(args));
-		await writeMeasurementReport(buildContext(args.cacheDir, args.progress), runDir, {vectors: reports}, (performance.now() - started) / 1000);
+		await writeMeasurementReport(buildContext(args.cacheDir, args.progress, args.signal), runDir, {vectors: reports}, (performance.now() - started) / 1000);
 		const lines = reports.map(r => `${r.design}/${r.profile}/${r.cpu}: ${r.error ?? (r.unavailable ? `library unavailable: ${r.unavailable}` : '') + r.paths.map(p => `${p.path} via ${p.servedBy.join('+')}: ${p.passed}/${p.total} passed, ${p.opsPerSecond} ops/s (TCG), ${p.guestSeconds.toFixed(2)}s guest`).join('; ')}${r.archToGenericSpeedRatio ? `; api/generic speed ${r.archToGenericSpeedRatio}×` : ''}${r.iterated.length ? `; iterated ${r.iterated.filter(i => i.passed).length}/${r.iterated.length}` : ''}`);
 		for (const r of reports) for (const p of r.paths) for (const f of p.failed.slice(0, 10)) lines.push(`  FAIL ${r.design}/${r.profile}/${r.cpu} ${p.path} ${f.id}: expected ${f.expectedHex} ok=${f.expectedOk}, got ${f.gotHex} ok=${f.gotOk} (bytes ${f.differingBytes.join(',')})`);
 		output(args, reports, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);

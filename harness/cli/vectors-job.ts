@@ -37,7 +37,7 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {de
 	const cells = [...seen.values()];
 	if (cells.length === 0) throw new UsageError('no vector cells match the filters');
 	args.progress.info(`vectors: ${set.vectors.length} vectors + ${set.iterated.length} iterated tests per path${set.seed !== undefined ? `, random seed ${set.seed} (reproduce with --seed ${set.seed})` : ''}`);
-	const ctx = buildContext(args.cacheDir, args.progress);
+	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	// Build kernels and images one at a time before workers run in parallel (no two publish one key).
 	await prepareCells(ctx, await expandMatrix({...filter, scenarios: ['arch-first']}));
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);

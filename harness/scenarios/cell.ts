@@ -3,7 +3,7 @@ import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {designModuleFiles, design as lookupDesign, moduleNames} from '../subject/designs.ts';
 import {bootGuest} from '../subject/guest.ts';
-import {KplugError} from '../util/errors.ts';
+import {interruption, KplugError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
@@ -74,7 +74,8 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 	};
 }
 
-// Run a cell; failures of the VM become an 'error' observation, never an exception.
+// Run a cell; failures of the VM become an 'error' observation, never an exception. An interrupt (ctx.signal) is
+// not a failure of the cell: it throws an InterruptedError and the cell is listed as not run.
 export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[]): Promise<CellObservation> {
 	const sc = lookupScenario(id.scenario);
 	const d = lookupDesign(id.design);
@@ -109,6 +110,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		observation.kernelLogOfInterest = log.lines;
 		observation.tainted = log.tainted;
 	} catch (error) {
+		if (ctx.signal?.aborted) throw interruption(ctx.signal, `cell ${key}`);
 		if (!(error instanceof KplugError)) throw error;
 		observation.status = 'error';
 		observation.error = {class: error instanceof VmError ? error.failureClass : error.name, message: error.message.split('\n')[0] ?? error.message};

@@ -5,6 +5,7 @@ import type {BuildContext} from '../build/context.ts';
 import {design as lookupDesign} from '../subject/designs.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
+import {InterruptedError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {cellKey, runCell} from './cell.ts';
 import {evaluateClaims} from './claims.ts';
@@ -21,6 +22,7 @@ export interface MatrixRunOptions {
 	vectors: readonly X25519Vector[];
 	// Called after each cell (all repeats) finishes, in completion order.
 	onCell?: (result: CellResult) => Promise<void>;
+	// The command's interrupt (default: ctx.signal): no new cell starts, and a cell it stops is not run, not an error.
 	signal?: AbortSignal;
 }
 
@@ -43,11 +45,12 @@ export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]):
 
 // One cell, repeated; the first run is the result, differing outcomes are a flake.
 async function runRepeated(options: MatrixRunOptions, id: CellId): Promise<{result: CellResult; outcomes: string[]}> {
+	const ctx = options.signal ? {...options.ctx, signal: options.signal} : options.ctx;
 	const outcomes: string[] = [];
 	let first: CellResult | undefined;
 	for (let i = 0; i < options.repeat; i++) {
 		const dir = options.repeat > 1 ? join(options.runDir, `repeat-${i + 1}`) : options.runDir;
-		const observation = await runCell(options.ctx, id, dir, options.vectors);
+		const observation = await runCell(ctx, id, dir, options.vectors);
 		const claims = evaluateClaims(observation);
 		const result: CellResult = {...observation, claims, outcome: cellOutcome(observation, claims)};
 		outcomes.push(JSON.stringify(result.outcome));
@@ -56,19 +59,28 @@ async function runRepeated(options: MatrixRunOptions, id: CellId): Promise<{resu
 	return {result: first!, outcomes};
 }
 
-// Run the cells with `jobs` workers; an aborted run returns what finished and lists the rest.
+// Run the cells with `jobs` workers; an interrupted run returns what finished and lists the rest as not run.
 export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunResult> {
+	const signal = options.signal ?? options.ctx.signal;
 	await mkdir(join(options.runDir, 'cells'), {recursive: true});
-	await prepareCells(options.ctx, options.cells);
+	await prepareCells(signal ? {...options.ctx, signal} : options.ctx, options.cells);
 	const queue = [...options.cells];
 	const results: CellResult[] = [];
 	const flakes: MatrixRunResult['flakes'] = [];
 	async function worker(): Promise<void> {
 		for (;;) {
-			if (options.signal?.aborted) return;
+			if (signal?.aborted) return;
 			const id = queue.shift();
 			if (!id) return;
-			const {result, outcomes} = await runRepeated(options, id);
+			let ran;
+			try {
+				ran = await runRepeated({...options, signal}, id);
+			} catch (error) {
+				// Stopped by the interrupt: the cell (all its repeats) stays in the not-run list.
+				if (error instanceof InterruptedError) return;
+				throw error;
+			}
+			const {result, outcomes} = ran;
 			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
 			results.push(result);
 			options.ctx.progress.info(`cell ${results.length}/${options.cells.length} ${cellKey(id)}: ${result.status}${result.error ? ` (${result.error.class})` : ''} in ${(result.durationMs / 1000).toFixed(1)}s`);

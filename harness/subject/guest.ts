@@ -64,6 +64,7 @@ export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: stri
 		logDir: join(logDir),
 		bootTimeoutMs: spec.bootTimeoutMs,
 		memoryMiB: spec.memoryMiB,
+		...(ctx.signal ? {signal: ctx.signal} : {}),
 	});
 	return {vm, build, image};
 }

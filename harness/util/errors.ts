@@ -20,6 +20,17 @@ export class SetupError extends KplugError {
 	}
 }
 
+// The command was interrupted (SIGINT, SIGTERM, SIGHUP: its AbortSignal fired); what it stopped did not fail.
+export class InterruptedError extends KplugError {
+	override name = 'InterruptedError';
+	override exitCode = 130;
+}
+
+// The error an aborted signal stands for: its reason when that is an InterruptedError, else a new one.
+export function interruption(signal: AbortSignal, what: string): InterruptedError {
+	return signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError(`${what}: interrupted`);
+}
+
 export interface ToolFailureData {
 	tool: string;
 	argv: readonly string[];

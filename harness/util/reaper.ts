@@ -1,13 +1,19 @@
 // Registry of live resources (VMs, detached process groups) reaped on SIGINT, SIGTERM, SIGHUP and exit.
+import {InterruptedError} from './errors.ts';
 
 type Reap = () => Promise<void> | void;
 const live = new Set<Reap>();
 // Process groups (make -j, qemu) spawned detached: killed whole, synchronously, if kplug exits with them alive.
 const groups = new Set<number>();
 let installed = false;
-let stopping = false;
+let stopping: keyof typeof signalExitCodes | undefined;
+// The running command's AbortController (one per command) and its work, which may finish writing (the report of
+// what did finish) before kplug exits.
+const commands = new Set<{controller: AbortController; work: Promise<unknown> | undefined}>();
 
 const signalExitCodes = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;
+// How long a command may take, once interrupted, to write what it has before kplug exits anyway.
+const finishGraceMs = 15_000;
 
 // Send a signal to a whole process group (its leader spawned detached); false when no member is left.
 // Never the bare pid: once the group is empty that number may belong to someone else.
@@ -27,9 +33,16 @@ export function install(): void {
 	if (installed) return;
 	installed = true;
 	for (const signal of Object.keys(signalExitCodes) as (keyof typeof signalExitCodes)[]) {
-		process.once(signal, () => {
-			stopping = true;
-			void reapAll().finally(() => process.exit(signalExitCodes[signal]));
+		process.on(signal, () => {
+			// A second signal: no more waiting (the exit handler still kills every group).
+			if (stopping) process.exit(signalExitCodes[stopping]);
+			stopping = signal;
+			for (const command of commands) command.controller.abort(new InterruptedError(`interrupted by ${signal}`));
+			const finishing = [...commands].map(command => command.work);
+			const grace = new Promise(resolve => setTimeout(resolve, finishGraceMs).unref());
+			void reapAll()
+				.then(() => Promise.race([Promise.allSettled(finishing), grace]))
+				.finally(() => process.exit(signalExitCodes[signal]));
 		});
 	}
 	// Last resort, whatever ended the process (process.exit, an uncaught error): only synchronous work runs here.
@@ -66,5 +79,26 @@ export function liveCount(): number {
 
 // True once SIGINT/SIGTERM/SIGHUP arrived: nothing new (no VM) may start.
 export function isStopping(): boolean {
-	return stopping;
+	return stopping !== undefined;
+}
+
+// The exit code for the signal that interrupted kplug (130, 143, 129), undefined if none did.
+export function interruptExitCode(): number | undefined {
+	return stopping && signalExitCodes[stopping];
+}
+
+// One AbortController for a command: aborted (reason: an InterruptedError) on SIGINT, SIGTERM or SIGHUP. Hand
+// `finishing` the command's work so that kplug, once interrupted, waits (bounded) for it to write what finished.
+export function commandController(): {signal: AbortSignal; finishing(work: Promise<unknown>): void; done(): void} {
+	install();
+	const command = {controller: new AbortController(), work: undefined as Promise<unknown> | undefined};
+	if (stopping) command.controller.abort(new InterruptedError(`interrupted by ${stopping}`));
+	commands.add(command);
+	return {
+		signal: command.controller.signal,
+		finishing(work) {
+			command.work = work;
+		},
+		done: () => commands.delete(command),
+	};
 }

@@ -81,11 +81,13 @@ function summarize(message: AgentMessage): string {
 		case 'exec-result':
 			return `#${message.id} exit=${message.exitCode} signal=${message.signal} timedOut=${message.timedOut} ${message.durationMs}ms stdout=${JSON.stringify(message.stdout.toString().slice(0, 400))} stderr=${JSON.stringify(message.stderr.toString().slice(0, 400))}`;
 		case 'write-result':
-			return `#${message.id} write errno=${message.errno}`;
+			return `#${message.id} write errno=${message.errno}${message.timedOut ? ' timedOut' : ''}`;
 		case 'devio-result':
-			return `#${message.id} devio errno=${message.errno} ${message.response.length} bytes`;
+			return `#${message.id} devio errno=${message.errno} ${message.response.length} bytes${message.timedOut ? ' timedOut' : ''}`;
 		case 'poweroff-ack':
 			return `#${message.id} poweroff-ack`;
+		case 'stuck':
+			return `#${message.id} STUCK pid ${message.pid} (${message.comm}) state ${message.state} wchan ${message.wchan} after ${message.waitedMs}ms`;
 		case 'error':
 			return `#${message.id ?? '?'} error ${message.message}`;
 		default: {

@@ -103,5 +103,51 @@ export class AgentRequestError extends VmError {
 	}
 }
 
+// The agent's channel closed while qemu runs (the agent died or dropped the connection); in a real guest the agent
+// is PID 1, so its death is a kernel panic instead.
+export class AgentLostError extends VmError {
+	override name = 'AgentLostError';
+	readonly failureClass = 'agent-lost';
+	override exitCode = 97;
+}
+
+// What the agent read from /proc/<pid>/ about a child that survived SIGKILL.
+export interface StuckChild {
+	// The request as kplug labels it (e.g. `exec ["insmod","/tmp/x.ko"]`).
+	request: string;
+	pid: number;
+	comm: string;
+	// The state letter of /proc/<pid>/stat (D: uninterruptible sleep).
+	state: string;
+	wchan: string;
+	waitedMs: number;
+}
+
+const stateNames: Record<string, string> = {R: 'running', S: 'sleeping', D: 'uninterruptible sleep', Z: 'zombie', T: 'stopped', t: 'tracing stop', X: 'dead', I: 'idle'};
+
+// A guest request's process survived SIGKILL at its deadline: it is stuck in the kernel (e.g. a module init that
+// never returns). The VM cannot be trusted after this: kplug kills it.
+export class GuestStuckError extends VmError {
+	override name = 'GuestStuckError';
+	readonly failureClass = 'guest-stuck';
+	override exitCode = 96;
+	readonly request: string;
+	readonly pid: number;
+	readonly comm: string;
+	readonly state: string;
+	readonly wchan: string;
+	readonly waitedMs: number;
+	constructor(step: string, consoleTail: string, stuck: StuckChild) {
+		const state = `${stuck.state} state${stateNames[stuck.state] ? ` (${stateNames[stuck.state]})` : ''}`;
+		super(`stuck in the kernel: ${state}, wchan ${stuck.wchan || '?'}: ${stuck.comm || '?'} (pid ${stuck.pid}) survived SIGKILL after ${stuck.waitedMs} ms: ${stuck.request}`, step, consoleTail);
+		this.request = stuck.request;
+		this.pid = stuck.pid;
+		this.comm = stuck.comm;
+		this.state = stuck.state;
+		this.wchan = stuck.wchan;
+		this.waitedMs = stuck.waitedMs;
+	}
+}
+
 // Exit codes of `kplug boot` per failure class (documented in --help).
-export const vmExitCodes = {'qemu-start': 90, 'boot-timeout': 91, 'request-timeout': 92, 'kernel-crash': 93, 'qemu-exited': 94, 'agent-request': 95} as const;
+export const vmExitCodes = {'qemu-start': 90, 'boot-timeout': 91, 'request-timeout': 92, 'kernel-crash': 93, 'qemu-exited': 94, 'agent-request': 95, 'guest-stuck': 96, 'agent-lost': 97} as const;

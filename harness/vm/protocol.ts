@@ -9,7 +9,7 @@ export const MAX_DEVIO_RESPONSE_BYTES = 16 * 1024 * 1024;
 // Message type bytes, as in the PROTOCOL.md table.
 export const MessageType = {
 	ready: 0x01, exec: 0x10, execResult: 0x11, writeFile: 0x20, writeResult: 0x21,
-	devio: 0x30, devioResult: 0x31, poweroff: 0x40, poweroffAck: 0x41, error: 0x7f,
+	devio: 0x30, devioResult: 0x31, poweroff: 0x40, poweroffAck: 0x41, stuck: 0x7e, error: 0x7f,
 } as const;
 
 export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
@@ -38,9 +38,12 @@ export type AgentMessage =
 	| {kind: 'ready'; release: string; uptimeSeconds: number | undefined; cpuFeatures: string[]; cpuModel: string}
 	// exitCode is -1 when the child was killed by `signal`.
 	| {kind: 'exec-result'; id: number; exitCode: number; signal: number; timedOut: boolean; durationMs: number; stdout: Buffer; stderr: Buffer}
-	| {kind: 'write-result'; id: number; errno: number; message: string}
-	| {kind: 'devio-result'; id: number; errno: number; response: Buffer}
+	// timedOut: the agent killed the operation at its deadline (errno is then ETIMEDOUT).
+	| {kind: 'write-result'; id: number; errno: number; message: string; timedOut: boolean}
+	| {kind: 'devio-result'; id: number; errno: number; response: Buffer; timedOut: boolean}
 	| {kind: 'poweroff-ack'; id: number}
+	// The request's child survived SIGKILL at its deadline: stuck in the kernel, as /proc/<pid>/ showed it.
+	| {kind: 'stuck'; id: number; pid: number; comm: string; state: string; wchan: string; waitedMs: number}
 	| {kind: 'error'; id: number | undefined; message: string};
 
 export type Bytes = string | Uint8Array;
@@ -155,6 +158,12 @@ function integer(field: Buffer, what: string, type: number): number {
 	return Number(value);
 }
 
+function flag(field: Buffer, what: string, type: number): boolean {
+	const value = text(field);
+	if (value !== '0' && value !== '1') throw new ProtocolError(`${what} is ${JSON.stringify(value)}`, 'malformed', type);
+	return value === '1';
+}
+
 function expectFields(frame: Frame, count: number, name: string): Buffer[] {
 	if (frame.fields.length !== count) {
 		throw new ProtocolError(`${name} has ${frame.fields.length} fields, expected ${count}`, 'malformed', frame.type);
@@ -175,26 +184,28 @@ export function decodeMessage(frame: Frame): AgentMessage {
 		}
 		case MessageType.execResult: {
 			const [id, exitCode, signal, timedOut, durationMs, stdout, stderr] = expectFields(frame, 7, 'EXEC_RESULT') as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer];
-			const timedOutText = text(timedOut);
-			if (timedOutText !== '0' && timedOutText !== '1') throw new ProtocolError(`EXEC_RESULT timedOut is ${JSON.stringify(timedOutText)}`, 'malformed', t);
 			return {
 				kind: 'exec-result',
 				id: integer(id, 'EXEC_RESULT id', t),
 				exitCode: integer(exitCode, 'EXEC_RESULT exitCode', t),
 				signal: integer(signal, 'EXEC_RESULT signal', t),
-				timedOut: timedOutText === '1',
+				timedOut: flag(timedOut, 'EXEC_RESULT timedOut', t),
 				durationMs: integer(durationMs, 'EXEC_RESULT durationMs', t),
 				stdout,
 				stderr,
 			};
 		}
 		case MessageType.writeResult: {
-			const [id, errno, message] = expectFields(frame, 3, 'WRITE_RESULT') as [Buffer, Buffer, Buffer];
-			return {kind: 'write-result', id: integer(id, 'WRITE_RESULT id', t), errno: integer(errno, 'WRITE_RESULT errno', t), message: text(message)};
+			const [id, errno, message, timedOut] = expectFields(frame, 4, 'WRITE_RESULT') as [Buffer, Buffer, Buffer, Buffer];
+			return {kind: 'write-result', id: integer(id, 'WRITE_RESULT id', t), errno: integer(errno, 'WRITE_RESULT errno', t), message: text(message), timedOut: flag(timedOut, 'WRITE_RESULT timedOut', t)};
 		}
 		case MessageType.devioResult: {
-			const [id, errno, response] = expectFields(frame, 3, 'DEVIO_RESULT') as [Buffer, Buffer, Buffer];
-			return {kind: 'devio-result', id: integer(id, 'DEVIO_RESULT id', t), errno: integer(errno, 'DEVIO_RESULT errno', t), response};
+			const [id, errno, response, timedOut] = expectFields(frame, 4, 'DEVIO_RESULT') as [Buffer, Buffer, Buffer, Buffer];
+			return {kind: 'devio-result', id: integer(id, 'DEVIO_RESULT id', t), errno: integer(errno, 'DEVIO_RESULT errno', t), response, timedOut: flag(timedOut, 'DEVIO_RESULT timedOut', t)};
+		}
+		case MessageType.stuck: {
+			const [id, pid, comm, state, wchan, waitedMs] = expectFields(frame, 6, 'STUCK') as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer];
+			return {kind: 'stuck', id: integer(id, 'STUCK id', t), pid: integer(pid, 'STUCK pid', t), comm: text(comm), state: text(state), wchan: text(wchan).trim(), waitedMs: integer(waitedMs, 'STUCK waitedMs', t)};
 		}
 		case MessageType.poweroffAck: {
 			const [id] = expectFields(frame, 1, 'POWEROFF_ACK') as [Buffer];
@@ -231,11 +242,18 @@ export function encodeExec(request: {id: number; argv: readonly string[]; timeou
 	]);
 }
 
+// A deadline for WRITE_FILE and DEVIO: at least 1 ms (unlike EXEC, 0 does not mean "none").
+function checkDeadline(value: number, what: string): Buffer {
+	if (value === 0) throw new ProtocolError(`${what} must be at least 1 ms: every request has a deadline`, 'bad-request');
+	return checkUint(value, what);
+}
+
 // WRITE_FILE: create (with parent directories) and fill a guest file; mode is a number like 0o644.
-export function encodeWriteFile(request: {id: number; path: string; mode: number; content: Bytes}): Buffer {
+export function encodeWriteFile(request: {id: number; timeoutMs: number; path: string; mode: number; content: Bytes}): Buffer {
 	checkUint(request.mode, 'WRITE_FILE mode', 0o7777);
 	return encodeFrame(MessageType.writeFile, [
 		checkUint(request.id, 'WRITE_FILE id'),
+		checkDeadline(request.timeoutMs, 'WRITE_FILE timeoutMs'),
 		cString(request.path, 'WRITE_FILE path'),
 		Buffer.from(request.mode.toString(8)),
 		toBuffer(request.content),
@@ -243,9 +261,10 @@ export function encodeWriteFile(request: {id: number; path: string; mode: number
 }
 
 // DEVIO: one write of `request` to a guest device node, then read until EOF or maxResponseBytes.
-export function encodeDevio(request: {id: number; path: string; request: Uint8Array; maxResponseBytes: number}): Buffer {
+export function encodeDevio(request: {id: number; timeoutMs: number; path: string; request: Uint8Array; maxResponseBytes: number}): Buffer {
 	return encodeFrame(MessageType.devio, [
 		checkUint(request.id, 'DEVIO id'),
+		checkDeadline(request.timeoutMs, 'DEVIO timeoutMs'),
 		cString(request.path, 'DEVIO path'),
 		Buffer.from(request.request),
 		checkUint(request.maxResponseBytes, 'DEVIO maxResponseBytes', MAX_DEVIO_RESPONSE_BYTES),

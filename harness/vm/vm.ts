@@ -5,10 +5,11 @@ import {createServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawnLong} from '../util/exec.ts';
+import {interruption} from '../util/errors.ts';
 import {isStopping, track} from '../util/reaper.ts';
 import {AgentClient} from './agent-client.ts';
 import {ConsoleWatcher, type ConsoleEvent} from './console-watch.ts';
-import {AgentRequestError, BootTimeoutError, KernelCrashError, QemuExitedError, QemuStartError, RequestTimeoutError} from './errors.ts';
+import {AgentLostError, AgentRequestError, BootTimeoutError, GuestStuckError, KernelCrashError, QemuExitedError, QemuStartError, RequestTimeoutError} from './errors.ts';
 import {encodeDevio, encodeExec, encodePoweroff, encodeWriteFile, type AgentMessage} from './protocol.ts';
 import {qemuArgs} from './qemu-args.ts';
 
@@ -22,6 +23,8 @@ export interface VmOptions {
 	logDir: string;
 	bootTimeoutMs?: number;
 	qemuBinary?: string;
+	// The command's interrupt: when it fires, qemu is killed and every wait rejects with an InterruptedError.
+	signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -44,7 +47,7 @@ export interface VmHandle {
 	consoleLog: string;
 	// settleMs: wait that long after the answer for console lines the step printed (module loads).
 	exec(argv: readonly string[], options?: {timeoutMs?: number; stdin?: string | Uint8Array; step?: string; settleMs?: number}): Promise<ExecResult>;
-	writeFile(path: string, content: string | Uint8Array, mode?: number): Promise<void>;
+	writeFile(path: string, content: string | Uint8Array, mode?: number, options?: {timeoutMs?: number}): Promise<void>;
 	devio(path: string, request: Uint8Array, options?: {timeoutMs?: number; step?: string}): Promise<{errno: number; response: Buffer}>;
 	consoleTail(lines?: number): string;
 	close(): Promise<void>;
@@ -52,6 +55,7 @@ export interface VmHandle {
 
 // Start a VM and wait until its agent says ready (or fail with a typed error).
 export async function startVm(options: VmOptions): Promise<VmHandle> {
+	if (options.signal?.aborted) throw interruption(options.signal, 'not starting a VM');
 	if (isStopping()) throw new QemuStartError('not starting a VM: kplug is being interrupted', 'boot', '');
 	await mkdir(options.logDir, {recursive: true});
 	const consoleLog = join(options.logDir, 'console.log');
@@ -82,6 +86,10 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	let client: AgentClient | undefined;
 	let socket: Socket | undefined;
 	let closing = false;
+	// Set once a request's process is stuck in the guest kernel: close() then kills qemu instead of asking.
+	let stuck = false;
+	// Set when the agent's channel closed while qemu runs.
+	let lost: AgentLostError | undefined;
 	let closed: Promise<void> | undefined;
 	// On SIGINT/SIGTERM: kill and wait (bounded) until qemu is really gone before kplug exits.
 	const untrack = track(async () => {
@@ -95,6 +103,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 
 	async function cleanup(): Promise<void> {
 		untrack();
+		signal?.removeEventListener('abort', onAbort);
 		socket?.destroy();
 		server.close();
 		watcher.flush();
@@ -106,19 +115,30 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		await rm(sockDir, {recursive: true, force: true});
 	}
 
-	// A promise that rejects when qemu exits or the kernel crashes (panic), for racing against waits.
+	// A promise that rejects when qemu exits, the kernel crashes (panic) or the command is interrupted, for racing
+	// against waits.
+	const signal = options.signal;
+	let rejectFatal: (error: Error) => void = () => undefined;
+	const onAbort = (): void => {
+		rejectFatal(interruption(signal!, `VM ${currentStep}`));
+		hardKill();
+	};
 	const fatal = new Promise<never>((_, reject) => {
-		void qemu.exited.then(({exitCode, signal}) => {
-			if (closing) return;
+		rejectFatal = error => {
+			client?.failAll(error);
+			reject(error);
+		};
+		signal?.addEventListener('abort', onAbort, {once: true});
+		void qemu.exited.then(({exitCode, signal: qemuSignal}) => {
+			if (closing || signal?.aborted) return;
 			watcher.flush();
 			const panic = watcher.events.find(e => e.kind === 'panic' || e.kind === 'oops');
 			const err = panic
 				? new KernelCrashError(`kernel ${panic.kind}: ${panic.line.trim()}`, currentStep, watcher.tailText(), panic.kind)
 				: client?.ready
-					? new QemuExitedError(`qemu exited unexpectedly (exit ${exitCode ?? signal})`, currentStep, watcher.tailText(), {qemuExitCode: exitCode, qemuSignal: signal})
-					: new QemuStartError(`qemu exited during start (exit ${exitCode ?? signal})`, currentStep, watcher.tailText(), {qemuExitCode: exitCode, qemuSignal: signal});
-			client?.failAll(err);
-			reject(err);
+					? new QemuExitedError(`qemu exited unexpectedly (exit ${exitCode ?? qemuSignal})`, currentStep, watcher.tailText(), {qemuExitCode: exitCode, qemuSignal: qemuSignal})
+					: new QemuStartError(`qemu exited during start (exit ${exitCode ?? qemuSignal})`, currentStep, watcher.tailText(), {qemuExitCode: exitCode, qemuSignal: qemuSignal});
+			rejectFatal(err);
 		});
 	});
 	fatal.catch(() => undefined);
@@ -141,12 +161,20 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		const waited = (waitingFor: string): {waitingFor: string; waitedMs: number} => ({waitingFor, waitedMs: Math.round(performance.now() - started)});
 		socket = await withDeadline(connected, bootTimeoutMs, () => new BootTimeoutError('qemu never connected to the agent socket', 'boot', watcher.tailText(), waited('agent socket connection')));
 		client = new AgentClient(socket);
+		// The channel closing while qemu runs is the agent gone; when qemu is exiting, its exit says more (panic).
+		socket.once('close', () => setTimeout(() => {
+			if (closing || qemu.hasExited() || signal?.aborted) return;
+			lost = new AgentLostError('the agent closed its channel while qemu runs', currentStep, watcher.tailText());
+			client?.failAll(lost);
+		}, 300));
 		const ready = await withDeadline(client.waitReady(), bootTimeoutMs, () => new BootTimeoutError(`no agent ready within ${bootTimeoutMs} ms`, 'boot', watcher.tailText(), waited('agent READY')));
 		const bootMs = Math.round(performance.now() - started);
 		const agent = client;
 
 		async function request<K extends AgentMessage['kind']>(build: (id: number) => Buffer, label: string, step: string, timeoutMs: number, kind: K, settleMs = 0): Promise<{message: Extract<AgentMessage, {kind: K}>; events: ConsoleEvent[]; lines: string[]}> {
 			if (closing) throw new QemuExitedError('VM is closing', step, watcher.tailText());
+			if (lost) throw new AgentLostError(`the agent's channel is closed: ${label}`, step, watcher.tailText());
+			if (stuck) throw new AgentRequestError(`not sent: an earlier request is stuck in the guest kernel`, step, watcher.tailText(), label, undefined);
 			currentStep = step;
 			const events: ConsoleEvent[] = [];
 			const lines: string[] = [];
@@ -159,6 +187,10 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 				// The console (UART → qemu stdout) can trail the agent's answer (virtio-serial).
 				if (settleMs > 0) await new Promise(resolve => setTimeout(resolve, settleMs));
 				if (message.kind === 'error') throw new AgentRequestError(`agent rejected request: ${message.message}`, step, watcher.tailText(), label, undefined);
+				if (message.kind === 'stuck') {
+					stuck = true;
+					throw new GuestStuckError(step, watcher.tailText(), {...message, request: label});
+				}
 				if (message.kind !== kind) throw new AgentRequestError(`agent answered ${message.kind} to ${label}`, step, watcher.tailText(), label, undefined);
 				return {message: message as Extract<AgentMessage, {kind: K}>, events, lines};
 			} finally {
@@ -180,13 +212,17 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 				if (message.timedOut) throw new RequestTimeoutError(`guest command timed out after ${timeoutMs} ms: ${argvIn.join(' ')}`, step, watcher.tailText(), {waitingFor: `guest command ${argvIn.join(' ')}`, waitedMs: message.durationMs});
 				return {argv: [...argvIn], exitCode: message.exitCode, signal: message.signal, stdout: message.stdout.toString(), stderr: message.stderr.toString(), durationMs: message.durationMs, console: events, consoleLines: lines};
 			},
-			async writeFile(path, content, mode = 0o644) {
-				const {message} = await request(id => encodeWriteFile({id, path, mode, content}), `write ${path}`, `write ${path}`, 10_000, 'write-result');
+			async writeFile(path, content, mode = 0o644, opts = {}) {
+				const timeoutMs = opts.timeoutMs ?? 10_000;
+				const {message} = await request(id => encodeWriteFile({id, timeoutMs, path, mode, content}), `write ${path}`, `write ${path}`, timeoutMs + 5000, 'write-result');
+				if (message.timedOut) throw new RequestTimeoutError(`guest write ${path} timed out after ${timeoutMs} ms`, `write ${path}`, watcher.tailText(), {waitingFor: `write ${path}`, waitedMs: timeoutMs});
 				if (message.errno !== 0) throw new AgentRequestError(`guest write ${path} failed: ${message.message}`, `write ${path}`, watcher.tailText(), `write ${path}`, message.errno);
 			},
 			async devio(path, req, opts = {}) {
 				const step = opts.step ?? `devio ${path}`;
-				const {message} = await request(id => encodeDevio({id, path, request: req, maxResponseBytes: 16 * 1024 * 1024}), `devio ${path} ${req.length} bytes`, step, opts.timeoutMs ?? 120_000, 'devio-result');
+				const timeoutMs = opts.timeoutMs ?? 120_000;
+				const {message} = await request(id => encodeDevio({id, timeoutMs, path, request: req, maxResponseBytes: 16 * 1024 * 1024}), `devio ${path} ${req.length} bytes`, step, timeoutMs + 5000, 'devio-result');
+				if (message.timedOut) throw new RequestTimeoutError(`guest device request timed out after ${timeoutMs} ms: ${path}`, step, watcher.tailText(), {waitingFor: `devio ${path}`, waitedMs: timeoutMs});
 				return {errno: message.errno, response: message.response};
 			},
 			consoleTail: lines => watcher.tailText(lines),
@@ -199,12 +235,15 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 				closed = (async () => {
 					const exited = (ms: number): Promise<boolean> => Promise.race([qemu.exited.then(() => true), new Promise<boolean>(r => setTimeout(() => r(false), ms))]);
 					if (!qemu.hasExited()) {
-						try {
-							socket?.write(encodePoweroff(0));
-						} catch {
-							// channel gone: fall through to signals
+						// A guest with a process stuck in its kernel (or an interrupted command) is not asked to power off.
+						if (!stuck && !lost && !signal?.aborted) {
+							try {
+								socket?.write(encodePoweroff(0));
+							} catch {
+								// channel gone: fall through to signals
+							}
 						}
-						if (!(await exited(3000))) {
+						if (stuck || lost || signal?.aborted || !(await exited(3000))) {
 							qemu.kill('SIGTERM');
 							if (!(await exited(2000))) {
 								qemu.kill('SIGKILL');

@@ -33,8 +33,9 @@ class StdioAgent {
 	#wake: (() => void) | undefined;
 	#closed = false;
 
-	constructor() {
-		this.process = execa(agentPath, ['--stdio'], {stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: {stdout: false}, reject: false});
+	constructor(command: string[] = [agentPath, '--stdio']) {
+		const [file, ...args] = command as [string, ...string[]];
+		this.process = execa(file, args, {stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: {stdout: false}, reject: false});
 		this.process.stdout.on('data', (chunk: Buffer) => {
 			this.#queue.push(...this.#decoder.push(chunk).map(frame => decodeMessage(frame)));
 			this.#wake?.();
@@ -184,8 +185,8 @@ test('WRITE_FILE creates parent directories, sets the mode, EXEC cat reads it ba
 	const agent = await startAgent(t);
 	const path = join(workDir, 'write', 'a', 'b', 'file.bin');
 	const content = Buffer.from([0, 1, 2, 0xff, 0x0a]);
-	const written = await agent.request(encodeWriteFile({id: 7, path, mode: 0o600, content}));
-	t.deepEqual(written, {kind: 'write-result', id: 7, errno: 0, message: 'Success'});
+	const written = await agent.request(encodeWriteFile({id: 7, timeoutMs: 5000, path, mode: 0o600, content}));
+	t.deepEqual(written, {kind: 'write-result', id: 7, errno: 0, message: 'Success', timedOut: false});
 	t.is((await stat(path)).mode & 0o7777, 0o600);
 	t.deepEqual(await readFile(path), content);
 	t.deepEqual((await exec(agent, ['cat', path])).stdout, content);
@@ -193,8 +194,8 @@ test('WRITE_FILE creates parent directories, sets the mode, EXEC cat reads it ba
 
 test('WRITE_FILE reports errno and message on failure', async t => {
 	const agent = await startAgent(t);
-	const written = await agent.request(encodeWriteFile({id: 8, path: '/dev/null/x/y', mode: 0o644, content: 'x'}));
-	t.deepEqual(written, {kind: 'write-result', id: 8, errno: 20, message: 'Not a directory'});
+	const written = await agent.request(encodeWriteFile({id: 8, timeoutMs: 5000, path: '/dev/null/x/y', mode: 0o644, content: 'x'}));
+	t.deepEqual(written, {kind: 'write-result', id: 8, errno: 20, message: 'Not a directory', timedOut: false});
 });
 
 test('DEVIO writes the request in one piece to a regular file', async t => {
@@ -202,18 +203,42 @@ test('DEVIO writes the request in one piece to a regular file', async t => {
 	const path = join(workDir, 'devio.bin');
 	await writeFile(path, '');
 	const request = Buffer.from([0x4b, 0x58, 0x32, 0x35, 0, 0xff]);
-	const result = await agent.request(encodeDevio({id: 9, path, request, maxResponseBytes: 4096}));
+	const result = await agent.request(encodeDevio({id: 9, timeoutMs: 5000, path, request, maxResponseBytes: 4096}));
 	// After the write the offset is at the end, so a regular file reads back nothing.
-	t.deepEqual(result, {kind: 'devio-result', id: 9, errno: 0, response: Buffer.alloc(0)});
+	t.deepEqual(result, {kind: 'devio-result', id: 9, errno: 0, response: Buffer.alloc(0), timedOut: false});
 	t.deepEqual(await readFile(path), request);
 });
 
 test('DEVIO reads up to maxResponseBytes and reports open errors', async t => {
 	const agent = await startAgent(t);
-	const zero = await agent.request(encodeDevio({id: 10, path: '/dev/zero', request: Buffer.from('x'), maxResponseBytes: 10}));
-	t.deepEqual(zero, {kind: 'devio-result', id: 10, errno: 0, response: Buffer.alloc(10)});
-	const missing = await agent.request(encodeDevio({id: 11, path: join(workDir, 'nope'), request: Buffer.alloc(0), maxResponseBytes: 10}));
-	t.deepEqual(missing, {kind: 'devio-result', id: 11, errno: 2, response: Buffer.alloc(0)});
+	const zero = await agent.request(encodeDevio({id: 10, timeoutMs: 5000, path: '/dev/zero', request: Buffer.from('x'), maxResponseBytes: 10}));
+	t.deepEqual(zero, {kind: 'devio-result', id: 10, errno: 0, response: Buffer.alloc(10), timedOut: false});
+	const missing = await agent.request(encodeDevio({id: 11, timeoutMs: 5000, path: join(workDir, 'nope'), request: Buffer.alloc(0), maxResponseBytes: 10}));
+	t.deepEqual(missing, {kind: 'devio-result', id: 11, errno: 2, response: Buffer.alloc(0), timedOut: false});
+});
+
+test('DEVIO has a deadline: a read that never ends is killed, reported as timed out, and the agent serves on', async t => {
+	const agent = await startAgent(t);
+	// A FIFO opened read-write: the request goes into it, the agent reads it back, then read(2) blocks for ever.
+	const fifo = join(workDir, 'devio.fifo');
+	await execa('mkfifo', [fifo]);
+	t.teardown(() => rm(fifo, {force: true}));
+	const started = Date.now();
+	const blocked = await agent.request(encodeDevio({id: 14, timeoutMs: 300, path: fifo, request: Buffer.from('x'), maxResponseBytes: 10}));
+	t.deepEqual(blocked, {kind: 'devio-result', id: 14, errno: 110, response: Buffer.alloc(0), timedOut: true});
+	t.true(Date.now() - started < 2500, `answered after ${Date.now() - started} ms`);
+	t.like(await exec(agent, ['true']), {kind: 'exec-result', exitCode: 0});
+});
+
+test('WRITE_FILE has a deadline: an open that never returns is killed and reported as timed out', async t => {
+	const agent = await startAgent(t);
+	// Opening a FIFO for writing blocks until a reader comes, and none will.
+	const fifo = join(workDir, 'write.fifo');
+	await execa('mkfifo', [fifo]);
+	t.teardown(() => rm(fifo, {force: true}));
+	const blocked = await agent.request(encodeWriteFile({id: 15, timeoutMs: 300, path: fifo, mode: 0o644, content: 'x'}));
+	t.deepEqual(blocked, {kind: 'write-result', id: 15, errno: 110, message: 'timed out after 300 ms', timedOut: true});
+	t.deepEqual(await agent.request(encodePoweroff(16)), {kind: 'poweroff-ack', id: 16});
 });
 
 test('pipelined requests split across writes are answered in order', async t => {
@@ -236,12 +261,38 @@ test('malformed fields and unknown types get ERROR with the id, and the agent ca
 	t.like(await agent.request(encodePoweroff(13)), {kind: 'poweroff-ack', id: 13});
 });
 
-test('an oversize frame gets ERROR and the agent exits 1', async t => {
+test('an oversize frame is skipped with an ERROR and the agent serves on (as PID 1 it must never exit)', async t => {
 	const agent = await startAgent(t);
+	const size = 64 * 1024 * 1024 + 1;
 	const prefix = Buffer.alloc(4);
-	prefix.writeUInt32LE(64 * 1024 * 1024 + 1);
-	t.like(await agent.request(prefix), {kind: 'error', id: undefined, message: 'frame larger than 64 MiB'});
-	t.is((await agent.process).exitCode, 1);
+	prefix.writeUInt32LE(size);
+	agent.send(prefix);
+	agent.send(Buffer.alloc(size, 0x10));
+	t.like(await agent.next(), {kind: 'error', id: undefined, message: `frame of ${size} bytes is larger than 64 MiB: skipped`});
+	t.like(await exec(agent, ['echo', 'in step']), {kind: 'exec-result', exitCode: 0});
+	t.is(agent.process.exitCode, null);
+});
+
+test('a request that runs out of memory part-way gets ERROR with its id, its child is killed, and the agent serves on', async t => {
+	// The agent under a 16 MB address-space limit cannot hold 16 MiB of output (it doubles its buffer):
+	// die("realloc") returns to the serve loop instead of exiting.
+	const agent = new StdioAgent(['sh', '-c', `ulimit -v 16000 && exec "$0" --stdio`, agentPath]);
+	t.teardown(() => agent.process.kill('SIGKILL'));
+	t.is((await agent.next()).kind, 'ready');
+	const openFds = async (id: number): Promise<string> => {
+		const answer = await agent.request(encodeExec({id, argv: ['sh', '-c', 'ls /proc/$PPID/fd | wc -l'], timeoutMs: 5000}));
+		return answer.kind === 'exec-result' ? answer.stdout.toString().trim() : JSON.stringify(answer);
+	};
+	const fdsBefore = await openFds(20);
+	const pidFile = join(workDir, 'oom-child.pid');
+	const failed = await agent.request(encodeExec({id: 21, argv: ['sh', '-c', `echo $$ > ${pidFile}; exec cat /dev/zero`], timeoutMs: 20_000}));
+	t.like(failed, {kind: 'error', id: 21});
+	if (failed.kind === 'error') t.is(failed.message, 'realloc: Cannot allocate memory');
+	t.like(await agent.request(encodeExec({id: 22, argv: ['echo', 'still serving'], timeoutMs: 5000})), {kind: 'exec-result', id: 22, exitCode: 0});
+	t.is(await openFds(23), fdsBefore, 'the failed request\'s pipes were closed');
+	const child = (await readFile(pidFile, 'utf8')).trim();
+	const state = await readFile(`/proc/${child}/stat`, 'utf8').then(stat => stat.split(' ')[2], () => 'gone');
+	t.true(state === 'gone' || state === 'Z', `the request's child ${child} is in state ${state}`);
 });
 
 test('EOF on stdin makes the agent exit 0', async t => {

@@ -45,15 +45,15 @@ test('frame layout is little-endian length, type, count, fields', t => {
 const chunked = test.macro({
 	exec(t: ExecutionContext, split: (stream: Buffer) => Buffer[]) {
 		const messages = [
-			encodeFrame(MessageType.writeResult, [b('1'), b('0'), b('Success')]),
-			encodeFrame(MessageType.devioResult, [b('2'), b('0'), binary]),
+			encodeFrame(MessageType.writeResult, [b('1'), b('0'), b('Success'), b('0')]),
+			encodeFrame(MessageType.devioResult, [b('2'), b('0'), binary, b('0')]),
 			encodeFrame(MessageType.poweroffAck, [b('3')]),
 		];
 		const decoder = new FrameDecoder();
 		const frames = split(Buffer.concat(messages)).flatMap(chunk => decoder.push(chunk));
 		t.deepEqual(frames.map(frame => decodeMessage(frame)), [
-			{kind: 'write-result', id: 1, errno: 0, message: 'Success'},
-			{kind: 'devio-result', id: 2, errno: 0, response: binary},
+			{kind: 'write-result', id: 1, errno: 0, message: 'Success', timedOut: false},
+			{kind: 'devio-result', id: 2, errno: 0, response: binary, timedOut: false},
 			{kind: 'poweroff-ack', id: 3},
 		]);
 		t.is(decoder.bufferedBytes, 0);
@@ -128,8 +128,14 @@ test('READY with unknown uptime and no features', decodes, MessageType.ready, [b
 test('EXEC_RESULT killed by a signal', decodes, MessageType.execResult, [b('9'), b('-1'), b('9'), b('1'), b('301'), binary, b('')], {
 	kind: 'exec-result', id: 9, exitCode: -1, signal: 9, timedOut: true, durationMs: 301, stdout: binary, stderr: Buffer.alloc(0),
 });
-test('WRITE_RESULT', decodes, MessageType.writeResult, [b('4'), b('13'), b('Permission denied')], {
-	kind: 'write-result', id: 4, errno: 13, message: 'Permission denied',
+test('WRITE_RESULT', decodes, MessageType.writeResult, [b('4'), b('13'), b('Permission denied'), b('0')], {
+	kind: 'write-result', id: 4, errno: 13, message: 'Permission denied', timedOut: false,
+});
+test('DEVIO_RESULT at its deadline', decodes, MessageType.devioResult, [b('5'), b('110'), b(''), b('1')], {
+	kind: 'devio-result', id: 5, errno: 110, response: Buffer.alloc(0), timedOut: true,
+});
+test('STUCK with state and wait channel', decodes, MessageType.stuck, [b('6'), b('73'), b('insmod'), b('D'), b('do_init_module\n'), b('1002')], {
+	kind: 'stuck', id: 6, pid: 73, comm: 'insmod', state: 'D', wchan: 'do_init_module', waitedMs: 1002,
 });
 test('ERROR without id', decodes, MessageType.error, [b(''), b('frame larger than 64 MiB')], {
 	kind: 'error', id: undefined, message: 'frame larger than 64 MiB',
@@ -151,6 +157,7 @@ test('an unknown type', rejects, {type: 0x55, fields: []}, 'unexpected-type');
 test('a wrong field count', rejects, {type: MessageType.poweroffAck, fields: [b('1'), b('2')]}, 'malformed');
 test('a non-numeric id', rejects, {type: MessageType.poweroffAck, fields: [b('x1')]}, 'malformed');
 test('a timedOut that is not 0/1', rejects, {type: MessageType.execResult, fields: ['1', '0', '0', 'yes', '5', '', ''].map(b)}, 'malformed');
+test('a WRITE_RESULT without timedOut (the old 3-field form)', rejects, {type: MessageType.writeResult, fields: ['1', '0', 'Success'].map(b)}, 'malformed');
 
 const fieldsOf = (frame: Buffer): string[] => {
 	const frames = new FrameDecoder().push(frame);
@@ -165,12 +172,12 @@ test('encodeExec puts id, timeout, stdin, then argv', t => {
 });
 
 test('encodeWriteFile sends the mode as octal text', t => {
-	const frame = encodeWriteFile({id: 8, path: '/etc/modprobe.d/x.conf', mode: 0o644, content: 'blacklist curve25519_neon\n'});
-	t.deepEqual(fieldsOf(frame), ['8', '/etc/modprobe.d/x.conf', '644', 'blacklist curve25519_neon\n']);
+	const frame = encodeWriteFile({id: 8, timeoutMs: 10_000, path: '/etc/modprobe.d/x.conf', mode: 0o644, content: 'blacklist curve25519_neon\n'});
+	t.deepEqual(fieldsOf(frame), ['8', '10000', '/etc/modprobe.d/x.conf', '644', 'blacklist curve25519_neon\n']);
 });
 
 test('encodeDevio and encodePoweroff', t => {
-	t.deepEqual(fieldsOf(encodeDevio({id: 2, path: '/dev/kplug_x25519', request: binary, maxResponseBytes: 4096})), ['2', '/dev/kplug_x25519', binary.toString('latin1'), '4096']);
+	t.deepEqual(fieldsOf(encodeDevio({id: 2, timeoutMs: 500, path: '/dev/kplug_x25519', request: binary, maxResponseBytes: 4096})), ['2', '500', '/dev/kplug_x25519', binary.toString('latin1'), '4096']);
 	t.deepEqual(fieldsOf(encodePoweroff(99)), ['99']);
 });
 
@@ -186,5 +193,7 @@ test('an empty argv', badRequest, () => encodeExec({id: 1, argv: [], timeoutMs: 
 test('a NUL in argv', badRequest, () => encodeExec({id: 1, argv: ['echo', 'a\0b'], timeoutMs: 10}));
 test('a negative id', badRequest, () => encodePoweroff(-1));
 test('a fractional timeout', badRequest, () => encodeExec({id: 1, argv: ['true'], timeoutMs: 1.5}));
-test('a mode above 0o7777', badRequest, () => encodeWriteFile({id: 1, path: '/x', mode: 0o10000, content: ''}));
-test('a DEVIO response limit above 16 MiB', badRequest, () => encodeDevio({id: 1, path: '/x', request: Buffer.alloc(0), maxResponseBytes: 16 * 1024 * 1024 + 1}));
+test('a mode above 0o7777', badRequest, () => encodeWriteFile({id: 1, timeoutMs: 10, path: '/x', mode: 0o10000, content: ''}));
+test('a DEVIO response limit above 16 MiB', badRequest, () => encodeDevio({id: 1, timeoutMs: 10, path: '/x', request: Buffer.alloc(0), maxResponseBytes: 16 * 1024 * 1024 + 1}));
+test('a WRITE_FILE without a deadline (0 ms)', badRequest, () => encodeWriteFile({id: 1, timeoutMs: 0, path: '/x', mode: 0o644, content: ''}));
+test('a DEVIO without a deadline (0 ms)', badRequest, () => encodeDevio({id: 1, timeoutMs: 0, path: '/x', request: Buffer.alloc(0), maxResponseBytes: 1}));
