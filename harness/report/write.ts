@@ -5,6 +5,7 @@ import {writeFileAtomic} from '../util/atomic.ts';
 import {run} from '../util/exec.ts';
 import {renderHtml} from './html.ts';
 import {renderJunit} from './junit.ts';
+import {renderKtap} from './ktap.ts';
 import {renderMarkdown} from './markdown.ts';
 import type {Report} from './schema.ts';
 
@@ -13,9 +14,10 @@ export interface ReportFiles {
 	md: string;
 	html: string;
 	junit: string;
+	ktap: string;
 }
 
-// Write report.json, report.md, report.html and junit.xml into `dir`; a reader never sees half a file.
+// Write report.json, report.md, report.html, junit.xml and report.ktap into `dir`; a reader never sees half a file.
 export async function writeReport(dir: string, report: Report): Promise<ReportFiles> {
 	// Render everything first, so a rendering bug leaves the previous files in place.
 	const contents = {
@@ -23,12 +25,14 @@ export async function writeReport(dir: string, report: Report): Promise<ReportFi
 		md: renderMarkdown(report),
 		html: renderHtml(report),
 		junit: renderJunit(report),
+		ktap: renderKtap(report),
 	};
 	const files: ReportFiles = {
 		json: join(dir, 'report.json'),
 		md: join(dir, 'report.md'),
 		html: join(dir, 'report.html'),
 		junit: join(dir, 'junit.xml'),
+		ktap: join(dir, 'report.ktap'),
 	};
 	await mkdir(dir, {recursive: true});
 	await Promise.all((Object.keys(files) as (keyof ReportFiles)[]).map(key => writeFileAtomic(files[key], contents[key])));

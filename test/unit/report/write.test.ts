@@ -13,12 +13,12 @@ async function tempDir(t: {teardown: (fn: () => Promise<void>) => void}): Promis
 	return parent;
 }
 
-test('writes the four files, with no temporary files left behind', async t => {
+test('writes the five files, with no temporary files left behind', async t => {
 	const dir = join(await tempDir(t), 'run-1');
 	const report = sampleReport();
 	const files = await writeReport(dir, report);
-	t.deepEqual(files, {json: join(dir, 'report.json'), md: join(dir, 'report.md'), html: join(dir, 'report.html'), junit: join(dir, 'junit.xml')});
-	t.deepEqual((await readdir(dir)).sort(), ['junit.xml', 'report.html', 'report.json', 'report.md']);
+	t.deepEqual(files, {json: join(dir, 'report.json'), md: join(dir, 'report.md'), html: join(dir, 'report.html'), junit: join(dir, 'junit.xml'), ktap: join(dir, 'report.ktap')});
+	t.deepEqual((await readdir(dir)).sort(), ['junit.xml', 'report.html', 'report.json', 'report.ktap', 'report.md']);
 	t.deepEqual(JSON.parse(await readFile(files.json, 'utf8')), JSON.parse(JSON.stringify(report)));
 	t.is(await readFile(files.md, 'utf8'), renderMarkdown(report));
 	t.true((await readFile(files.junit, 'utf8')).startsWith('<?xml'));
@@ -31,6 +31,6 @@ test('bundles the folder as <dir>.tar.gz beside it', async t => {
 	const out = await bundleReport(dir);
 	t.is(out, `${dir}.tar.gz`);
 	const listing = (await run('tar', ['-tzf', out])).stdout.split('\n').filter(Boolean).sort();
-	t.deepEqual(listing, ['run-2/', 'run-2/junit.xml', 'run-2/report.html', 'run-2/report.json', 'run-2/report.md']);
+	t.deepEqual(listing, ['run-2/', 'run-2/junit.xml', 'run-2/report.html', 'run-2/report.json', 'run-2/report.ktap', 'run-2/report.md']);
 	t.deepEqual((await readdir(parent)).sort(), ['run-2', 'run-2.tar.gz']);
 });
