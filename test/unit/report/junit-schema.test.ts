@@ -33,7 +33,10 @@ xmllint(`junit.xml of the sample and of the recorded run validates against schem
 
 const broken = test.macro<[(xml: string) => string, RegExp]>({
 	async exec(t, breakIt, error) {
-		if (!ready) return t.pass();
+		if (!ready) {
+			t.pass();
+			return;
+		}
 		const xml = breakIt(renderJunit(sampleReport()));
 		const result = await check(t, xml);
 		t.false(result.valid);
