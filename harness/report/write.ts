@@ -1,8 +1,8 @@
 // Write a run's report files (each atomically) and bundle the run folder as a tarball.
-import {mkdir, rename, rm} from 'node:fs/promises';
+import {mkdir, readdir, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
+import {create} from 'tar';
 import {writeFileAtomic} from '../util/atomic.ts';
-import {run} from '../util/exec.ts';
 import {renderHtml} from './html.ts';
 import {renderJunit} from './junit.ts';
 import {renderKtap} from './ktap.ts';
@@ -39,7 +39,21 @@ export async function writeReport(dir: string, report: Report): Promise<ReportFi
 	return files;
 }
 
+// Every entry below `dir` (folders with a trailing slash), relative to its parent, in byte order.
+async function entries(parent: string, name: string): Promise<string[]> {
+	const found = (await readdir(join(parent, name), {recursive: true, withFileTypes: true}))
+		// Our own half-written bundles and atomic writes' temporary files are not part of the run.
+		.filter(e => !e.name.includes('.tmp-'))
+		.map(e => {
+			const rel = join(name, join(e.parentPath, e.name).slice(join(parent, name).length + 1));
+			return e.isDirectory() ? `${rel}/` : rel;
+		});
+	return [`${name}/`, ...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 // Pack the run folder into `<dir>.tar.gz` beside it (built under a temporary name, then renamed).
+// Reproducible: the same folder gives the same bytes (byte-ordered entries, mtime 0, no owners, a gzip
+// header without a time), so CI can compare bundles and a bundle names its content.
 export async function bundleReport(dir: string): Promise<string> {
 	const absolute = resolve(dir);
 	const parent = dirname(absolute);
@@ -47,7 +61,8 @@ export async function bundleReport(dir: string): Promise<string> {
 	const out = `${absolute}.tar.gz`;
 	const tmp = `${out}.tmp-${process.pid}`;
 	try {
-		await run('tar', ['-czf', tmp, '-C', parent, name]);
+		const list = await entries(parent, name);
+		await create({file: tmp, cwd: parent, gzip: {level: 9}, portable: true, noDirRecurse: true, mtime: new Date(0), noPax: true}, list);
 		await rename(tmp, out);
 	} catch (error) {
 		await rm(tmp, {force: true});

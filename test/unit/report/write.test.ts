@@ -1,5 +1,5 @@
 import test from 'ava';
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {renderMarkdown} from '../../../harness/report/markdown.ts';
@@ -33,4 +33,31 @@ test('bundles the folder as <dir>.tar.gz beside it', async t => {
 	const listing = (await run('tar', ['-tzf', out])).stdout.split('\n').filter(Boolean).sort();
 	t.deepEqual(listing, ['run-2/', 'run-2/junit.xml', 'run-2/report.html', 'run-2/report.json', 'run-2/report.ktap', 'run-2/report.md']);
 	t.deepEqual((await readdir(parent)).sort(), ['run-2', 'run-2.tar.gz']);
+});
+
+// Files written in a different order and at different times, with the same content.
+async function runFolder(dir: string, reverse: boolean, time: Date): Promise<void> {
+	const files: [string, string][] = [['cells/a__b/result.json', '{}\n'], ['cells/a__b/console.log', 'boot\n'], ['report.md', '# r\n'], ['junit.xml', '<x/>\n']];
+	for (const [path, text] of reverse ? [...files].reverse() : files) {
+		await mkdir(join(dir, path, '..'), {recursive: true});
+		await writeFile(join(dir, path), text);
+		await utimes(join(dir, path), time, time);
+	}
+}
+
+test('the bundle is reproducible: same content, same bytes, whatever the order and times of writing', async t => {
+	const a = join(await tempDir(t), 'run');
+	const b = join(await tempDir(t), 'run');
+	await runFolder(a, false, new Date('2024-01-01T00:00:00Z'));
+	await runFolder(b, true, new Date('2025-06-01T12:34:56Z'));
+	const first = await readFile(await bundleReport(a));
+	t.deepEqual(await readFile(await bundleReport(b)), first);
+	// Bundling the same folder again gives the same bytes too.
+	t.deepEqual(await readFile(await bundleReport(a)), first);
+	const listing = (await run('tar', ['-tvzf', `${a}.tar.gz`])).stdout.split('\n').filter(Boolean);
+	t.deepEqual(listing.map(l => l.split(/\s+/).at(-1)), ['run/', 'run/cells/', 'run/cells/a__b/', 'run/cells/a__b/console.log', 'run/cells/a__b/result.json', 'run/junit.xml', 'run/report.md']);
+	t.true(listing.every(l => l.includes(' 0/0 ') && l.includes('1970-01-01')), listing.join('\n'));
+	// A changed byte changes the bundle.
+	await writeFile(join(b, 'report.md'), '# R\n');
+	t.notDeepEqual(await readFile(await bundleReport(b)), first);
 });
