@@ -1,6 +1,7 @@
 // kplug merge: combine shard outputs (report.json of each run folder) into one report.
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
+import {checkReport} from '../report/report-input.ts';
 import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
 import {bundleReport, writeReport} from '../report/write.ts';
 import {compareWithBaseline, defaultBaselinePath, readBaseline, versionsOf} from '../scenarios/baseline.ts';
@@ -24,7 +25,8 @@ export async function readShardReport(dir: string): Promise<Report> {
 	}
 	if (report === null || typeof report !== 'object' || report.schema !== reportSchema) throw new UsageError(`${path}: schema ${String((report as Report | null)?.schema)}, expected ${reportSchema}`);
 	if (report.shard !== undefined && !isShardInfo(report.shard)) throw new UsageError(`${path}: malformed "shard" (expected {index, count, matrixCells: [{design, profile, cpu, scenario}…]})`);
-	return report;
+	// The right version, and then every field the merge and the renderers read, checked (not cast).
+	return checkReport(report, path);
 }
 
 function isShardInfo(shard: unknown): shard is ShardInfo {

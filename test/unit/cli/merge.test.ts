@@ -269,3 +269,7 @@ test('mergeReports: a pair claim split across shards is evaluated over the merge
 	const merged = mergeReports([a, b], () => []);
 	t.deepEqual(merged.pairClaims?.map(p => [p.claim, p.verdict, p.cells]), [['C6', 'fails', [archFirst.cellKey, libFirst.cellKey]]]);
 });
+
+// Schema-checked, not cast: a wrong field deep inside is one line naming the file and the field.
+test('a claim with an unknown verdict', rejectsReport, JSON.stringify({...JSON.parse(JSON.stringify(twoShards()[0])), cells: [{...JSON.parse(JSON.stringify(twoShards()[0].cells[0])), claims: [{claim: 'C1', verdict: 'maybe', evidence: ''}]}]}), /not a kplug-report\/1 report: cells\[0\]\.claims\[0\]\.verdict: Invalid option/);
+test('cells that are not a list', rejectsReport, JSON.stringify({...JSON.parse(JSON.stringify(twoShards()[0])), cells: {}}), /: cells: Invalid input: expected array/);
