@@ -17,10 +17,15 @@ export interface ModuleSet {
 	fromKernel: string[];
 }
 
-// The two designs' out-of-tree sets: mainline only needs the driver, weak brings lib + arch module.
+// What the out-of-tree designs (their own libcurve25519 + curve25519-neon) take from the kernel tree:
+// the NEON routine and the library's init self-test.
+const ownLibFromKernel = ['arch/arm/crypto/curve25519-core.S', 'lib/crypto/curve25519-selftest.c'];
+
+// The designs' out-of-tree sets: mainline only needs the driver; weak, softdep and static-call bring
+// their own library and arch module (modules/<design>/ + modules/common/).
 export const moduleSets: readonly ModuleSet[] = [
 	{name: 'mainline', dirs: ['modules/mainline', 'modules/driver'], fromKernel: []},
-	{name: 'weak', dirs: ['modules/weak', 'modules/driver'], fromKernel: ['arch/arm/crypto/curve25519-core.S', 'lib/crypto/curve25519-selftest.c']},
+	...['weak', 'softdep', 'static-call'].map(name => ({name, dirs: [`modules/${name}`, 'modules/common', 'modules/driver'], fromKernel: ownLibFromKernel})),
 ];
 
 export interface ModuleSetBuild {

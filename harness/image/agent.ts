@@ -27,15 +27,18 @@ export async function buildAgent(cfg: AgentCcConfig): Promise<void> {
 	await run(cfg.cc, agentCcArgs(cfg));
 }
 
-// The cross-compiled agent for the guest (cached).
-export async function ensureAgent(cacheDir: string, progress: Progress): Promise<{path: string; hash: string}> {
+// The cross-compiled agent for the guest (cached). `onBuild` is told when this process is the one that compiles.
+export async function ensureAgent(cacheDir: string, progress: Progress, onBuild?: () => void): Promise<{path: string; hash: string}> {
 	const source = AGENT_SOURCE;
 	const hash = sha256(await readFile(source)).slice(0, 20);
 	const dir = join(cacheDir, 'agent', hash);
 	const entry = {files: ['kplug-agent'], progress};
 	if (!(await isPublished(dir, entry))) {
 		await progress.step('agent: arm-linux-gnueabihf-gcc -static', () =>
-			publishAtomically(dir, tmp => buildAgent({cc: GUEST_CC, source, output: join(tmp, 'kplug-agent'), static: true}), entry),
+			publishAtomically(dir, tmp => {
+				onBuild?.();
+				return buildAgent({cc: GUEST_CC, source, output: join(tmp, 'kplug-agent'), static: true});
+			}, entry),
 		);
 	}
 	return {path: join(dir, 'kplug-agent'), hash};

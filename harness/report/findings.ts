@@ -106,7 +106,7 @@ function aliasFindings(input: FindingInput, design: string): Finding[] {
 		const loadedByAlias = resident(alias.modulesAfter, arch);
 		const loadedByDependency = !loadedByAlias && resident(next.modulesAfter, arch);
 		const text = `${design}: \`${alias.argv.join(' ')}\`${blacklisted ? ` with \`blacklist ${arch}\`` : ''} resolves to ${alias.resolved.modules.join(', ') || 'nothing'} and ${loadedByAlias ? `loads ${arch}` : `does not load ${arch}`} (${alias.errno ?? 'exit 0'})` +
-			(blacklisted ? `; then \`${next.argv.join(' ')}\` ${loadedByDependency ? `loads ${arch} as a dependency: the blacklist is honoured for alias lookups and ignored for dependencies` : `leaves ${arch} ${resident(next.modulesAfter, arch) ? 'loaded' : 'unloaded'} (${next.errno ?? 'exit 0'})`}.` : '.');
+			(blacklisted ? `; then \`${next.argv.join(' ')}\` ${loadedByDependency ? `loads ${arch} all the same: the blacklist is honoured for the alias lookup and not for what modprobe loads on the driver's behalf (dependencies, softdeps)` : `leaves ${arch} ${resident(next.modulesAfter, arch) ? 'loaded' : 'unloaded'} (${next.errno ?? 'exit 0'})`}.` : '.');
 		groups.set(text, [...(groups.get(text) ?? []), c.cellKey]);
 	}
 	for (const [text, cells] of groups) out.push(finding(`${text.slice(0, -1)} (${listConfigs(cells)}).`, cells));
@@ -127,6 +127,22 @@ function depmodFindings(input: FindingInput, design: string): Finding[] {
 	return [...groups].map(([text, cells]) => finding(text, cells));
 }
 
+// What unplugging under load did, per design (the counts vary run to run; the report keeps them).
+function underLoadFindings(input: FindingInput, design: string): Finding[] {
+	const out: Finding[] = [];
+	for (const c of input.cells.filter(x => x.id.design === design && x.id.scenario === 'unplug-under-load')) {
+		const load = c.steps.find(s => s.load)?.load;
+		if (!load || load.iterations === 0) continue;
+		const refusal = Object.keys(load.refusals).find(k => k.startsWith('refused: '));
+		out.push(finding(
+			`${design}: under load on ${configOf(c.cellKey)}, ${load.removed} of ${load.iterations} removals of ${arch} went through (${load.inserted} re-inserted${refusal ? `; refused: ${refusal.slice(9)}` : ''}), the caller ran across ${load.callerRanAcross} of them, ${load.calls} calls, ${load.wrong} wrong` +
+				(load.kernel ? `; the kernel saw the NEON core ${load.kernel.counts.neon}× and curve25519_generic ${load.kernel.counts.generic}×` : '') + '.',
+			[c.cellKey],
+		));
+	}
+	return out;
+}
+
 // Every finding, design by design, in a stable order.
 export function findings(input: FindingInput): Finding[] {
 	return input.designs.flatMap(design => [
@@ -136,6 +152,7 @@ export function findings(input: FindingInput): Finding[] {
 		...loaderFindings(input, design),
 		...aliasFindings(input, design),
 		...depmodFindings(input, design),
+		...underLoadFindings(input, design),
 	]);
 }
 

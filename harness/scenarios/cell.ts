@@ -8,7 +8,9 @@ import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {errnoFromMessage, errnoFromSyscallAnswer} from './errno.ts';
-import {guestVersions, kallsymsArch, kernelLog, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
+import {kernelEvidence} from './kernel-path.ts';
+import {guestVersions, kallsymsArch, kernelLog, kprobeCounts, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
+import {parseUnplugLoad, unplugLoadScript} from './unplug-load.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import type {CellId, CellObservation, Step, StepResult, StepTool} from './types.ts';
 
@@ -37,6 +39,8 @@ export function stepCommand(step: ActionStep, moduleDir: string, files: Record<s
 			return {label: `finit_module ${step.module}`, argv: [AGENT, '--syscall', 'finit_module', `${moduleDir}/${basename(files[step.module]!)}`], tool: 'kernel'};
 		case 'delete_module':
 			return {label: `delete_module ${step.module}`, argv: [AGENT, '--syscall', 'delete_module', moduleNames[step.module]], tool: 'kernel'};
+		case 'unplug-under-load':
+			return {label: 'unplug arch under load', argv: ['sh', '-c', unplugLoadScript(`${moduleDir}/${basename(files['arch']!)}`, step.iterations, step.seconds)], tool: 'kmod'};
 		default: {
 			const never: never = step;
 			throw new Error(`unknown step ${JSON.stringify(never)}`);
@@ -45,7 +49,7 @@ export function stepCommand(step: ActionStep, moduleDir: string, files: Record<s
 }
 
 // Run one load/unload step and record who answered, what, and the modules resident right after.
-async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files: Record<string, string>): Promise<StepResult> {
+async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files: Record<string, string>, tracing: boolean): Promise<StepResult> {
 	const {label, argv, tool} = stepCommand(step, moduleDir, files);
 	let resolved: StepResult['resolved'];
 	if (step.kind === 'modprobe-alias') {
@@ -57,8 +61,18 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 			showDepends: depends.exitCode === 0 ? lines(depends.stdout).map(l => l.replace(/\/lib\/modules\/[^/]+\//, '')) : [`(exit ${depends.exitCode}) ${depends.stderr.trim()}`],
 		};
 	}
-	const result = await vm.exec(argv, {step: label, settleMs: 30});
+	const loadRun = step.kind === 'unplug-under-load';
+	const before = loadRun && tracing ? await kprobeCounts(vm, `${label}: kprobe_profile before`) : undefined;
+	const result = await vm.exec(argv, {step: label, settleMs: 30, ...(loadRun ? {timeoutMs: (step.seconds + 60) * 1000} : {})});
 	const message = (tool === 'kernel' ? result.stdout : result.stderr).trim();
+	let load: StepResult['load'];
+	if (loadRun) {
+		load = parseUnplugLoad(result.stdout);
+		if (before) {
+			const after = await kprobeCounts(vm, `${label}: kprobe_profile after`);
+			load.kernel = kernelEvidence(before.counts, after.counts, after.lines);
+		}
+	}
 	return {
 		label,
 		argv,
@@ -71,6 +85,7 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 		consoleEvents: result.console.map(e => `${e.kind}: ${e.line}`),
 		modulesAfter: await moduleSnapshot(vm, `${label}: /proc/modules`),
 		...(resolved ? {resolved} : {}),
+		...(load ? {load} : {}),
 	};
 }
 
@@ -100,7 +115,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		observation.tracing = await setupTracing(vm, d.name);
 		for (const step of sc.steps) {
 			if (step.kind === 'probe') observation.probes.push(await probePaths(vm, d.name, vectors, step.label, observation.tracing.ok));
-			else observation.steps.push(await runStep(vm, step, moduleDir, files));
+			else observation.steps.push(await runStep(vm, step, moduleDir, files, observation.tracing.ok));
 		}
 		observation.probes.push(await probePaths(vm, d.name, vectors, 'end', observation.tracing.ok));
 		observation.modulesAtEnd = await loadedModules(vm);

@@ -113,6 +113,27 @@ function triesArch(step: StepResult): boolean {
 	return /^(insmod|finit_module) arch$/.test(step.label) || step.label.startsWith('modprobe ');
 }
 
+// C5b under load: removals and inserts while the caller thread runs; every result must stay right.
+function underLoad(obs: CellObservation): ClaimResult {
+	const step = obs.steps.find(s => s.load);
+	const load = step?.load;
+	const before = step ? obs.steps[obs.steps.indexOf(step) - 1] : undefined;
+	if (!step || !load) return verdictOf('C5b', 'not evaluated', 'the unplug-under-load step did not run');
+	if (!residentLine(before?.modulesAfter ?? [], arch) || !residentLine(before?.modulesAfter ?? [], moduleNames.driver)) {
+		return verdictOf('C5b', 'n/a', `arch module and the library's user not both loaded before the loop (${failedSteps(obs).join('; ') || 'nothing failed'})`);
+	}
+	const events = [...new Set(step.consoleEvents.map(e => e.split(':')[0]!).filter(k => k !== 'call-trace'))];
+	const refusals = Object.entries(load.refusals).map(([text, n]) => `${n}× ${text}`);
+	const counts = `${load.iterations} iterations: ${load.removed} removals allowed, ${load.removeRefused} refused, ${load.inserted} inserts; caller ran across ${load.callerRanAcross}; ${load.calls} calls, ${load.wrong} wrong`;
+	const kernel = load.kernel ? `; kernel saw NEON core ${load.kernel.counts.neon}×, generic ${load.kernel.counts.generic}×` : '';
+	const lines = [counts + kernel, ...refusals, ...step.consoleEvents];
+	if (step.exitCode !== 0 || load.iterations === 0) return verdictOf('C5b', 'not evaluated', `the loop did not run (${stepLine(step)})`, lines);
+	if (load.wrong > 0 || events.length > 0) return verdictOf('C5b', 'fails', `unplugging under load is unsafe: ${load.wrong} wrong results${events.length ? `, console ${events.join(',')}` : ''} (${counts})`, lines);
+	if (load.removed === 0) return verdictOf('C5b', 'fails', `under load every removal was refused (${refusals[0] ?? 'no message'}; ${counts})`, lines);
+	if (load.callerRanAcross === 0) return verdictOf('C5b', 'not evaluated', `the caller thread was never seen running across a transition (${counts})`, lines);
+	return verdictOf('C5b', 'holds', `removed and re-inserted under load with every result right (${counts}${kernel})`, lines);
+}
+
 // --- the claims --------------------------------------------------------------------------------
 
 export const cellClaims: readonly Claim[] = [
@@ -195,15 +216,21 @@ export const cellClaims: readonly Claim[] = [
 		scope: 'cell',
 		evaluate(obs) {
 			if (obs.id.scenario !== 'rmmod' && obs.id.scenario !== 'runtime-unplug') return verdictOf('C5a', 'n/a', 'no removal of the arch module while it is in use');
-			const loaded = obs.steps.find(s => /^(insmod|finit_module) arch$/.test(s.label) && s.exitCode === 0);
+			const loaded = obs.steps.some(s => residentLine(s.modulesAfter ?? [], arch));
 			if (!loaded) return verdictOf('C5a', 'n/a', `arch module never loaded (${failedSteps(obs).join('; ') || 'no load step'})`);
-			// The removals attempted while the library was still loaded.
-			const attempts = obs.steps.filter(s => /^(rmmod|delete_module) arch$/.test(s.label)).filter(s => {
+			// The removals attempted while the library (or its user) held the arch module: /proc/modules
+			// lists them as its holders. A design whose library does not pin the arch module is not "bound".
+			const holdersBefore = (s: StepResult): string => {
 				const index = obs.steps.indexOf(s);
-				const before = index > 0 ? obs.steps[index - 1]!.modulesAfter ?? [] : [];
-				return residentLine(before, moduleNames.lib) !== undefined || residentLine(before, moduleNames.driver) !== undefined;
-			});
-			if (attempts.length === 0) return verdictOf('C5a', 'n/a', 'no removal attempted while the library was loaded');
+				const line = index > 0 ? residentLine(obs.steps[index - 1]!.modulesAfter ?? [], arch) : undefined;
+				return /\bby (\S+)/.exec(line ?? '')?.[1] ?? '';
+			};
+			const removals = obs.steps.filter(s => /^(rmmod|delete_module) arch$/.test(s.label));
+			const attempts = removals.filter(s => /\b(libcurve25519|kplug_x25519)\b/.test(holdersBefore(s)));
+			if (attempts.length === 0) {
+				const unbound = removals.find(s => residentLine(obs.steps[obs.steps.indexOf(s) - 1]?.modulesAfter ?? [], arch));
+				return verdictOf('C5a', 'n/a', unbound ? `the library does not pin the arch module (no holders when \`${unbound.label}\` ran: ${stepLine(unbound)})` : 'no removal attempted while the library was loaded', unbound ? [stepLine(unbound)] : []);
+			}
 			const removed = attempts.find(s => s.exitCode === 0);
 			const who = attempts.map(s => `${s.tool === 'kernel' ? 'the kernel (delete_module)' : `${s.tool} ${s.argv[0]}`}: ${s.errno ?? `exit ${s.exitCode}`}`).join('; ');
 			const lines = attempts.map(s => `${stepLine(s)}; then ${residentLine(s.modulesAfter ?? [], arch) ?? `${arch} gone`}`);
@@ -216,9 +243,12 @@ export const cellClaims: readonly Claim[] = [
 		source: seed('so that the accelerated implementations can be [un]plugged at runtime'),
 		scope: 'cell',
 		evaluate(obs) {
+			if (obs.id.scenario === 'unplug-under-load') return underLoad(obs);
 			if (obs.id.scenario !== 'runtime-unplug') return verdictOf('C5b', 'n/a', 'no runtime unplug in this scenario');
-			const loaded = obs.steps.find(s => s.label === 'insmod arch' && s.exitCode === 0);
-			if (!loaded) return verdictOf('C5b', 'n/a', `arch module never loaded (${failedSteps(obs).join('; ') || 'no load step'})`);
+			const plugged = obs.probes.find(p => p.label === 'plugged');
+			if (!residentLine(plugged?.modules ?? [], arch) || !plugged?.driverLoaded) {
+				return verdictOf('C5b', 'n/a', `arch module and the library's user not both loaded (${failedSteps(obs).join('; ') || describeProbe(plugged)})`);
+			}
 			const unplug = obs.steps.find(s => s.label === 'delete_module arch');
 			const after = obs.probes.find(p => p.label === 'after-unplug');
 			if (!unplug || !after) return verdictOf('C5b', 'not evaluated', 'the unplug step or the probe after it is missing');

@@ -10,20 +10,21 @@ export const tracingDir = '/sys/kernel/tracing';
 // the in-tree module names (curve25519_neon, libcurve25519_generic). A kprobe must be able to
 // single-step the function's first instruction: the NEON core and curve25519_generic start with a
 // 32-bit stmdb, the in-tree glue's curve25519_arch with movw (its curve25519_base_arch tail-calls it,
-// so one probe counts both). The weak glue's hooks are not probed: curve25519_arch starts with an mrc
-// (kprobes refuse it, -EINVAL) and a probe on the 16-bit push of curve25519_base_arch oopsed 6.1 in
-// t16_emulate_push. There the NEON core itself is the evidence (only the glue calls it).
+// so one probe counts both). The out-of-tree glue's hooks (weak, softdep, static-call) are not probed:
+// curve25519_arch starts with an mrc (kprobes refuse it, -EINVAL) and a probe on the 16-bit push of
+// curve25519_base_arch oopsed 6.1 in t16_emulate_push. There the NEON core itself is the evidence
+// (only the glue calls it).
 export const kprobeDefinitions = [
-	{event: 'neon', module: 'curve25519_neon', symbol: 'curve25519_neon', designs: ['mainline', 'weak']},
+	{event: 'neon', module: 'curve25519_neon', symbol: 'curve25519_neon', designs: 'all'},
 	{event: 'arch', module: 'curve25519_neon', symbol: 'curve25519_arch', designs: ['mainline']},
-	{event: 'generic', module: 'libcurve25519_generic', symbol: 'curve25519_generic', designs: ['mainline', 'weak']},
+	{event: 'generic', module: 'libcurve25519_generic', symbol: 'curve25519_generic', designs: 'all'},
 ] as const;
 
 export type ProbeEvent = (typeof kprobeDefinitions)[number]['event'];
 
 // The probes used for a design.
 export function probesFor(design: DesignName): (typeof kprobeDefinitions)[number][] {
-	return kprobeDefinitions.filter(p => (p.designs as readonly string[]).includes(design));
+	return kprobeDefinitions.filter(p => p.designs === 'all' || (p.designs as readonly string[]).includes(design));
 }
 
 // The guest shell script that defines and enables the probes (run once per cell, before any step).
@@ -83,7 +84,7 @@ export function reconcilePaths(design: DesignName, moduleSaid: readonly string[]
 	if (said.has('arch-entry') && !glue) problems.push('the module says arch-entry, the kernel saw no entry into the arch glue');
 	if (said.has('generic') && !saw.has('generic') && !saw.has('arch-glue→generic')) problems.push('the module says generic, the kernel saw no entry into curve25519_generic');
 	if (saw.has('arch-glue→neon') && !said.has('arch') && !said.has('arch-entry')) problems.push('the kernel saw the NEON core entered, the module reports no arch path');
-	if (design === 'weak' && saw.has('generic') && !said.has('generic')) problems.push('the kernel saw curve25519_generic entered directly, the module reports no generic path');
+	if (design !== 'mainline' && saw.has('generic') && !said.has('generic')) problems.push('the kernel saw curve25519_generic entered directly, the module reports no generic path');
 	if (problems.length > 0) {
 		throw new PathContradiction(`probe ${label}: module-reported path ${[...said].join('+') || 'none'} vs kernel-observed ${kernel.paths.join('+') || 'none'} (${kernel.raw.join('; ')}): ${problems.join('; ')}`);
 	}

@@ -45,7 +45,7 @@ export async function setupTracing(vm: VmHandle, design: DesignName): Promise<{o
 	return {ok: result.exitCode === 0, message};
 }
 
-async function kprobeCounts(vm: VmHandle, step: string): Promise<ReturnType<typeof parseKprobeProfile>> {
+export async function kprobeCounts(vm: VmHandle, step: string): Promise<ReturnType<typeof parseKprobeProfile>> {
 	const result = await vm.exec(['cat', `${tracingDir}/kprobe_profile`], {step});
 	return parseKprobeProfile(result.stdout);
 }

@@ -26,7 +26,9 @@ export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]
 		status: obs.status,
 		steps: obs.steps.map(s => {
 			const kinds = eventKinds(s.consoleEvents);
-			return `${s.label} [${s.tool}]: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}${kinds.length ? ` + console ${kinds.join(',')}` : ''}`;
+			// Under load only the timing-free facts: was any removal allowed, was any result wrong.
+			const load = s.load ? ` (removal ${s.load.removed > 0 ? 'allowed' : 'never allowed'}, ${s.load.wrong > 0 ? 'WRONG results' : 'results right'})` : '';
+			return `${s.label} [${s.tool}]: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}${load}${kinds.length ? ` + console ${kinds.join(',')}` : ''}`;
 		}),
 		loaded: obs.modulesAtEnd.map(m => `${m.name} refs=${m.refcount}${m.holders.length ? ` by ${[...m.holders].sort().join(',')}` : ''}`).sort(),
 		kallsymsArch: obs.kallsymsArch.present ? `present in ${obs.kallsymsArch.owner}` : 'absent',

@@ -11,6 +11,7 @@ import {modprobe} from './defs/modprobe.ts';
 import {noArch} from './defs/no-arch.ts';
 import {rmmod} from './defs/rmmod.ts';
 import {runtimeUnplug} from './defs/runtime-unplug.ts';
+import {unplugUnderLoad} from './defs/unplug-under-load.ts';
 import type {Scenario} from './types.ts';
 
 export const scenarios: readonly Scenario[] = [
@@ -20,6 +21,7 @@ export const scenarios: readonly Scenario[] = [
 	modprobe,
 	rmmod,
 	runtimeUnplug,
+	unplugUnderLoad,
 	alias,
 	blacklistModprobeD,
 	aliasBlacklist,

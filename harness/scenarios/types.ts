@@ -1,5 +1,6 @@
 // Scenarios and what a cell observes: plain data shared by the runner, claims and reports.
 import type {DesignName, ModuleRole} from '../subject/designs.ts';
+import type {UnplugLoadResult} from './unplug-load.ts';
 
 // One action in the guest. Modules are named by role; the runner maps roles to files/names.
 export type Step =
@@ -11,6 +12,8 @@ export type Step =
 	// The kernel's own answer: the agent makes the system call itself (no tool's checks in between).
 	| {kind: 'finit_module'; module: ModuleRole}
 	| {kind: 'delete_module'; module: ModuleRole}
+	// A caller thread loops through the library while the guest removes and inserts the arch module.
+	| {kind: 'unplug-under-load'; iterations: number; seconds: number}
 	// Run the vector subset through the driver now and record the path (a mid-scenario probe).
 	| {kind: 'probe'; label: string};
 
@@ -54,6 +57,8 @@ export interface StepResult {
 	modulesAfter?: string[];
 	// For modprobe-alias: what `modprobe -R` and `modprobe --show-depends` said before loading.
 	resolved?: {modules: string[]; showDepends: string[]};
+	// For unplug-under-load: the loop's counts, and the kernel's kprobe counts over the whole loop.
+	load?: UnplugLoadResult & {kernel?: KernelPathEvidence};
 }
 
 export interface LoadedModule {

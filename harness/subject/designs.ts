@@ -1,9 +1,9 @@
-// The two designs under test, as data: which module files make up each design's set.
+// The designs under test, as data: which module files make up each design's set.
 import {basename} from 'node:path';
 import type {ProfileBuild} from '../build/build.ts';
 import {KplugError, UsageError} from '../util/errors.ts';
 
-export type DesignName = 'mainline' | 'weak';
+export type DesignName = 'mainline' | 'weak' | 'softdep' | 'static-call';
 
 export interface Design {
 	name: DesignName;
@@ -18,6 +18,16 @@ export interface Design {
 export const designs: readonly Design[] = [
 	{name: 'mainline', description: 'Linux 6.1 as built: Kconfig-time dispatch, strong reference to curve25519_arch', moduleSet: 'mainline', libFrom: 'kernel', archFrom: 'kernel'},
 	{name: 'weak', description: 'the 2019 proposal: library reaches curve25519_arch through a weak reference resolved at load time', moduleSet: 'weak', libFrom: 'set', archFrom: 'set'},
+	{
+		name: 'softdep',
+		description: 'library looks curve25519_arch up with symbol_get() on every call (no link-time reference; MODULE_SOFTDEP pre: curve25519-neon)',
+		moduleSet: 'softdep', libFrom: 'set', archFrom: 'set',
+	},
+	{
+		name: 'static-call',
+		description: 'library calls through a static call the arch module retargets at init and restores at exit (indirect on 32-bit ARM; MODULE_SOFTDEP post: curve25519-neon)',
+		moduleSet: 'static-call', libFrom: 'set', archFrom: 'set',
+	},
 ];
 
 // Module names as the guest sees them (same in both designs).

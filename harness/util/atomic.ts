@@ -91,33 +91,84 @@ export async function isPublished(dir: string, options: EntryOptions = {}): Prom
 	return verdict;
 }
 
-// Run `fill(tmp)` in a fresh temp folder and publish it as `dir` only if it succeeds. If another process published
-// `dir` first and its entry is sound, that is success too (ours is dropped); a published entry is never replaced.
+// A build lock per cache key (`<dir>.lock`, created exclusively, holding "pid start-ms token"), so two kplug
+// processes (or two workers of one) asked for the same entry build it once: the second waits, then finds it
+// published. A lock whose holder is gone (or older than any build may take) is stale and taken over.
+const LOCK_STALE_MS = 90 * 60_000;
+let lockCounter = 0;
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+async function acquireBuildLock(key: string, progress: {info(message: string): void} | undefined): Promise<() => Promise<void>> {
+	const lock = `${key}.lock`;
+	const token = `${process.pid} ${Date.now()} ${++lockCounter}`;
+	let told = false;
+	for (;;) {
+		try {
+			await writeFile(lock, token, {flag: 'wx'});
+			return async () => {
+				if ((await readFile(lock, 'utf8').catch(() => '')) === token) await rm(lock, {force: true});
+			};
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+		}
+		const holder = await readFile(lock, 'utf8').catch(() => '');
+		const [pid = 0, since = 0] = holder.split(' ').map(Number);
+		if (holder !== '' && (!alive(pid) || Date.now() - since > LOCK_STALE_MS)) {
+			// Taken over only if it is still the same stale holder (another waiter may have been first).
+			if ((await readFile(lock, 'utf8').catch(() => '')) === holder) await rm(lock, {force: true});
+			continue;
+		}
+		if (!told && holder !== '' && pid !== process.pid) {
+			(progress ?? stderrProgress).info(`waiting for kplug process ${pid}, which is building ${key}`);
+			told = true;
+		}
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
+}
+
+// Run `fill(tmp)` in a fresh temp folder and publish it as `dir` only if it succeeds, under the key's build lock:
+// whoever holds it builds, the others wait and then find the entry published (success, without building). If an
+// entry appears anyway (a process from before locks), rename-if-absent keeps it: a published entry is never replaced.
 export async function publishAtomically(dir: string, fill: (tmp: string) => Promise<void>, options: EntryOptions = {}): Promise<void> {
 	const key = resolve(dir);
 	await mkdir(dirname(key), {recursive: true});
-	const tmp = await mkdtemp(`${key}.tmp-${process.pid}-`);
+	const release = await acquireBuildLock(key, options.progress);
 	try {
-		await fill(tmp);
-		await writeFile(join(tmp, marker), JSON.stringify(await computeManifest(tmp, options.files), null, 1) + '\n');
-		for (let attempt = 0; ; attempt++) {
-			try {
-				// rename(2) onto a non-empty folder fails (ENOTEMPTY/EEXIST): it never replaces a published entry.
-				await rename(tmp, key);
-				checked.set(key, Promise.resolve(true));
-				return;
-			} catch (error) {
-				const code = (error as NodeJS.ErrnoException).code;
-				if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt === 3) throw error;
+		checked.delete(key);
+		if (await isPublished(key, options)) return;
+		const tmp = await mkdtemp(`${key}.tmp-${process.pid}-`);
+		try {
+			await fill(tmp);
+			await writeFile(join(tmp, marker), JSON.stringify(await computeManifest(tmp, options.files), null, 1) + '\n');
+			for (let attempt = 0; ; attempt++) {
+				try {
+					// rename(2) onto a non-empty folder fails (ENOTEMPTY/EEXIST): it never replaces a published entry.
+					await rename(tmp, key);
+					checked.set(key, Promise.resolve(true));
+					return;
+				} catch (error) {
+					const code = (error as NodeJS.ErrnoException).code;
+					if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt === 3) throw error;
+				}
+				checked.delete(key);
+				if (await isPublished(key, options)) return;
+				// Left by a process killed before manifests (no marker), or damaged and already moved aside by isPublished.
+				const state = await entryState(key, options.files);
+				if (state.kind === 'incomplete') await moveAside(key, state.ino);
 			}
-			checked.delete(key);
-			if (await isPublished(key, options)) return;
-			// Left by a process killed before manifests (no marker), or damaged and already moved aside by isPublished.
-			const state = await entryState(key, options.files);
-			if (state.kind === 'incomplete') await moveAside(key, state.ino);
+		} finally {
+			await rm(tmp, {recursive: true, force: true});
 		}
 	} finally {
-		await rm(tmp, {recursive: true, force: true});
+		await release();
 	}
 }
 

@@ -3,10 +3,12 @@
  * kplug test driver: /dev/kplug_x25519 (see modules/DRIVER-PROTOCOL.md).
  *
  * One source, built once per design:
- *   -DKPLUG_DESIGN_WEAK  weak design: calls the exported API of kplug's
- *                        libcurve25519.ko and reports the path from the
- *                        library's own per-path counters (snapshots taken
- *                        before and after each call, under a mutex);
+ *   -DKPLUG_OWN_LIB -DKPLUG_DESIGN_LABEL='"weak"' (or softdep, static-call):
+ *                        an out-of-tree design: calls the exported API of
+ *                        kplug's libcurve25519.ko (curve25519-kplug.h) and
+ *                        reports the path from the library's own per-path
+ *                        counters (snapshots taken before and after each
+ *                        call, under a mutex);
  *   (default)            mainline design: calls the <crypto/curve25519.h>
  *                        inlines, whose dispatch is fixed at Kconfig time;
  *                        path = arch-entry when CONFIG_CRYPTO_ARCH_HAVE_LIB_CURVE25519
@@ -24,8 +26,10 @@
 #include <crypto/internal/simd.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/miscdevice.h>
+#include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -36,9 +40,9 @@
 #include <linux/types.h>
 #include <linux/uaccess.h>
 
-#ifdef KPLUG_DESIGN_WEAK
-#include "curve25519-weak.h"
-#define KPLUG_DESIGN_NAME "weak"
+#ifdef KPLUG_OWN_LIB
+#include "curve25519-kplug.h"
+#define KPLUG_DESIGN_NAME KPLUG_DESIGN_LABEL
 #else
 #include <crypto/curve25519.h>
 #define KPLUG_DESIGN_NAME "mainline"
@@ -97,7 +101,7 @@ struct kplug_outcome {
 	u64 ns;
 };
 
-#ifdef KPLUG_DESIGN_WEAK
+#ifdef KPLUG_OWN_LIB
 /*
  * Serialises the driver's calls so the library's counters can attribute each
  * call. Other users of the library are not serialised by it; if they run
@@ -142,20 +146,20 @@ static int kplug_compute(u8 mode, bool base, u8 out[CURVE25519_KEY_SIZE],
 		return 0;
 	}
 
-#ifdef KPLUG_DESIGN_WEAK
+#ifdef KPLUG_OWN_LIB
 	{
 		u64 arch0, gen0, arch1, gen1;
 
 		if (mutex_lock_killable(&kplug_path_lock))
 			return -EINTR;
-		curve25519_weak_path_counts(&arch0, &gen0);
+		curve25519_kplug_path_counts(&arch0, &gen0);
 		t0 = ktime_get_ns();
 		if (base)
 			res->ok = curve25519_generate_public(out, scalar);
 		else
 			res->ok = curve25519(out, scalar, point);
 		res->ns = ktime_get_ns() - t0;
-		curve25519_weak_path_counts(&arch1, &gen1);
+		curve25519_kplug_path_counts(&arch1, &gen1);
 		mutex_unlock(&kplug_path_lock);
 		res->path = kplug_observed_path(arch0, gen0, arch1, gen1);
 	}
@@ -301,12 +305,12 @@ static int kplug_info(u8 **respp, size_t *resp_lenp)
 	if (!buf)
 		return -ENOMEM;
 
-#ifdef KPLUG_DESIGN_WEAK
+#ifdef KPLUG_OWN_LIB
 	{
 		u64 arch_calls, generic_calls;
 
-		arch_resolved = curve25519_weak_arch_resolved();
-		curve25519_weak_path_counts(&arch_calls, &generic_calls);
+		arch_resolved = curve25519_kplug_arch_bound();
+		curve25519_kplug_path_counts(&arch_calls, &generic_calls);
 		n = scnprintf(buf, KPLUG_INFO_MAX,
 			      "design=%s\narch_resolved=%d\narch_calls=%llu\ngeneric_calls=%llu\n",
 			      KPLUG_DESIGN_NAME, arch_resolved,
@@ -491,6 +495,86 @@ static const struct file_operations kplug_fops = {
 	.llseek = no_llseek,
 };
 
+/*
+ * The load thread (unplug-under-load scenario): while the parameter "load" is 1,
+ * a kernel thread calls the library API in a loop with RFC 7748 §5.2's first
+ * vector and checks every result; the counters are read-only parameters, so a
+ * guest shell can watch the caller run while it inserts and removes the arch
+ * module. Write 1 to start, 0 to stop (stopping waits for the thread).
+ */
+static const u8 kplug_load_scalar[CURVE25519_KEY_SIZE] = {
+	0xa5, 0x46, 0xe3, 0x6b, 0xf0, 0x52, 0x7c, 0x9d, 0x3b, 0x16, 0x15, 0x4b, 0x82, 0x46, 0x5e, 0xdd,
+	0x62, 0x14, 0x4c, 0x0a, 0xc1, 0xfc, 0x5a, 0x18, 0x50, 0x6a, 0x22, 0x44, 0xba, 0x44, 0x9a, 0xc4,
+};
+static const u8 kplug_load_point[CURVE25519_KEY_SIZE] = {
+	0xe6, 0xdb, 0x68, 0x67, 0x58, 0x30, 0x30, 0xdb, 0x35, 0x94, 0xc1, 0xa4, 0x24, 0xb1, 0x5f, 0x7c,
+	0x72, 0x66, 0x24, 0xec, 0x26, 0xb3, 0x35, 0x3b, 0x10, 0xa9, 0x03, 0xa6, 0xd0, 0xab, 0x1c, 0x4c,
+};
+static const u8 kplug_load_expected[CURVE25519_KEY_SIZE] = {
+	0xc3, 0xda, 0x55, 0x37, 0x9d, 0xe9, 0xc6, 0x90, 0x8e, 0x94, 0xea, 0x4d, 0xf2, 0x8d, 0x08, 0x4f,
+	0x32, 0xec, 0xcf, 0x03, 0x49, 0x1c, 0x71, 0xf7, 0x54, 0xb4, 0x07, 0x55, 0x77, 0xa2, 0x85, 0x52,
+};
+
+static unsigned long load_calls, load_wrong;
+module_param(load_calls, ulong, 0444);
+MODULE_PARM_DESC(load_calls, "calls the load thread made");
+module_param(load_wrong, ulong, 0444);
+MODULE_PARM_DESC(load_wrong, "calls whose result differed from the known answer");
+
+static struct task_struct *kplug_load_task;
+static DEFINE_MUTEX(kplug_load_lock);
+
+static int kplug_load_fn(void *unused)
+{
+	u8 out[CURVE25519_KEY_SIZE];
+
+	while (!kthread_should_stop()) {
+		bool ok = curve25519(out, kplug_load_scalar, kplug_load_point);
+
+		if (!ok || memcmp(out, kplug_load_expected, CURVE25519_KEY_SIZE))
+			WRITE_ONCE(load_wrong, load_wrong + 1);
+		WRITE_ONCE(load_calls, load_calls + 1);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int kplug_load_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	mutex_lock(&kplug_load_lock);
+	if (on && !kplug_load_task) {
+		WRITE_ONCE(load_calls, 0);
+		WRITE_ONCE(load_wrong, 0);
+		kplug_load_task = kthread_run(kplug_load_fn, NULL, "kplug_load");
+		if (IS_ERR(kplug_load_task)) {
+			err = PTR_ERR(kplug_load_task);
+			kplug_load_task = NULL;
+		}
+	} else if (!on && kplug_load_task) {
+		kthread_stop(kplug_load_task);
+		kplug_load_task = NULL;
+	}
+	mutex_unlock(&kplug_load_lock);
+	return err;
+}
+
+static int kplug_load_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kplug_load_task) ? 1 : 0);
+}
+
+static const struct kernel_param_ops kplug_load_ops = {
+	.set = kplug_load_set,
+	.get = kplug_load_get,
+};
+module_param_cb(load, &kplug_load_ops, NULL, 0644);
+MODULE_PARM_DESC(load, "1: run the load thread (calls the library in a loop), 0: stop it");
+
 static struct miscdevice kplug_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "kplug_x25519",
@@ -512,6 +596,7 @@ static int __init kplug_init(void)
 
 static void __exit kplug_exit(void)
 {
+	kplug_load_set("0", NULL);
 	misc_deregister(&kplug_miscdev);
 }
 

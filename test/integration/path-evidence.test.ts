@@ -28,7 +28,7 @@ const end = (c: CellResult): PathProbe => {
 
 test('kernel-side counts agree with the module-reported path in arch-first, lib-first and no-arch', async t => {
 	const report = await runCells(['--profile', 'thumb2', '--scenario', 'arch-first,lib-first,no-arch']);
-	t.is(report.cells.length, 12);
+	t.is(report.cells.length, 24, 'every design × 2 CPUs × 3 scenarios');
 	// A contradiction would have made the cell an error (PathContradiction); none may be.
 	t.deepEqual(report.cells.filter(c => c.status !== 'completed').map(c => `${c.cellKey}: ${c.error?.message}`), []);
 	const byKey = new Map(report.cells.map(c => [c.cellKey, c]));
@@ -72,7 +72,8 @@ test('on a CPU without NEON the mainline API path enters the arch glue, then the
 });
 
 test('removing the arch module in use: kmod says EBUSY itself, the kernel says EAGAIN; runtime unplug fails', async t => {
-	const report = await runCells(['--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'rmmod,runtime-unplug']);
+	const report = await runCells(['--design', 'mainline,weak', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'rmmod,runtime-unplug']);
+	t.is(report.cells.length, 4);
 	for (const cell of report.cells) {
 		t.is(cell.status, 'completed', cell.error?.message);
 		const rmmod = cell.steps.find(s => s.label === 'rmmod arch');
@@ -87,6 +88,33 @@ test('removing the arch module in use: kmod says EBUSY itself, the kernel says E
 		} else {
 			t.is(cell.claims.find(c => c.claim === 'C5b')?.verdict, 'fails');
 			t.regex(cell.claims.find(c => c.claim === 'C5b')?.evidence ?? '', /the kernel refused delete_module\(curve25519_neon, O_NONBLOCK\) with EAGAIN/);
+		}
+	}
+	t.deepEqual(await ourQemus(), []);
+});
+
+// The rival designs: the library does not pin the arch module, so it can be unplugged under load.
+test('unplug under load: softdep and static-call remove and re-insert with every result right; weak refuses', async t => {
+	const report = await runCells(['--design', 'weak,softdep,static-call', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'unplug-under-load']);
+	t.is(report.cells.length, 3);
+	for (const cell of report.cells) {
+		t.is(cell.status, 'completed', cell.error?.message);
+		const load = cell.steps.find(s => s.load)?.load;
+		t.truthy(load, cell.cellKey);
+		t.is(load!.iterations, 100, cell.cellKey);
+		t.is(load!.wrong, 0, cell.cellKey);
+		t.true(load!.callerRanAcross > 0 && load!.calls > 0, cell.cellKey);
+		const c5b = cell.claims.find(c => c.claim === 'C5b');
+		if (cell.id.design === 'weak') {
+			t.is(load!.removed, 0);
+			t.is(c5b?.verdict, 'fails');
+			t.true(Object.keys(load!.refusals).some(r => r.includes('is in use by: libcurve25519')), JSON.stringify(load!.refusals));
+		} else {
+			t.is(load!.removed, 100, cell.cellKey);
+			t.is(load!.inserted, 100, cell.cellKey);
+			t.is(c5b?.verdict, 'holds', c5b?.evidence);
+			// The kernel saw both: NEON while plugged, generic while unplugged.
+			t.true((load!.kernel?.counts.neon ?? 0) > 0 && (load!.kernel?.counts.generic ?? 0) > 0, JSON.stringify(load!.kernel?.counts));
 		}
 	}
 	t.deepEqual(await ourQemus(), []);

@@ -21,7 +21,7 @@ const cases: [string, string[], RegExp][] = [
 	['unknown command', ['frobnicate'], /unknown command "frobnicate".*start, setup, build/],
 	['unknown flag', ['run', '--bogus'], /Unknown option '--bogus'/],
 	['unknown profile', ['build', '--profile', 'nope'], /unknown profile "nope" \(profiles: thumb2, arm, thumb2-noplts\)/],
-	['unknown design', ['run', '--design', 'strong'], /unknown design "strong" \(designs: mainline, weak\)/],
+	['unknown design', ['run', '--design', 'strong'], /unknown design "strong" \(designs: mainline, weak, softdep, static-call\)/],
 	['unknown CPU', ['run', '--cpu', 'a9'], /unknown CPU model "a9" \(CPU models: neon, noneon\)/],
 	['unknown scenario', ['run', '--scenario', 'nope'], /unknown scenario "nope" \(scenarios: arch-first,/],
 	['malformed shard', ['run', '--shard', '3/2'], /--shard must be i\/n/],

@@ -21,6 +21,16 @@ export const fixtureKeys = {
 	weakNoneonRuntimeUnplug: 'weak/thumb2/noneon/runtime-unplug',
 	mainlineRuntimeUnplug: 'mainline/thumb2/neon/runtime-unplug',
 	mainlineNoneonArchFirst: 'mainline/thumb2/noneon/arch-first',
+	softdepRuntimeUnplug: 'softdep/thumb2/neon/runtime-unplug',
+	softdepRmmod: 'softdep/thumb2/neon/rmmod',
+	softdepArchFirst: 'softdep/thumb2/neon/arch-first',
+	softdepLibFirst: 'softdep/thumb2/neon/lib-first',
+	softdepNoneonModprobe: 'softdep/thumb2/noneon/modprobe',
+	staticCallArchFirst: 'static-call/thumb2/neon/arch-first',
+	staticCallLibFirst: 'static-call/thumb2/neon/lib-first',
+	weakUnderLoad: 'weak/thumb2/neon/unplug-under-load',
+	softdepUnderLoad: 'softdep/thumb2/neon/unplug-under-load',
+	staticCallUnderLoad: 'static-call/thumb2/neon/unplug-under-load',
 } as const;
 
 // Six cells of the recorded run, in a fixed order: a small set for tests that only need some real cells.

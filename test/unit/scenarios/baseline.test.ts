@@ -142,7 +142,7 @@ const committed = existsSync(defaultBaselinePath);
 	const baseline = await readBaseline();
 	const expected = (await expandMatrix({})).map(cellKey).sort();
 	const keys = Object.keys(baseline.cells);
-	t.is(keys.length, 144);
+	t.is(keys.length, 312);
 	t.deepEqual([...keys].sort(), expected);
 	t.deepEqual(
 		expected.filter(key => !(key in baseline.cells)),

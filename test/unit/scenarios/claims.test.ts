@@ -85,7 +85,7 @@ test('runtime unplug that removed the module but broke the library', verdict, ()
 	Object.assign(step(obs, 'delete_module arch'), {exitCode: 0, errno: undefined, message: 'delete_module: ok'});
 	Object.assign(probe(obs, 'after-unplug'), {modules: [], apiPassed: 0});
 }), 'C5b', 'fails');
-test('runtime-unplug without NEON: the arch module never loaded', verdict, () => cell(k.weakNoneonRuntimeUnplug), 'C5b', 'n/a', /never loaded/);
+test('runtime-unplug without NEON: the arch module never loaded (weak: modprobe fails on the dependency)', verdict, () => cell(k.weakNoneonRuntimeUnplug), 'C5b', 'n/a', /not both loaded \(modprobe driver \[kmod\]: ENODEV/);
 test('no unplugging outside rmmod and runtime-unplug', verdict, () => cell(k.weakLibFirst), 'C5a', 'n/a');
 
 // C7 and C8.
@@ -97,6 +97,34 @@ test('weak lib-first where the kernel saw the NEON core', verdict, () => cell(k.
 test('weak lib-first: loaded but unused', verdict, () => cell(k.weakLibFirst), 'C8', 'fails', /^curve25519_neon refs=0 at probe end, yet arch module loaded but unused/);
 test('mainline without NEON: loaded, its glue falls back to generic', verdict, () => cell(k.mainlineNoneonArchFirst), 'C8', 'fails', /its glue fell back to curve25519_generic/);
 test('weak arch-first: whenever loaded, used', verdict, () => cell(k.weakArchFirst), 'C8', 'holds');
+
+// The rival designs, on their recorded observations.
+test('softdep runtime-unplug: removed with the library and its user loaded, calls continue on generic', verdict, () => cell(k.softdepRuntimeUnplug), 'C5b', 'holds', /^arch module removed at runtime; probe after-unplug: module says generic, kernel saw generic, vectors 4\/4$/);
+test('softdep rmmod: the library does not pin the arch module, so "refused while bound" does not apply', verdict, () => cell(k.softdepRmmod), 'C5a', 'n/a', /^the library does not pin the arch module/);
+test('softdep lib-first: an arch module loaded after the library is used (per-call lookup)', verdict, () => cell(k.softdepLibFirst), 'C7', 'fails', /kernel saw arch-glue→neon/);
+test('softdep on a CPU without NEON: modprobe survives the failed softdep, the library works', verdict, () => cell(k.softdepNoneonModprobe), 'C3', 'holds');
+test('softdep: load order does not matter', t => {
+	t.deepEqual(evaluatePairClaims([cell(k.softdepArchFirst), cell(k.softdepLibFirst)]).map(p => [p.verdict, p.evidence]), [['holds', 'both orders end on arch-glue→neon']]);
+});
+test('static-call: load order matters the other way round (the arch module needs the library)', t => {
+	const [pair] = evaluatePairClaims([cell(k.staticCallArchFirst), cell(k.staticCallLibFirst)]);
+	t.is(pair?.verdict, 'fails');
+	t.is(pair?.evidence, 'arch-first ends on generic, lib-first on arch-glue→neon');
+	t.is(step(cell(k.staticCallArchFirst), 'insmod arch').errno, 'ENOENT');
+});
+
+// C5b under load: the recorded loop counts decide; a wrong result or a console event makes it unsafe.
+test('weak under load: every removal refused by kmod (the library pins the arch module)', verdict, () => cell(k.weakUnderLoad), 'C5b', 'fails', /^under load every removal was refused \(100× refused: rmmod: ERROR: Module curve25519_neon is in use by: libcurve25519; 100 iterations: 0 removals allowed/);
+test('softdep under load: 100 removals and inserts, caller running across, every result right', verdict, () => cell(k.softdepUnderLoad), 'C5b', 'holds', /^removed and re-inserted under load with every result right \(100 iterations: 100 removals allowed, 0 refused, 100 inserts; caller ran across \d+; \d+ calls, 0 wrong; kernel saw NEON core \d+×, generic \d+×\)$/);
+test('static-call under load with one wrong result: unsafe', verdict, () => cell(k.staticCallUnderLoad, obs => {
+	step(obs, 'unplug arch under load').load!.wrong = 1;
+}), 'C5b', 'fails', /^unplugging under load is unsafe: 1 wrong results/);
+test('static-call under load with an Oops on the console: unsafe', verdict, () => cell(k.staticCallUnderLoad, obs => {
+	step(obs, 'unplug arch under load').consoleEvents = ['oops: Internal error: Oops: 80000005 [#1] THUMB2'];
+}), 'C5b', 'fails', /console oops/);
+test('under load but the caller was never seen running across a transition: not evaluated', verdict, () => cell(k.softdepUnderLoad, obs => {
+	step(obs, 'unplug arch under load').load!.callerRanAcross = 0;
+}), 'C5b', 'not evaluated', /never seen running/);
 
 // C6: a claim over a pair of cells.
 test('C6 fails for weak on NEON: lib-first leaves the arch module loaded but unused', t => {
@@ -145,9 +173,9 @@ test('every cell claim appears once per cell, in definition order, with evidence
 
 test('the timeline interleaves steps and probes in scenario order', t => {
 	t.deepEqual(timeline(cell(k.weakRuntimeUnplug)).map(m => m.name), [
-		'after `insmod generic` (kmod)', 'after `insmod arch` (kmod)', 'after `insmod lib` (kmod)', 'after `insmod driver` (kmod)',
-		'at probe plugged', 'after `delete_module arch` (kernel)', 'at probe after-unplug', 'at probe end',
+		'after `modprobe driver` (kmod)', 'at probe plugged', 'after `delete_module arch` (kernel)', 'at probe after-unplug', 'at probe end',
 	]);
+	t.deepEqual(timeline(cell(k.weakRmmod)).map(m => m.name).slice(4, 7), ['at probe plugged', 'after `rmmod arch` (kmod)', 'after `delete_module arch` (kernel)']);
 });
 
 test('evaluateClaims does not mutate the observation', t => {

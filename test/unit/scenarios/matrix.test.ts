@@ -8,15 +8,15 @@ import {designs} from '../../../harness/subject/designs.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
 import {cpuModels} from '../../../harness/vm/cpu-models.ts';
 
-test('expandMatrix({}): 2 designs × 3 profiles × 2 CPUs × 12 scenarios = 144 distinct cells', async t => {
+test('expandMatrix({}): 4 designs × 3 profiles × 2 CPUs × 13 scenarios = 312 distinct cells', async t => {
 	const cells = await expandMatrix({});
-	t.is(designs.length, 2);
+	t.is(designs.length, 4);
 	t.is((await profileNames()).length, 3);
 	t.is(cpuModels.length, 2);
-	t.is(scenarios.length, 12);
-	t.is(cells.length, 144);
+	t.is(scenarios.length, 13);
+	t.is(cells.length, 312);
 	const keys = cells.map(cellKey);
-	t.is(new Set(keys).size, 144);
+	t.is(new Set(keys).size, 312);
 	const expected: string[] = [];
 	for (const d of designs) for (const p of await profileNames()) for (const c of cpuModels) for (const s of scenarios) expected.push(`${d.name}/${p}/${c.name}/${s.id}`);
 	t.deepEqual([...keys].sort(), expected.sort());
@@ -26,7 +26,7 @@ test('expandMatrix({}) is in report order: scenario, then design, profile, CPU',
 	const cells = await expandMatrix({});
 	t.deepEqual(cells.slice(0, 3).map(cellKey), ['mainline/thumb2/neon/arch-first', 'mainline/thumb2/noneon/arch-first', 'mainline/arm/neon/arch-first']);
 	t.deepEqual([...new Set(cells.map(c => c.scenario))], scenarios.map(s => s.id));
-	t.is(cellKey(cells[143]!), 'weak/thumb2-noplts/noneon/blacklist-cmdline-kernel');
+	t.is(cellKey(cells[311]!), 'static-call/thumb2-noplts/noneon/blacklist-cmdline-kernel');
 });
 
 test('filters combine', async t => {
@@ -41,7 +41,7 @@ test('filters combine', async t => {
 	t.deepEqual(new Set(cells.map(c => c.profile)), new Set(await profileNames()));
 	const one = await expandMatrix({...filter, profiles: ['arm'], scenarios: ['rmmod']});
 	t.deepEqual(one, [{design: 'weak', profile: 'arm', cpu: 'noneon', scenario: 'rmmod'}]);
-	t.is((await expandMatrix({profiles: ["thumb2-noplts"]})).length, 48);
+	t.is((await expandMatrix({profiles: ['thumb2-noplts']})).length, 104);
 });
 
 const rejectsName = test.macro<[MatrixFilter, RegExp, string[]]>({
@@ -54,7 +54,7 @@ const rejectsName = test.macro<[MatrixFilter, RegExp, string[]]>({
 	title: (provided = '', filter) => `expandMatrix rejects ${provided || JSON.stringify(filter)}, listing the valid names`,
 });
 
-test(rejectsName, {designs: ['strong']}, /unknown design "strong"/, ['mainline', 'weak']);
+test(rejectsName, {designs: ['strong']}, /unknown design "strong"/, ['mainline', 'weak', 'softdep', 'static-call']);
 test(rejectsName, {profiles: ['thumb3']}, /unknown profile "thumb3"/, ['thumb2', 'arm', 'thumb2-noplts']);
 test(rejectsName, {cpus: ['sve']}, /unknown CPU model "sve"/, ['neon', 'noneon']);
 test(rejectsName, {scenarios: ['insmod']}, /unknown scenario "insmod"/, scenarios.map(s => s.id));
@@ -94,7 +94,7 @@ function checkPartition(t: {deepEqual: (a: unknown, b: unknown, m?: string) => v
 
 test('shardCells over n shards partitions the cells exactly', async t => {
 	const cells = await expandMatrix({});
-	for (const count of [1, 2, 3, 4, 5, 7, 8, 13, 143, 144, 145, 200]) checkPartition(t, cells, count);
+	for (const count of [1, 2, 3, 4, 5, 7, 8, 13, 311, 312, 313, 400]) checkPartition(t, cells, count);
 	checkPartition(t, await expandMatrix({designs: ['weak'], scenarios: ['rmmod', 'lib-first', 'modprobe']}), 5);
 });
 

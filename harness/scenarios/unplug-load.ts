@@ -1,0 +1,62 @@
+// Unplugging under load: a caller thread in the test driver calls the library in a loop (checking every
+// result against RFC 7748's known answer) while a guest shell removes and inserts the arch module.
+// The loop runs in the guest (one EXEC): forks from the host would dominate the timing under TCG. The kmod
+// tools are named by absolute path: Debian's busybox sh prefers its own applets for bare names.
+import {moduleNames} from '../subject/designs.ts';
+
+export interface UnplugLoadResult {
+	// Loop iterations (each: try rmmod, then try insmod), and what happened.
+	iterations: number;
+	removed: number;
+	removeRefused: number;
+	inserted: number;
+	insertFailed: number;
+	// Iterations across which the caller thread was seen making calls (before, between, after).
+	callerRanAcross: number;
+	calls: number;
+	wrong: number;
+	// The errno-ish messages of refused removals / failed inserts, by text, with counts.
+	refusals: Record<string, number>;
+}
+
+const PARAMS = `/sys/module/${moduleNames.driver}/parameters`;
+
+// The guest script: bounded by iterations and seconds; prints key=value lines, and one "refused:" or
+// "insert-failed:" line per distinct message.
+export function unplugLoadScript(archKo: string, iterations: number, seconds: number): string {
+	return [
+		`P=${PARAMS}`,
+		`echo 1 > $P/load || { echo "load-thread: could not start"; exit 90; }`,
+		`end=$(( $(date +%s) + ${seconds} ))`,
+		'i=0; rm_ok=0; rm_no=0; in_ok=0; in_no=0; ran=0',
+		`while [ $i -lt ${iterations} ] && [ $(date +%s) -lt $end ]; do`,
+		'  c0=$(cat $P/load_calls)',
+		`  if m=$(/sbin/rmmod ${moduleNames.arch} 2>&1); then rm_ok=$((rm_ok+1)); else rm_no=$((rm_no+1)); echo "refused: $m"; fi`,
+		'  c1=$(cat $P/load_calls)',
+		`  if m=$(/sbin/insmod ${archKo} 2>&1); then in_ok=$((in_ok+1)); else in_no=$((in_no+1)); echo "insert-failed: $m"; fi`,
+		'  c2=$(cat $P/load_calls)',
+		'  [ "$c1" -gt "$c0" ] && [ "$c2" -gt "$c1" ] && ran=$((ran+1))',
+		'  i=$((i+1))',
+		'done',
+		'echo 0 > $P/load',
+		'echo "iterations=$i removed=$rm_ok removeRefused=$rm_no inserted=$in_ok insertFailed=$in_no callerRanAcross=$ran"',
+		'echo "calls=$(cat $P/load_calls) wrong=$(cat $P/load_wrong)"',
+	].join('\n');
+}
+
+// Parse the script's output (anything unexpected is left out; missing numbers are 0).
+export function parseUnplugLoad(stdout: string): UnplugLoadResult {
+	const result: UnplugLoadResult = {iterations: 0, removed: 0, removeRefused: 0, inserted: 0, insertFailed: 0, callerRanAcross: 0, calls: 0, wrong: 0, refusals: {}};
+	for (const line of stdout.split('\n')) {
+		const refusal = /^(refused|insert-failed): (.*)$/.exec(line.trim());
+		if (refusal) {
+			const key = `${refusal[1]}: ${refusal[2]!.replace(/\/lib\/modules\/\S+\//, '')}`;
+			result.refusals[key] = (result.refusals[key] ?? 0) + 1;
+			continue;
+		}
+		for (const [, key, value] of line.matchAll(/(\w+)=(\d+)/g)) {
+			if (key! in result && key !== 'refusals') (result as unknown as Record<string, number>)[key!] = Number(value);
+		}
+	}
+	return result;
+}

@@ -1,0 +1,65 @@
+// Designs are data: one object each, plus its module folder; these tests tie the two together.
+import test from 'ava';
+import {readFile, readdir} from 'node:fs/promises';
+import {moduleSets} from '../../../harness/build/module-sets.ts';
+import {design, designs, moduleNames} from '../../../harness/subject/designs.ts';
+import {UsageError} from '../../../harness/util/errors.ts';
+import {repoPath} from '../../../harness/util/paths.ts';
+
+const ownLib = designs.filter(d => d.libFrom === 'set');
+
+test('designs: mainline plus three out-of-tree designs, each with its own module set', t => {
+	t.deepEqual(designs.map(d => d.name), ['mainline', 'weak', 'softdep', 'static-call']);
+	for (const d of designs) {
+		const set = moduleSets.find(s => s.name === d.moduleSet);
+		t.truthy(set, d.name);
+		t.true(set!.dirs.includes(`modules/${d.name}`), d.name);
+		t.true(set!.dirs.includes('modules/driver'), d.name);
+	}
+	t.is(design('softdep'), designs[2]!);
+	t.throws(() => design('symbol-get'), {instanceOf: UsageError, message: /designs: mainline, weak, softdep, static-call/});
+});
+
+test('each out-of-tree design builds the three modules under the in-tree names and labels its driver', async t => {
+	for (const d of ownLib) {
+		const kbuild = await readFile(repoPath('modules', d.name, 'Kbuild'), 'utf8');
+		for (const file of ['libcurve25519.o', 'curve25519-neon.o', 'kplug-x25519.o']) t.true(kbuild.includes(`obj-m += ${file}`), `${d.name}: ${file}`);
+		t.true(kbuild.includes(`-DKPLUG_DESIGN_LABEL='"${d.name}"'`), d.name);
+		t.regex(kbuild, /libcurve25519-y := \S+ curve25519-selftest-kplug\.o/, `${d.name}: the kernel's self-test at init`);
+		const set = moduleSets.find(s => s.name === d.moduleSet)!;
+		t.true(set.dirs.includes('modules/common'), d.name);
+		t.deepEqual(set.fromKernel, ['arch/arm/crypto/curve25519-core.S', 'lib/crypto/curve25519-selftest.c'], d.name);
+	}
+	t.deepEqual(Object.values(moduleNames), ['libcurve25519', 'libcurve25519_generic', 'curve25519_neon', 'kplug_x25519']);
+});
+
+// What makes each design what it is, in its source: the way the library reaches the arch code.
+test('softdep: no link-time reference to the arch hooks, a per-call symbol_get, a pre softdep, GPL exports', async t => {
+	const lib = await readFile(repoPath('modules/softdep/curve25519-softdep-lib.c'), 'utf8');
+	const code = lib.replace(/\/\*[\s\S]*?\*\//g, '').replace(/"[^"\n]*"/g, '""');
+	t.regex(code, /symbol_get\(curve25519_arch\)/);
+	t.regex(code, /symbol_put\(curve25519_arch\)/);
+	// Every mention of curve25519_arch in code is inside symbol_get/symbol_put or typeof: no call by name.
+	for (const line of code.split('\n').filter(l => /\bcurve25519_arch\b/.test(l))) t.regex(line, /symbol_(get|put)\(curve25519_arch\)|typeof\(&curve25519_arch\)/, line);
+	t.regex(lib, /MODULE_SOFTDEP\("pre: curve25519-neon"\)/);
+	t.regex(await readFile(repoPath('modules/softdep/Kbuild'), 'utf8'), /-DKPLUG_ARCH_EXPORT_GPL/);
+});
+
+test('static-call: the library owns and exports the call, the arch module retargets and restores it', async t => {
+	const lib = await readFile(repoPath('modules/static-call/curve25519-static-call-lib.c'), 'utf8');
+	t.regex(lib, /DEFINE_STATIC_CALL\(curve25519_impl, curve25519_impl_none\);/);
+	t.regex(lib, /EXPORT_STATIC_CALL_GPL\(curve25519_impl\);/);
+	t.regex(lib, /static_call\(curve25519_impl\)\(/);
+	t.regex(lib, /MODULE_SOFTDEP\("post: curve25519-neon"\)/);
+	const glue = await readFile(repoPath('modules/common/curve25519-neon-glue.c'), 'utf8');
+	t.regex(glue, /static_call_update\(curve25519_impl, curve25519_arch\);/);
+	t.regex(glue, /static_call_update\(curve25519_impl, curve25519_impl_none\);/);
+	t.regex(await readFile(repoPath('modules/static-call/Kbuild'), 'utf8'), /-DKPLUG_ARCH_STATIC_CALL/);
+});
+
+test('no design folder is left without a design object', async t => {
+	const folders = (await readdir(repoPath('modules'), {withFileTypes: true})).filter(e => e.isDirectory()).map(e => e.name).sort();
+	t.deepEqual(folders, ['common', 'driver', 'faults', 'mainline', 'softdep', 'static-call', 'weak']);
+	// faults/ holds the fault-injection test module (a module whose init never returns), not a design.
+	for (const name of folders.filter(f => !['common', 'driver', 'faults'].includes(f))) t.notThrows(() => design(name), name);
+});
