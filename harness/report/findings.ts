@@ -127,20 +127,22 @@ function depmodFindings(input: FindingInput, design: string): Finding[] {
 	return [...groups].map(([text, cells]) => finding(text, cells));
 }
 
-// What unplugging under load did, per design (the counts vary run to run; the report keeps them).
+// What unplugging under load did, per design, over the cells where it could be tried (arch module and driver
+// loaded): removals that went through, calls made and wrong results, summed (the counts vary run to run).
 function underLoadFindings(input: FindingInput, design: string): Finding[] {
-	const out: Finding[] = [];
-	for (const c of input.cells.filter(x => x.id.design === design && x.id.scenario === 'unplug-under-load')) {
-		const load = c.steps.find(s => s.load)?.load;
-		if (!load || load.iterations === 0) continue;
-		const refusal = Object.keys(load.refusals).find(k => k.startsWith('refused: '));
-		out.push(finding(
-			`${design}: under load on ${configOf(c.cellKey)}, ${load.removed} of ${load.iterations} removals of ${arch} went through (${load.inserted} re-inserted${refusal ? `; refused: ${refusal.slice(9)}` : ''}), the caller ran across ${load.callerRanAcross} of them, ${load.calls} calls, ${load.wrong} wrong` +
-				(load.kernel ? `; the kernel saw the NEON core ${load.kernel.counts.neon}× and curve25519_generic ${load.kernel.counts.generic}×` : '') + '.',
-			[c.cellKey],
-		));
-	}
-	return out;
+	const cells = input.cells.filter(c => c.id.design === design && c.id.scenario === 'unplug-under-load').filter(c => {
+		const verdict = c.claims.find(r => r.claim === 'C5b')?.verdict;
+		return verdict === 'holds' || verdict === 'fails';
+	});
+	const loads = cells.map(c => c.steps.find(s => s.load)?.load).filter(l => l !== undefined);
+	if (loads.length === 0) return [];
+	const sum = (pick: (l: (typeof loads)[number]) => number): number => loads.reduce((n, l) => n + pick(l), 0);
+	const refusal = loads.flatMap(l => Object.keys(l.refusals)).find(k => k.startsWith('refused: '));
+	return [finding(
+		`${design}: under load (${listConfigs(cells.map(c => c.cellKey))}), ${sum(l => l.removed)} of ${sum(l => l.iterations)} removals of ${arch} went through and ${sum(l => l.inserted)} re-inserts` +
+			`${refusal ? ` (refused: ${refusal.slice(9)})` : ''}; the caller ran across ${sum(l => l.callerRanAcross)} of them, ${sum(l => l.calls)} calls, ${sum(l => l.wrong)} wrong.`,
+		cells.map(c => c.cellKey),
+	)];
 }
 
 // Every finding, design by design, in a stable order.
