@@ -52,7 +52,9 @@ export async function memorySample(ctx: BuildContext, cfg: {design: DesignName; 
 		const files = designModuleFiles(build, d);
 		const dir = `/lib/modules/${build.kernel.release}/kernel/kplug`;
 		const failedSteps: string[] = [];
-		for (const step of situation.steps) {
+		// insmod in the design's dependency order (static-call: the library before the arch module).
+		const steps = [...situation.steps].sort((a, b) => (a.tool === 'insmod' && b.tool === 'insmod' ? d.loadOrder.indexOf(a.role) - d.loadOrder.indexOf(b.role) : 0));
+		for (const step of steps) {
 			const argv = step.tool === 'insmod' ? ['insmod', `${dir}/${basename(files[step.role])}`] : ['modprobe', moduleNames[step.role]];
 			const result = await vm.exec(argv, {step: `${step.tool} ${step.role}`});
 			if (result.exitCode !== 0) failedSteps.push(`${step.tool} ${step.role}: ${result.stderr.trim().split('\n')[0] ?? ''}`);

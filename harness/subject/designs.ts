@@ -13,20 +13,25 @@ export interface Design {
 	// Where lib and arch come from: the kernel's own build or the out-of-tree set.
 	libFrom: 'kernel' | 'set';
 	archFrom: 'kernel' | 'set';
+	// The insmod order that satisfies the design's link-time dependencies (static-call's arch module
+	// links against the library; everywhere else the library or driver may need the arch module).
+	loadOrder: readonly ModuleRole[];
 }
 
+const archBeforeLib: readonly ModuleRole[] = ['generic', 'arch', 'lib', 'driver'];
+
 export const designs: readonly Design[] = [
-	{name: 'mainline', description: 'Linux 6.1 as built: Kconfig-time dispatch, strong reference to curve25519_arch', moduleSet: 'mainline', libFrom: 'kernel', archFrom: 'kernel'},
-	{name: 'weak', description: 'the 2019 proposal: library reaches curve25519_arch through a weak reference resolved at load time', moduleSet: 'weak', libFrom: 'set', archFrom: 'set'},
+	{name: 'mainline', description: 'Linux 6.1 as built: Kconfig-time dispatch, strong reference to curve25519_arch', moduleSet: 'mainline', libFrom: 'kernel', archFrom: 'kernel', loadOrder: archBeforeLib},
+	{name: 'weak', description: 'the 2019 proposal: library reaches curve25519_arch through a weak reference resolved at load time', moduleSet: 'weak', libFrom: 'set', archFrom: 'set', loadOrder: archBeforeLib},
 	{
 		name: 'softdep',
 		description: 'library looks curve25519_arch up with symbol_get() on every call (no link-time reference; MODULE_SOFTDEP pre: curve25519-neon)',
-		moduleSet: 'softdep', libFrom: 'set', archFrom: 'set',
+		moduleSet: 'softdep', libFrom: 'set', archFrom: 'set', loadOrder: archBeforeLib,
 	},
 	{
 		name: 'static-call',
 		description: 'library calls through a static call the arch module retargets at init and restores at exit (indirect on 32-bit ARM; MODULE_SOFTDEP post: curve25519-neon)',
-		moduleSet: 'static-call', libFrom: 'set', archFrom: 'set',
+		moduleSet: 'static-call', libFrom: 'set', archFrom: 'set', loadOrder: ['generic', 'lib', 'arch', 'driver'],
 	},
 ];
 

@@ -69,7 +69,7 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 		const files = designModuleFiles(booted.build, d);
 		const dir = `/lib/modules/${booted.build.kernel.release}/kernel/kplug`;
 		// Arch first so the library can bind it; the arch module may refuse (no NEON): that is recorded, not fatal.
-		for (const role of ['generic', 'arch', 'lib', 'driver'] as const) {
+		for (const role of d.loadOrder) {
 			const result = await vm.exec(['insmod', `${dir}/${basename(files[role])}`], {step: `insmod ${role}`});
 			if (result.exitCode !== 0 && role !== 'arch') {
 				// The design's own behaviour (e.g. no PLTs for an unresolved weak call): record, do not fail.

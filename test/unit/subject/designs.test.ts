@@ -63,3 +63,10 @@ test('no design folder is left without a design object', async t => {
 	// faults/ holds the fault-injection test module (a module whose init never returns), not a design.
 	for (const name of folders.filter(f => !['common', 'driver', 'faults'].includes(f))) t.notThrows(() => design(name), name);
 });
+
+test('each design says in which order its modules insmod: static-call needs the library before the arch module', t => {
+	for (const d of designs) t.deepEqual([...d.loadOrder].sort(), ['arch', 'driver', 'generic', 'lib'], d.name);
+	const before = (name: string, a: string, b: string): boolean => design(name).loadOrder.indexOf(a as never) < design(name).loadOrder.indexOf(b as never);
+	t.true(before('static-call', 'lib', 'arch'));
+	for (const name of ['mainline', 'weak', 'softdep']) t.true(before(name, 'arch', 'lib'), name);
+});
