@@ -124,7 +124,11 @@ export function summarize(job: MatrixJobResult): string {
 		const verdicts = [...report.cells.flatMap(c => c.claims), ...(report.pairClaims ?? [])].filter(x => x.claim === claim.id).map(x => x.verdict);
 		const holds = verdicts.filter(v => v === 'holds').length;
 		const fails = verdicts.filter(v => v === 'fails').length;
-		lines.push(`${claim.id}: holds in ${holds}, fails in ${fails} ${claim.scope === 'pair' ? 'pairs of cells' : 'cells'} — ${claim.text}`);
+		const notEvaluated = verdicts.filter(v => v === 'not evaluated').length;
+		// Quiet where nothing happened: a claim no cell could judge gets no line.
+		if (holds + fails + notEvaluated === 0) continue;
+		const unit = claim.scope === 'pair' ? 'pairs of cells' : 'cells';
+		lines.push(`${claim.id}: holds in ${holds}, fails in ${fails} ${unit}${notEvaluated ? `, not evaluated in ${notEvaluated}` : ''} — ${claim.text}`);
 	}
 	lines.push(report.deviations.length ? `${report.deviations.length} deviations from baseline:\n${report.deviations.map(d => `  ${d.cellKey}\n${d.diff.map(l => `    ${l}`).join('\n')}`).join('\n')}` : 'no deviations from baseline');
 	if (report.flakes.length) lines.push(`${report.flakes.length} flaky cells: ${report.flakes.map(f => f.cellKey).join(', ')}`);

@@ -3,6 +3,7 @@
 // guest: /proc/version, kmod --version; from the host: QEMU, cross-gcc): a version change is one
 // deviation line for the profile, and that profile's cells are not compared cell by cell.
 import {readFile} from 'node:fs/promises';
+import * as z from 'zod';
 import {KplugError} from '../util/errors.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {repoPath} from '../util/paths.ts';
@@ -31,7 +32,21 @@ export interface Baseline {
 }
 
 const empty = (): Baseline => ({schema: baselineSchema, versions: {}, cells: {}, pairs: {}});
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// The file's shape, checked (not cast) before anything compares against it.
+const baselineInput = z.object({
+	schema: z.literal(baselineSchema),
+	versions: z.record(z.string(), z.object({kernel: z.string(), kmod: z.string(), qemu: z.string(), gcc: z.string()})),
+	cells: z.record(z.string(), z.record(z.string(), z.unknown())),
+	pairs: z.record(z.string(), z.enum(['holds', 'fails', 'n/a', 'not evaluated'])),
+});
+
+// "cells.weak/arm/neon/lib-first.status: expected …": the first problem, where it is.
+function firstIssue(error: z.ZodError): string {
+	const issue = error.issues[0];
+	if (!issue) return 'invalid';
+	return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
+}
 
 // Read the baseline file (an absent file is an empty baseline).
 export async function readBaseline(path = defaultBaselinePath): Promise<Baseline> {
@@ -43,15 +58,15 @@ export async function readBaseline(path = defaultBaselinePath): Promise<Baseline
 		if (code === 'ENOENT') return empty();
 		throw new KplugError(`${path}: unreadable baseline (${code ?? String(error)})`);
 	}
+	let parsed: unknown;
 	try {
-		const parsed = JSON.parse(text) as Baseline;
-		if (!isRecord(parsed) || parsed.schema !== baselineSchema || !isRecord(parsed.cells) || !isRecord(parsed.versions) || !isRecord(parsed.pairs)) {
-			throw new Error(`not a ${baselineSchema} file`);
-		}
-		return parsed;
+		parsed = JSON.parse(text);
 	} catch (error) {
 		throw new KplugError(`${path}: unreadable baseline (${(error as Error).message})`);
 	}
+	const checkedInput = baselineInput.safeParse(parsed);
+	if (!checkedInput.success) throw new KplugError(`${path}: unreadable baseline (not a ${baselineSchema} file: ${firstIssue(checkedInput.error)})`);
+	return checkedInput.data as Baseline;
 }
 
 // The versions each profile's cells ran with (the first completed cell of the profile that read them).

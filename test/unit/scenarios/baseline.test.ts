@@ -42,6 +42,8 @@ test('JSON null', rejectsBaseline, 'null', /not a kplug-baseline\/2 file/);
 test('the old schema (no versions, no pairs)', rejectsBaseline, '{"schema": "kplug-baseline/1", "cells": {}}', /not a kplug-baseline\/2 file/);
 test('a report.json instead of a baseline', rejectsBaseline, '{"schema": "kplug-report/1", "cells": []}', /not a kplug-baseline\/2 file/);
 test('cells missing', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": {}, "pairs": {}}', /not a kplug-baseline\/2 file/);
+test('a pair verdict that is not a verdict, named by where it is', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": {}, "cells": {}, "pairs": {"weak/thumb2/neon C6": "maybe"}}', /pairs\.weak\/thumb2\/neon C6: /);
+test('a version record missing kmod', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": {"thumb2": {"kernel": "k", "qemu": "q", "gcc": "g"}}, "cells": {}, "pairs": {}}', /versions\.thumb2\.kmod: /);
 test('versions missing', rejectsBaseline, '{"schema": "kplug-baseline/2", "cells": {}, "pairs": {}}', /not a kplug-baseline\/2 file/);
 // typeof null === 'object' passes a naive check; compareWithBaseline then throws a TypeError.
 test('cells null', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": {}, "pairs": {}, "cells": null}', /not a kplug-baseline\/2 file/);
