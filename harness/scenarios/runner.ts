@@ -59,12 +59,22 @@ async function runRepeated(options: MatrixRunOptions, id: CellId): Promise<{resu
 	return {result: first!, outcomes};
 }
 
+// One progress line per finished cell: done/total, the cell, its status, errors so far and an ETA from the
+// pace so far (the cells left × the mean wall time per finished cell).
+export function cellProgressLine(done: number, total: number, result: Pick<CellResult, 'cellKey' | 'status' | 'error' | 'durationMs'>, errorsSoFar: number, elapsedMs: number): string {
+	const left = total - done;
+	const etaS = done > 0 ? Math.round((elapsedMs / done) * left / 1000) : 0;
+	const eta = left === 0 ? 'done' : `ETA ${etaS >= 60 ? `${Math.floor(etaS / 60)}m${String(etaS % 60).padStart(2, '0')}s` : `${etaS}s`}`;
+	return `cell ${done}/${total} ${result.cellKey}: ${result.status}${result.error ? ` (${result.error.class})` : ''} in ${(result.durationMs / 1000).toFixed(1)}s — ${errorsSoFar} error${errorsSoFar === 1 ? '' : 's'} so far, ${eta}`;
+}
+
 // Run the cells with `jobs` workers; an interrupted run returns what finished and lists the rest as not run.
 export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunResult> {
 	const signal = options.signal ?? options.ctx.signal;
 	await mkdir(join(options.runDir, 'cells'), {recursive: true});
 	await prepareCells(signal ? {...options.ctx, signal} : options.ctx, options.cells);
 	const queue = [...options.cells];
+	const started = performance.now();
 	const results: CellResult[] = [];
 	const flakes: MatrixRunResult['flakes'] = [];
 	async function worker(): Promise<void> {
@@ -83,7 +93,8 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			const {result, outcomes} = ran;
 			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
 			results.push(result);
-			options.ctx.progress.info(`cell ${results.length}/${options.cells.length} ${cellKey(id)}: ${result.status}${result.error ? ` (${result.error.class})` : ''} in ${(result.durationMs / 1000).toFixed(1)}s`);
+			const errors = results.filter(r => r.status === 'error').length;
+			options.ctx.progress.info(cellProgressLine(results.length, options.cells.length, result, errors, performance.now() - started));
 			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 			await options.onCell?.(result);
 		}
