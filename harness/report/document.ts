@@ -1,4 +1,5 @@
 // The whole report as blocks: headline claims × configurations first, then the evidence behind it.
+import {pairConfig} from '../scenarios/claims.ts';
 import type {ClaimResult} from '../scenarios/types.ts';
 import {cell, configKey, configurations, type Block, type TableCell} from './blocks.ts';
 import {deviationBlocks, flakeBlocks, notRunBlocks, scenarioBlocks} from './cell-sections.ts';
@@ -12,7 +13,7 @@ export {summarizeResults, summarizeVerdicts, type JudgedResult, type VerdictSumm
 
 // The pair-claim results whose cells belong to a configuration filter.
 function pairsWhere(report: Report, keep: (configKey: string) => boolean): ClaimResult[] {
-	return (report.pairClaims ?? []).filter(p => keep((p.cells?.[0] ?? '').split('/').slice(0, 3).join('/')));
+	return (report.pairClaims ?? []).filter(p => keep(pairConfig(p)));
 }
 
 function claimIds(report: Report): string[] {

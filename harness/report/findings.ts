@@ -1,6 +1,7 @@
 // Findings, generated from the data: one sentence each, the cells that show it and a link to the
 // evidence (the cell's result.json in the run folder). report.md/html print them after the verdict
 // table; the README's findings are this list for the recorded run (a test keeps them equal).
+import {residentLine} from '../scenarios/module-line.ts';
 import {moduleNames} from '../subject/designs.ts';
 import type {CellResult, ClaimResult, StepResult} from '../scenarios/types.ts';
 import type {ClaimDefinition} from './schema.ts';
@@ -28,7 +29,7 @@ export function evidenceHref(cellKey: string): string {
 }
 
 // "weak/thumb2/neon/lib-first" → "thumb2/neon".
-const configOf = (key: string): string => key.split('/').slice(1, 3).join('/');
+export const configOf = (key: string): string => key.split('/').slice(1, 3).join('/');
 
 function listConfigs(keys: readonly string[]): string {
 	return [...new Set(keys.map(configOf))].join(', ');
@@ -40,7 +41,7 @@ function finding(text: string, cells: string[], quoted?: string): Finding {
 	return {text, cells: sorted, evidence: evidenceHref(quoted ?? sorted[0] ?? '')};
 }
 
-const resident = (modules: readonly string[] | undefined, name: string): boolean => (modules ?? []).some(m => m.split(' ')[0] === name);
+const resident = (modules: readonly string[] | undefined, name: string): boolean => residentLine(modules ?? [], name) !== undefined;
 
 // Claims that fail, per design: how many judged results fail and the first one's evidence.
 function claimFindings(input: FindingInput, design: string): Finding[] {

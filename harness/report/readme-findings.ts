@@ -2,8 +2,7 @@
 // the observations behind test/baselines/matrix.json), between two markers. `npm run findings:readme`
 // rewrites the block; a unit test fails when the README and the data disagree.
 import {readFile, writeFile} from 'node:fs/promises';
-import {claimDefinitions, evaluateClaims, evaluatePairClaims} from '../scenarios/claims.ts';
-import {cellOutcome} from '../scenarios/outcome.ts';
+import {cellResult, claimDefinitions, evaluatePairClaims} from '../scenarios/claims.ts';
 import type {CellObservation, CellResult} from '../scenarios/types.ts';
 import {designs} from '../subject/designs.ts';
 import {repoPath} from '../util/paths.ts';
@@ -16,10 +15,7 @@ export const END = '<!-- findings:end -->';
 
 // Cell results (claims evaluated now) from recorded observations.
 export function resultsOf(observations: readonly CellObservation[]): CellResult[] {
-	return observations.map(obs => {
-		const claims = evaluateClaims(obs);
-		return {...obs, claims, outcome: cellOutcome(obs, claims)};
-	});
+	return observations.map(cellResult);
 }
 
 // The findings block for these observations, as the README carries it.

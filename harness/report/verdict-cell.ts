@@ -2,8 +2,8 @@
 // naming the exceptions ("FAILS 4/12 — on thumb2-noplts: ENOEXEC") so a reader needs no second table.
 import type {CellResult, ClaimResult} from '../scenarios/types.ts';
 import {cell, type TableCell} from './blocks.ts';
-import {summarizeResults, type JudgedResult} from './verdict-summary.ts';
-import {evidenceHref} from './findings.ts';
+import {summarizeVerdicts} from './verdict-summary.ts';
+import {configOf, evidenceHref} from './findings.ts';
 
 interface Judged {
 	// "design/profile/cpu/scenario" of the cell whose evidence this is.
@@ -14,9 +14,6 @@ interface Judged {
 
 // errno names (ENOEXEC, EAGAIN), not the tools' own "ERROR:".
 const errnoWord = /\bE(?!RROR\b)[A-Z0-9]{3,}\b/g;
-
-// "profile/cpu" of a cell key.
-const configOf = (key: string): string => key.split('/').slice(1, 3).join('/');
 
 // Failing configurations, a profile named alone when every CPU (two or more) judged on it failed.
 export function whereText(failing: readonly string[], judged: readonly string[]): string {
@@ -46,21 +43,14 @@ export function errnosIn(evidence: readonly string[]): string[] {
 // The verdict of one claim for one design: counts, where it fails and why, linked to the first failing cell.
 export function verdictCell(claim: string, cells: readonly CellResult[], notRun: number, pairs: readonly ClaimResult[]): TableCell {
 	const judged: Judged[] = [];
-	const results: JudgedResult[] = [];
 	const isPair = pairs.some(p => p.claim === claim);
 	for (const c of cells) {
 		const r = c.claims.find(x => x.claim === claim);
-		if (r) {
-			judged.push({cellKey: c.cellKey, verdict: r.verdict, evidence: r.evidence});
-			results.push({verdict: r.verdict, scenario: c.id.scenario, errored: false});
-		} else if (c.status === 'error' && !isPair) results.push({verdict: 'not evaluated', scenario: c.id.scenario, errored: true});
+		if (r) judged.push({cellKey: c.cellKey, verdict: r.verdict, evidence: r.evidence});
 	}
-	for (const p of pairs.filter(x => x.claim === claim)) {
-		// A pair is judged on its configuration; its evidence is quoted from the second (lib-first) cell.
-		judged.push({cellKey: p.cells?.[1] ?? p.cells?.[0] ?? '', verdict: p.verdict, evidence: p.evidence});
-		results.push({verdict: p.verdict, scenario: 'arch-first vs lib-first', errored: false});
-	}
-	const summary = summarizeResults(results, notRun);
+	// A pair is judged on its configuration; its evidence is quoted from the second (lib-first) cell.
+	for (const p of pairs.filter(x => x.claim === claim)) judged.push({cellKey: p.cells?.[1] ?? p.cells?.[0] ?? '', verdict: p.verdict, evidence: p.evidence});
+	const summary = summarizeVerdicts(claim, cells, notRun, pairs);
 	const decided = judged.filter(j => j.verdict === 'holds' || j.verdict === 'fails');
 	const failing = decided.filter(j => j.verdict === 'fails');
 	const unit = isPair ? 'configurations' : 'cells';

@@ -8,6 +8,7 @@ import {KplugError} from '../util/errors.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Deviation} from '../report/schema.ts';
+import {pairConfig} from './claims.ts';
 import {diffOutcome} from './outcome.ts';
 import type {CellResult, ClaimResult, Verdict} from './types.ts';
 
@@ -79,7 +80,7 @@ export function versionsOf(cells: readonly CellResult[], host: {qemu: string; gc
 	return out;
 }
 
-const pairKey = (p: ClaimResult): string => `${p.cells?.[0]?.split('/').slice(0, 3).join('/') ?? '?'} ${p.claim}`;
+const pairKey = (p: ClaimResult): string => `${pairConfig(p) || '?'} ${p.claim}`;
 
 // Deviations of a run from the baseline: one per profile whose versions changed (its cells are then not
 // compared), one per changed cell, one per changed pair claim that was evaluated in both.

@@ -8,8 +8,7 @@ import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {errnoFromMessage, errnoFromSyscallAnswer} from './errno.ts';
-import {kernelEvidence} from './kernel-path.ts';
-import {guestVersions, kallsymsArch, kernelLog, kprobeCounts, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
+import {countedByKernel, guestVersions, kallsymsArch, kernelLog, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
 import {parseUnplugLoad, unplugLoadScript} from './unplug-load.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import type {CellId, CellObservation, Step, StepResult, StepTool} from './types.ts';
@@ -62,17 +61,12 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 		};
 	}
 	const loadRun = step.kind === 'unplug-under-load';
-	const before = loadRun && tracing ? await kprobeCounts(vm, `${label}: kprobe_profile before`) : undefined;
-	const result = await vm.exec(argv, {step: label, settleMs: 30, ...(loadRun ? {timeoutMs: (step.seconds + 60) * 1000} : {})});
+	// Under load, the kernel's own count of NEON-core and generic entries over the whole loop.
+	const {result, kernel} = await countedByKernel(vm, label, loadRun && tracing, () =>
+		vm.exec(argv, {step: label, settleMs: 30, ...(loadRun ? {timeoutMs: (step.seconds + 60) * 1000} : {})}),
+	);
 	const message = (tool === 'kernel' ? result.stdout : result.stderr).trim();
-	let load: StepResult['load'];
-	if (loadRun) {
-		load = parseUnplugLoad(result.stdout);
-		if (before) {
-			const after = await kprobeCounts(vm, `${label}: kprobe_profile after`);
-			load.kernel = kernelEvidence(before.counts, after.counts, after.lines);
-		}
-	}
+	const load: StepResult['load'] = loadRun ? {...parseUnplugLoad(result.stdout), ...(kernel ? {kernel} : {})} : undefined;
 	return {
 		label,
 		argv,

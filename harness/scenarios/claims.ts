@@ -3,9 +3,11 @@
 // Four states: holds / fails / n/a (the claim does not apply here) / not evaluated (the observations
 // needed were not made: the cell errored, kernel tracing was missing, or a pair's partner did not run).
 import {moduleNames} from '../subject/designs.ts';
+import {residentLine} from './module-line.ts';
+import {cellOutcome} from './outcome.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import {seedWhere, threadQuotes, type Source} from './sources.ts';
-import type {CellObservation, ClaimResult, PathProbe, StepResult, Verdict} from './types.ts';
+import type {CellObservation, CellResult, ClaimResult, PathProbe, StepResult, Verdict} from './types.ts';
 
 export interface Claim {
 	id: string;
@@ -62,7 +64,6 @@ export function timeline(obs: CellObservation): Moment[] {
 	return moments;
 }
 
-const residentLine = (modules: readonly string[], name: string): string | undefined => modules.find(m => m.split(' ')[0] === name);
 
 function endProbe(obs: CellObservation): PathProbe | undefined {
 	return obs.probes.find(p => p.label === 'end');
@@ -336,6 +337,17 @@ export const claimDefinitions = [...cellClaims, ...pairClaims]
 export function evaluateClaims(obs: CellObservation): ClaimResult[] {
 	if (obs.status !== 'completed') return cellClaims.map(c => verdictOf(c.id, 'not evaluated', `cell did not complete: ${obs.error?.message ?? 'unknown'}`));
 	return cellClaims.map(c => c.evaluate(obs));
+}
+
+// What the runner records for an observation: the observation, its claims and its stable outcome.
+export function cellResult(obs: CellObservation): CellResult {
+	const claims = evaluateClaims(obs);
+	return {...obs, claims, outcome: cellOutcome(obs, claims)};
+}
+
+// The configuration (design/profile/cpu) a pair claim was judged on, from its first cell.
+export function pairConfig(pair: ClaimResult): string {
+	return (pair.cells?.[0] ?? '').split('/').slice(0, 3).join('/');
 }
 
 // The configuration (design/profile/cpu) of a cell.

@@ -6,8 +6,9 @@ import {compareResults} from '../vectors/compare.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {interestingKernelLine} from './errno.ts';
+import {moduleLine} from './module-line.ts';
 import {kernelEvidence, parseKprobeProfile, reconcilePaths, tracingDir, tracingSetupScript} from './kernel-path.ts';
-import type {CellObservation, LoadedModule, PathProbe} from './types.ts';
+import type {CellObservation, KernelPathEvidence, LoadedModule, PathProbe} from './types.ts';
 
 export const driverDevice = `/dev/${moduleNames.driver}`;
 
@@ -35,7 +36,7 @@ export async function loadedModules(vm: VmHandle): Promise<LoadedModule[]> {
 // /proc/modules now, one short line a module ("name refs=N by a,b"): residency at a given moment.
 export async function moduleSnapshot(vm: VmHandle, step: string): Promise<string[]> {
 	const result = await vm.exec(['cat', '/proc/modules'], {step});
-	return parseProcModules(result.stdout).map(m => `${m.name} refs=${m.refcount ?? '?'}${m.holders.length ? ` by ${[...m.holders].sort().join(',')}` : ''}`);
+	return parseProcModules(result.stdout).map(m => moduleLine(m));
 }
 
 // Define and enable the kprobe events once per cell, before any module is loaded.
@@ -45,9 +46,19 @@ export async function setupTracing(vm: VmHandle, design: DesignName): Promise<{o
 	return {ok: result.exitCode === 0, message};
 }
 
-export async function kprobeCounts(vm: VmHandle, step: string): Promise<ReturnType<typeof parseKprobeProfile>> {
+async function kprobeCounts(vm: VmHandle, step: string): Promise<ReturnType<typeof parseKprobeProfile>> {
 	const result = await vm.exec(['cat', `${tracingDir}/kprobe_profile`], {step});
 	return parseKprobeProfile(result.stdout);
+}
+
+// Run `work` and, when `counted`, read the kernel's kprobe hit counts before and after it: what the
+// kernel saw entered during the work, independent of what the modules under test report.
+export async function countedByKernel<T>(vm: VmHandle, label: string, counted: boolean, work: () => Promise<T>): Promise<{result: T; kernel?: KernelPathEvidence}> {
+	if (!counted) return {result: await work()};
+	const before = await kprobeCounts(vm, `${label}: kprobe_profile before`);
+	const result = await work();
+	const after = await kprobeCounts(vm, `${label}: kprobe_profile after`);
+	return {result, kernel: kernelEvidence(before.counts, after.counts, after.lines)};
 }
 
 // What the tools recorded in the image: modules.dep as depmod wrote it and `modinfo -F depends` per module.
@@ -109,12 +120,10 @@ export async function probePaths(vm: VmHandle, design: DesignName, vectors: read
 	}
 	const items = vectors.map(v => ({scalar: v.scalar, point: v.point}));
 	for (const mode of ['api', 'generic'] as const) {
-		const before = tracing && mode === 'api' ? await kprobeCounts(vm, `probe ${label}: kprobe_profile before`) : undefined;
-		const raw = await driverCall(vm, encodeDriverRequest({op: 'x25519', mode, items}), `probe ${label}: ${mode} vectors`);
-		if (before) {
-			const after = await kprobeCounts(vm, `probe ${label}: kprobe_profile after`);
-			probe.kernel = kernelEvidence(before.counts, after.counts, after.lines);
-		}
+		const {result: raw, kernel} = await countedByKernel(vm, `probe ${label}`, tracing && mode === 'api', () =>
+			driverCall(vm, encodeDriverRequest({op: 'x25519', mode, items}), `probe ${label}: ${mode} vectors`),
+		);
+		if (kernel) probe.kernel = kernel;
 		if (!raw) {
 			probe.failures.push(`${mode}: driver request failed`);
 			continue;

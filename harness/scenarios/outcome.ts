@@ -1,4 +1,5 @@
 // A cell's stable outcome: what baselines and flake checks compare (no timings, no addresses).
+import {moduleLine} from './module-line.ts';
 import type {CellObservation, ClaimResult} from './types.ts';
 
 // The kernel's taint letters by bit (kernel/panic.c taint_flags), for the /proc/sys/kernel/tainted value.
@@ -30,7 +31,7 @@ export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]
 			const load = s.load ? ` (removal ${s.load.removed > 0 ? 'allowed' : 'never allowed'}, ${s.load.wrong > 0 ? 'WRONG results' : 'results right'})` : '';
 			return `${s.label} [${s.tool}]: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}${load}${kinds.length ? ` + console ${kinds.join(',')}` : ''}`;
 		}),
-		loaded: obs.modulesAtEnd.map(m => `${m.name} refs=${m.refcount}${m.holders.length ? ` by ${[...m.holders].sort().join(',')}` : ''}`).sort(),
+		loaded: obs.modulesAtEnd.map(moduleLine).sort(),
 		kallsymsArch: obs.kallsymsArch.present ? `present in ${obs.kallsymsArch.owner}` : 'absent',
 		probes: obs.probes.map(p => `${p.label}: ${p.driverLoaded ? `resolved=${String(p.archResolved)} module=${p.apiPaths.join('+')} kernel=${p.kernel ? p.kernel.paths.join('+') || 'none' : 'unobserved'} ${p.apiPassed}/${p.apiTotal} generic ${p.genericPassed}/${p.genericTotal}` : 'driver not loaded'}`),
 		tainted: taintLetters(obs.tainted),

@@ -8,8 +8,7 @@ import {writeFileAtomic} from '../util/atomic.ts';
 import {InterruptedError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {cellKey, runCell} from './cell.ts';
-import {evaluateClaims} from './claims.ts';
-import {cellOutcome} from './outcome.ts';
+import {cellResult} from './claims.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import type {CellId, CellResult} from './types.ts';
 
@@ -51,8 +50,7 @@ async function runRepeated(options: MatrixRunOptions, id: CellId): Promise<{resu
 	for (let i = 0; i < options.repeat; i++) {
 		const dir = options.repeat > 1 ? join(options.runDir, `repeat-${i + 1}`) : options.runDir;
 		const observation = await runCell(ctx, id, dir, options.vectors);
-		const claims = evaluateClaims(observation);
-		const result: CellResult = {...observation, claims, outcome: cellOutcome(observation, claims)};
+		const result = cellResult(observation);
 		outcomes.push(JSON.stringify(result.outcome));
 		first ??= result;
 	}

@@ -1,8 +1,7 @@
 // Real observations of the recorded full-matrix run (test/fixtures/scenarios/cells.json: the run behind
 // test/baselines/matrix.json and the README's findings) and helpers to vary them.
 import {readFileSync} from 'node:fs';
-import {evaluateClaims} from '../../../harness/scenarios/claims.ts';
-import {cellOutcome} from '../../../harness/scenarios/outcome.ts';
+import {cellResult} from '../../../harness/scenarios/claims.ts';
 import type {CellObservation, CellResult, PathProbe} from '../../../harness/scenarios/types.ts';
 
 const text = readFileSync(new URL('../../fixtures/scenarios/cells.json', import.meta.url), 'utf8');
@@ -80,6 +79,5 @@ export function errorCell(key: string = fixtureKeys.weakRmmod): CellObservation 
 
 // The CellResult the runner would build from an observation.
 export function toResult(obs: CellObservation): CellResult {
-	const claims = evaluateClaims(obs);
-	return {...obs, claims, outcome: cellOutcome(obs, claims)};
+	return cellResult(obs);
 }
