@@ -174,7 +174,8 @@ export const cellClaims: readonly Claim[] = [
 			const lines = moments.filter(m => m.step).map(m => `${stepLine(m.step!)}; then ${residentLine(m.modules, arch) ?? `${arch} not loaded`}`);
 			const alias = obs.steps.find(s => s.resolved);
 			if (alias?.resolved) lines.unshift(`modprobe -R ${alias.label.split(' ')[1]}: ${alias.resolved.modules.join(', ') || '(nothing)'}`);
-			const evidence = loadedAt ? `arch module LOADED despite the blacklist, ${loadedAt.name}` : `arch module never loaded; ${describeProbe(end)}`;
+			const why = works(end) ? '' : firstOtherFailure(obs);
+			const evidence = loadedAt ? `arch module LOADED despite the blacklist, ${loadedAt.name}` : `arch module never loaded; ${describeProbe(end)}${why}`;
 			return verdictOf('C2', ok ? 'holds' : 'fails', evidence, [...lines, ...probeLines(end)]);
 		},
 	},

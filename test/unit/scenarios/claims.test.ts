@@ -45,6 +45,7 @@ test('blacklist honoured at every moment, generic works', verdict, () => cell(k.
 	for (const p of obs.probes) p.modules = withoutArch(p.modules);
 }), 'C2', 'holds', /^arch module never loaded; /);
 test('alias-blacklist: the alias lookup honours it, the dependency does not', verdict, () => cell(k.weakAliasBlacklist), 'C2', 'fails', /after `modprobe driver`/);
+test('blacklist kept the arch module out but the library does not work: the evidence names the failed step', verdict, () => cell('weak/thumb2/noneon/blacklist-modprobe-d'), 'C2', 'fails', /^arch module never loaded; probe end: driver not loaded \(library API unreachable\); modprobe driver \[kmod\]: ENODEV/);
 test('no-arch is not a blacklist scenario', verdict, () => cell(k.weakNoArch), 'C2', 'n/a', /no blacklisting/);
 
 // C3: no NEON, judged right after each load attempt and at each probe.
