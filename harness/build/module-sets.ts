@@ -1,7 +1,7 @@
 // Out-of-tree module sets in modules/: what is staged into one flat folder and built with M=.
 import {copyFile, mkdir, readdir, readFile, rm} from 'node:fs/promises';
 import {basename, join} from 'node:path';
-import {isPublished, publishAtomically} from '../util/atomic.ts';
+import {isPublished, publishAtomically, withLock} from '../util/atomic.ts';
 import {cacheKey, hashTree, sha256} from '../util/hash.ts';
 import {repoPath} from '../util/paths.ts';
 import {logDir, type BuildContext} from './context.ts';
@@ -50,6 +50,13 @@ async function listModules(dir: string): Promise<Record<string, string>> {
 	return modules;
 }
 
+// Where a set's sources are staged for make M=: one fixed folder per profile and set, reused by every build of it.
+// ccache hashes the source path and -I of M= (relative to the kernel folder under CCACHE_BASEDIR), so a fresh
+// temporary folder per build missed on every file, unchanged ones included.
+export function stagingDir(cacheDir: string, profile: string, set: string): string {
+	return join(cacheDir, 'modules', '.staging', `${profile}-${set}`);
+}
+
 // Build (or find cached) one module set against a profile's kernel.
 export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
 	const key = cacheKey(await moduleKeyParts(set, kernel, source));
@@ -60,20 +67,27 @@ export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, k
 		const logFile = join(logDir(ctx), `modules-${kernel.profile}-${set.name}-${key}.log`);
 		await rm(logFile, {force: true});
 		await publishAtomically(dir, async tmp => {
-			const staging = join(tmp, 'src');
-			await mkdir(staging, {recursive: true});
-			for (const d of set.dirs) {
-				for (const entry of await readdir(repoPath(d), {withFileTypes: true})) {
-					if (entry.isFile()) await copyFile(join(repoPath(d), entry.name), join(staging, entry.name));
+			const staging = stagingDir(ctx.cacheDir, kernel.profile, set.name);
+			// Another build of this set (another key, another kplug process) may be using the folder.
+			await withLock(staging, async () => {
+				await rm(staging, {recursive: true, force: true});
+				await mkdir(staging, {recursive: true});
+				try {
+					for (const d of set.dirs) {
+						for (const entry of await readdir(repoPath(d), {withFileTypes: true})) {
+							if (entry.isFile()) await copyFile(join(repoPath(d), entry.name), join(staging, entry.name));
+						}
+					}
+					for (const file of set.fromKernel) await copyFile(join(source.dir, file), join(staging, basename(file)));
+					const cfg = makeConfigFor(ctx, source, kernel.dir);
+					await ctx.progress.step(`modules ${set.name} for ${kernel.profile}`, () =>
+						runMake(moduleMakeArgs(cfg, staging), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000, signal: ctx.signal}),
+					);
+					for (const [name, path] of Object.entries(await listModules(staging))) await copyFile(path, join(tmp, name));
+				} finally {
+					await rm(staging, {recursive: true, force: true});
 				}
-			}
-			for (const file of set.fromKernel) await copyFile(join(source.dir, file), join(staging, basename(file)));
-			const cfg = makeConfigFor(ctx, source, kernel.dir);
-			await ctx.progress.step(`modules ${set.name} for ${kernel.profile}`, () =>
-				runMake(moduleMakeArgs(cfg, staging), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000, signal: ctx.signal}),
-			);
-			for (const [name, path] of Object.entries(await listModules(staging))) await copyFile(path, join(tmp, name));
-			await rm(staging, {recursive: true, force: true});
+			}, ctx.progress);
 		}, entry);
 	}
 	return {set: set.name, key, dir, modules: await listModules(dir)};

@@ -172,6 +172,19 @@ export async function publishAtomically(dir: string, fill: (tmp: string) => Prom
 	}
 }
 
+// Run work while holding `<path>.lock` (the build lock's rules: created exclusively, a dead holder's lock is taken
+// over), for a folder that is reused rather than published, such as a fixed staging folder.
+export async function withLock<T>(path: string, work: () => Promise<T>, progress?: {info(message: string): void}): Promise<T> {
+	const key = resolve(path);
+	await mkdir(dirname(key), {recursive: true});
+	const release = await acquireBuildLock(key, progress);
+	try {
+		return await work();
+	} finally {
+		await release();
+	}
+}
+
 let tmpCounter = 0;
 
 // Write a file atomically (temp + rename); the last rename wins.

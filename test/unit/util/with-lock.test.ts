@@ -1,0 +1,33 @@
+import test from 'ava';
+import {mkdtemp, readdir, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {withLock} from '../../../harness/util/atomic.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+
+test('withLock: two holders of the same path take turns, and the lock file is gone afterwards', async t => {
+	const dir = await mkdtemp(join(tmpdir(), 'kplug-lock-'));
+	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const path = join(dir, 'staging', 'thumb2-weak');
+	const events: string[] = [];
+	const holder = (name: string) => withLock(path, async () => {
+		events.push(`${name} in`);
+		await sleep(50);
+		events.push(`${name} out`);
+		return name;
+	}, {info: () => undefined});
+	t.deepEqual(await Promise.all([holder('a'), holder('b')]), ['a', 'b']);
+	t.deepEqual(events, ['a in', 'a out', 'b in', 'b out']);
+	t.deepEqual(await readdir(join(dir, 'staging')), []);
+});
+
+test('withLock: a failing holder releases the lock for the next one', async t => {
+	const dir = await mkdtemp(join(tmpdir(), 'kplug-lock-'));
+	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const path = join(dir, 'x');
+	await t.throwsAsync(withLock(path, async () => {
+		throw new Error('make failed');
+	}), {message: 'make failed'});
+	t.is(await withLock(path, async () => 'next'), 'next');
+});
