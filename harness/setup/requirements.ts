@@ -20,6 +20,7 @@ export const hostRequirements: readonly HostRequirement[] = [
 	{check: {file: '/usr/include/libelf.h'}, package: 'libelf-dev', why: 'kernel host tools'},
 	{check: {command: 'ccache'}, package: 'ccache', why: 'compiler cache'},
 	{check: {command: 'qemu-system-arm'}, package: 'qemu-system-arm', why: 'emulator'},
+	{check: {command: 'qemu-img'}, package: 'qemu-utils', why: 'qemu-img: guest disk images and snapshots'},
 	{check: {command: 'depmod'}, package: 'kmod', why: 'module index for the guest image'},
 	{check: {command: 'dpkg-deb'}, package: 'dpkg', why: 'unpack guest packages'},
 	{check: {command: 'xz'}, package: 'xz-utils', why: 'kernel source tarball'},
