@@ -7,9 +7,9 @@ import {buildProfiles} from '../build/build.ts';
 import {ensureModuleSet, moduleSets} from '../build/module-sets.ts';
 import {selectProfiles, defaultProfile} from '../build/profiles.ts';
 import {ensureKernelSource} from '../build/source.ts';
-import {median, spread} from '../memory/stats.ts';
+import {median} from '../memory/stats.ts';
 import {runCell} from '../scenarios/cell.ts';
-import {expandMatrix} from '../scenarios/matrix.ts';
+import {expandMatrix, type MatrixFilter} from '../scenarios/matrix.ts';
 import {runMatrix} from '../scenarios/runner.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
@@ -20,27 +20,18 @@ import {loadVectorSet, smallSubset} from '../vectors/select.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm} from '../vm/vm.ts';
 import {bareBootToInitMs} from './bare-qemu.ts';
+import {coldFigures} from './cold-build.ts';
+import {ccacheFigure, round, stat, timed, withCcacheDelta, type Figure} from './figures.ts';
+import {phaseBreakdown, phaseDetail, type PhaseRow} from './phase-breakdown.ts';
 
 export interface BenchOptions {
 	cacheDir: string;
 	repeat: number;
 	cold: boolean;
 	matrixRepeat: number;
+	// Which cells the matrix part runs (all by default).
+	matrix?: MatrixFilter;
 	progress: Progress;
-}
-
-export type Figure = {name: string; value: number | string; unit: string; target?: string; detail?: string};
-
-const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
-const stat = (xs: number[]): string => {
-	const s = spread(xs);
-	return `n=${xs.length}, min ${round(s.min)}, max ${round(s.max)}`;
-};
-
-async function timed<T>(work: () => Promise<T>): Promise<{ms: number; value: T}> {
-	const started = performance.now();
-	const value = await work();
-	return {ms: performance.now() - started, value};
 }
 
 async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]> {
@@ -83,29 +74,35 @@ async function buildFigures(ctx: BuildContext): Promise<Figure[]> {
 	}
 	const driver = join(dirs[dirs.length - 1]!, 'kplug-x25519.c');
 	await writeFile(driver, (await readFile(driver, 'utf8')) + `\n/* kplug bench ${Date.now()} */\n`);
-	const rebuild = await timed(() => ensureModuleSet(ctx, source, build.kernel, {...weak, dirs}));
+	const rebuild = await withCcacheDelta(join(ctx.cacheDir, 'ccache'), () => timed(() => ensureModuleSet(ctx, source, build.kernel, {...weak, dirs})));
 	const cell = await timed(async () => runCell(ctx, {design: 'weak', profile: defaultProfile, cpu: 'neon', scenario: 'arch-first'}, tmp, await smallSubset()));
 	await rm(tmp, {recursive: true, force: true});
-	await rm(rebuild.value.dir, {recursive: true, force: true});
+	await rm(rebuild.value.value.dir, {recursive: true, force: true});
 	return [
 		{name: 'no-op kplug build (all profiles)', value: round(noop.ms / 1000), unit: 's', target: '≤ 2'},
-		{name: 'module-only change: rebuild', value: round(rebuild.ms / 1000), unit: 's'},
-		{name: 'module-only change: rebuild + one scenario', value: round((rebuild.ms + cell.ms) / 1000), unit: 's', target: '≤ 15'},
+		{name: 'module-only change: rebuild', value: round(rebuild.value.ms / 1000), unit: 's'},
+		{name: 'module-only change: rebuild + one scenario', value: round((rebuild.value.ms + cell.ms) / 1000), unit: 's', target: '≤ 15'},
+		// One file of the set changed: its object and the .mod.o files miss, the unchanged objects should hit.
+		ccacheFigure('module-only change: ccache hits', rebuild.ccache, ' (shared ccache)'),
 	];
 }
 
-async function matrixFigures(ctx: BuildContext, repeat: number): Promise<Figure[]> {
-	const cells = await expandMatrix({});
+async function matrixFigures(ctx: BuildContext, repeat: number, filter: MatrixFilter, breakdown: {phases: PhaseRow[]; steps: PhaseRow[]}): Promise<Figure[]> {
+	const cells = await expandMatrix(filter);
 	const runDir = await mkdtemp(join(tmpdir(), 'kplug-bench-matrix-'));
 	const vectors = await smallSubset();
 	await runMatrix({ctx, cells, jobs: availableParallelism(), repeat: 1, runDir, vectors});
 	const warm = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors}));
 	const perCell = warm.value.results.map(r => r.durationMs / 1000);
 	await rm(runDir, {recursive: true, force: true});
+	Object.assign(breakdown, phaseBreakdown(warm.value.results.map(r => r.timing)));
+	const filtered = Object.values(filter).some(v => v !== undefined && v.length > 0);
 	return [
-		{name: `warm full default matrix (${cells.length} cells, ${availableParallelism()} jobs${repeat > 1 ? `, ×${repeat}` : ''})`, value: round(warm.ms / 1000, 1), unit: 's', target: '≤ 60'},
+		{name: `warm ${filtered ? 'filtered' : 'full default'} matrix (${cells.length} cells, ${availableParallelism()} jobs${repeat > 1 ? `, ×${repeat}` : ''})`, value: round(warm.ms / 1000, 1), unit: 's', ...(filtered ? {} : {target: '≤ 60'})},
 		{name: 'per-cell median', value: round(median(perCell)), unit: 's', detail: stat(perCell)},
 		{name: 'flaky cells', value: warm.value.flakes.length, unit: 'cells', detail: repeat > 1 ? warm.value.flakes.map(f => f.cellKey).join(', ') || 'none' : 'run with --repeat N to check'},
+		// Where a cell's time goes, largest phase first; then each kind of step.
+		...[...breakdown.phases, ...breakdown.steps].map(r => ({name: `cell phase: ${r.name}`, value: round(r.medianMs, 0), unit: 'ms', detail: phaseDetail(r)})),
 	];
 }
 
@@ -125,27 +122,19 @@ async function vectorFigures(ctx: BuildContext): Promise<Figure[]> {
 	return figures;
 }
 
-async function coldFigures(progress: Progress): Promise<Figure[]> {
-	const figures: Figure[] = [];
-	for (const profile of await selectProfiles(undefined)) {
-		const cache = await mkdtemp(join(tmpdir(), 'kplug-bench-cold-'));
-		const ctx = {...buildContext(cache, progress), useCcache: false};
-		const cold = await timed(() => buildProfiles(ctx, [profile]));
-		figures.push({name: `cold build ${profile.name} (no ccache, source extract included)`, value: round(cold.ms / 1000, 0), unit: 's'});
-		await rm(cache, {recursive: true, force: true});
-	}
-	return figures;
-}
-
 // Run the benchmark and write bench/results.json.
 export async function runBench(options: BenchOptions): Promise<{figures: Figure[]; file: string}> {
+	// Bad filters are one kplug: line now, not after minutes of builds and boots.
+	await expandMatrix(options.matrix ?? {});
 	const ctx = buildContext(options.cacheDir, options.progress);
 	const figures: Figure[] = [];
-	figures.push(...(await options.progress.step('bench: builds', () => buildFigures(ctx))));
+	const breakdown: {phases: PhaseRow[]; steps: PhaseRow[]} = {phases: [], steps: []};
+	const builds = await withCcacheDelta(join(ctx.cacheDir, 'ccache'), () => options.progress.step('bench: builds', () => buildFigures(ctx)));
+	figures.push(...builds.value, ccacheFigure("ccache over the bench's builds", builds.ccache, ' (shared ccache)'));
 	figures.push(...(await options.progress.step('bench: boot', () => bootFigures(ctx, options.repeat))));
 	figures.push(...(await options.progress.step('bench: vectors', () => vectorFigures(ctx))));
-	figures.push(...(await options.progress.step('bench: matrix', () => matrixFigures(ctx, options.matrixRepeat))));
-	if (options.cold) figures.push(...(await options.progress.step('bench: cold builds', () => coldFigures(options.progress))));
+	figures.push(...(await options.progress.step('bench: matrix', () => matrixFigures(ctx, options.matrixRepeat, options.matrix ?? {}, breakdown))));
+	if (options.cold) figures.push(...(await options.progress.step('bench: cold builds', () => coldFigures(ctx))));
 	const build = await profileBuild(ctx, defaultProfile);
 	const file = repoPath('bench/results.json');
 	await writeFileAtomic(file, JSON.stringify({
@@ -153,6 +142,7 @@ export async function runBench(options: BenchOptions): Promise<{figures: Figure[
 		machine: {cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, emulation: 'TCG'},
 		kernel: build.kernel.release,
 		figures,
+		cellPhases: breakdown,
 	}, null, 2) + '\n');
 	return {figures, file};
 }

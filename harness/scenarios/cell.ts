@@ -11,6 +11,7 @@ import {errnoFromMessage, errnoFromSyscallAnswer} from './errno.ts';
 import {countedByKernel, guestVersions, kallsymsArch, kernelLog, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
 import {parseUnplugLoad, unplugLoadScript} from './unplug-load.ts';
 import {scenario as lookupScenario} from './registry.ts';
+import {bootPhases, phaseRecorder} from './timing.ts';
 import type {CellId, CellObservation, Step, StepResult, StepTool} from './types.ts';
 
 // Stable key of a cell: design/profile/cpu/scenario.
@@ -96,35 +97,45 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		steps: [], modulesAtEnd: [], kallsymsArch: {present: false, owner: undefined}, probes: [], tainted: '', kernelLogOfInterest: [], logDir,
 	};
 	let vm: VmHandle | undefined;
+	const clock = phaseRecorder();
+	observation.timing = clock.timing;
 	try {
+		const booting = performance.now();
 		const booted = await bootGuest(ctx, {profile: id.profile, design: d.name, cpu: id.cpu, withArch: sc.withArch, append: sc.append}, logDir);
 		vm = booted.vm;
+		Object.assign(clock.timing.phases, bootPhases(performance.now() - booting, vm));
+		const guest = vm;
 		observation.bootMs = vm.bootMs;
 		observation.cpuFeatures = vm.ready.cpuFeatures;
 		observation.neonInCpuinfo = vm.ready.cpuFeatures.includes('neon');
 		const files = designModuleFiles(booted.build, d);
 		const moduleDir = `/lib/modules/${booted.build.kernel.release}/kernel/kplug`;
-		for (const file of sc.files) await vm.writeFile(file.path, file.content);
-		observation.guest = await guestVersions(vm);
-		observation.tracing = await setupTracing(vm, d.name);
+		await clock.time('files', async () => {
+			for (const file of sc.files) await guest.writeFile(file.path, file.content);
+		});
+		observation.guest = await clock.time('setup', () => guestVersions(guest));
+		const tracing = await clock.time('setup', () => setupTracing(guest, d.name));
+		observation.tracing = tracing;
 		for (const step of sc.steps) {
-			if (step.kind === 'probe') observation.probes.push(await probePaths(vm, d.name, vectors, step.label, observation.tracing.ok));
-			else observation.steps.push(await runStep(vm, step, moduleDir, files, observation.tracing.ok));
+			if (step.kind === 'probe') observation.probes.push(await clock.step('probes', 'probe', () => probePaths(guest, d.name, vectors, step.label, tracing.ok)));
+			else observation.steps.push(await clock.step('steps', step.kind, () => runStep(guest, step, moduleDir, files, tracing.ok)));
 		}
-		observation.probes.push(await probePaths(vm, d.name, vectors, 'end', observation.tracing.ok));
-		observation.modulesAtEnd = await loadedModules(vm);
-		observation.kallsymsArch = await kallsymsArch(vm);
-		observation.recorded = await recordedDependencies(vm, booted.build.kernel.release, Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_')));
-		const log = await kernelLog(vm);
-		observation.kernelLogOfInterest = log.lines;
-		observation.tainted = log.tainted;
+		observation.probes.push(await clock.step('probes', 'probe', () => probePaths(guest, d.name, vectors, 'end', tracing.ok)));
+		await clock.time('readings', async () => {
+			observation.modulesAtEnd = await loadedModules(guest);
+			observation.kallsymsArch = await kallsymsArch(guest);
+			observation.recorded = await recordedDependencies(guest, booted.build.kernel.release, Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_')));
+			const log = await kernelLog(guest);
+			observation.kernelLogOfInterest = log.lines;
+			observation.tainted = log.tainted;
+		});
 	} catch (error) {
 		if (ctx.signal?.aborted) throw interruption(ctx.signal, `cell ${key}`);
 		if (!(error instanceof KplugError)) throw error;
 		observation.status = 'error';
 		observation.error = {class: error instanceof VmError ? error.failureClass : error.name, message: error.message.split('\n')[0] ?? error.message};
 	} finally {
-		await vm?.close();
+		if (vm) await clock.time('teardown', () => vm!.close());
 		observation.durationMs = Math.round(performance.now() - started);
 	}
 	return observation;

@@ -93,8 +93,11 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			results.push(result);
 			const errors = results.filter(r => r.status === 'error').length;
 			options.ctx.progress.info(cellProgressLine(results.length, options.cells.length, result, errors, performance.now() - started));
+			const writing = performance.now();
 			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 			await options.onCell?.(result);
+			// After the fact, so only the in-memory result carries it (result.json is what was being written).
+			if (result.timing) result.timing.phases.reportWrite = Math.round(performance.now() - writing);
 		}
 	}
 	await Promise.all(Array.from({length: Math.max(1, Math.min(options.jobs, options.cells.length))}, worker));

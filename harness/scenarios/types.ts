@@ -126,8 +126,21 @@ export interface CellObservation {
 	recorded?: {modulesDep: string[]; modinfoDepends: Record<string, string>};
 	// Versions read from the guest: /proc/version and `kmod --version`.
 	guest?: {kernel: string; kmod: string};
+	// Where the cell's wall time went (the bench's breakdown); never part of the outcome.
+	timing?: CellTiming;
 	logDir: string;
 }
+
+// A cell's time in ms per phase (harness/scenarios/timing.ts names them), and each step and probe on its own.
+export interface CellTiming {
+	phases: Partial<Record<CellPhase, number>>;
+	steps: {kind: Step['kind']; ms: number}[];
+}
+
+// The phases of a cell, in the order they happen: the image and build lookup, the VM start (before qemu, qemu until
+// it connects, kernel until init, init until the agent's READY), the scenario's files, guest versions and tracing
+// set-up, the load/unload steps, the path probes, the end-of-cell readings, closing the VM, writing result.json.
+export type CellPhase = 'image' | 'vmPrepare' | 'qemuStart' | 'kernelBoot' | 'agentReady' | 'files' | 'setup' | 'steps' | 'probes' | 'readings' | 'teardown' | 'reportWrite';
 
 // 'not evaluated': the observations needed were not made (the cell errored, or a pair claim's
 // partner cell was not run).

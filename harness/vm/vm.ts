@@ -44,6 +44,8 @@ export interface VmHandle {
 	pid: number;
 	ready: Extract<AgentMessage, {kind: 'ready'}>;
 	bootMs: number;
+	// Where bootMs went (the bench's per-cell breakdown).
+	startPhases: VmStartPhases;
 	consoleLog: string;
 	// settleMs: wait that long after the answer for console lines the step printed (module loads).
 	exec(argv: readonly string[], options?: {timeoutMs?: number; stdin?: string | Uint8Array; step?: string; settleMs?: number}): Promise<ExecResult>;
@@ -53,10 +55,34 @@ export interface VmHandle {
 	close(): Promise<void>;
 }
 
+// Milliseconds of a VM start, in order: log folder and socket before qemu; qemu until it connects to the agent
+// socket; the kernel until it runs init (its console line; absent if never seen); init until the agent's READY.
+export interface VmStartPhases {
+	prepareMs: number;
+	qemuStartMs: number;
+	kernelBootMs?: number;
+	agentReadyMs?: number;
+}
+
+// The kernel's last line before userspace: where kernel boot ends and the agent's start begins.
+const initLine = /Run \S+ as init process/;
+
+// Split a VM start by its time stamps (performance.now() values); the init phases only when the line was seen.
+export function startPhases(t: {entered: number; spawned: number; connected: number; init: number | undefined; ready: number}): VmStartPhases {
+	const ms = (from: number, to: number): number => Math.round(to - from);
+	const init = t.init !== undefined && t.init >= t.connected && t.init <= t.ready ? t.init : undefined;
+	return {
+		prepareMs: ms(t.entered, t.spawned),
+		qemuStartMs: ms(t.spawned, t.connected),
+		...(init !== undefined ? {kernelBootMs: ms(t.connected, init), agentReadyMs: ms(init, t.ready)} : {}),
+	};
+}
+
 // Start a VM and wait until its agent says ready (or fail with a typed error).
 export async function startVm(options: VmOptions): Promise<VmHandle> {
 	if (options.signal?.aborted) throw interruption(options.signal, 'not starting a VM');
 	if (isStopping()) throw new QemuStartError('not starting a VM: kplug is being interrupted', 'boot', '');
+	const entered = performance.now();
 	await mkdir(options.logDir, {recursive: true});
 	const consoleLog = join(options.logDir, 'console.log');
 	const agentLog = join(options.logDir, 'agent.log');
@@ -143,6 +169,10 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	});
 	fatal.catch(() => undefined);
 	let currentStep = 'boot';
+	let initAt: number | undefined;
+	const offInit = watcher.onLine(line => {
+		if (initAt === undefined && initLine.test(line)) initAt = performance.now();
+	});
 
 	async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
 		let timer: NodeJS.Timeout | undefined;
@@ -160,6 +190,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
 		const waited = (waitingFor: string): {waitingFor: string; waitedMs: number} => ({waitingFor, waitedMs: Math.round(performance.now() - started)});
 		socket = await withDeadline(connected, bootTimeoutMs, () => new BootTimeoutError('qemu never connected to the agent socket', 'boot', watcher.tailText(), waited('agent socket connection')));
+		const connectedAt = performance.now();
 		client = new AgentClient(socket);
 		// The channel closing while qemu runs is the agent gone; when qemu is exiting, its exit says more (panic).
 		socket.once('close', () => setTimeout(() => {
@@ -168,7 +199,9 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			client?.failAll(lost);
 		}, 300));
 		const ready = await withDeadline(client.waitReady(), bootTimeoutMs, () => new BootTimeoutError(`no agent ready within ${bootTimeoutMs} ms`, 'boot', watcher.tailText(), waited('agent READY')));
-		const bootMs = Math.round(performance.now() - started);
+		const readyAt = performance.now();
+		const bootMs = Math.round(readyAt - started);
+		offInit();
 		const agent = client;
 
 		async function request<K extends AgentMessage['kind']>(build: (id: number) => Buffer, label: string, step: string, timeoutMs: number, kind: K, settleMs = 0): Promise<{message: Extract<AgentMessage, {kind: K}>; events: ConsoleEvent[]; lines: string[]}> {
@@ -204,6 +237,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			pid: qemu.pid,
 			ready,
 			bootMs,
+			startPhases: startPhases({entered, spawned: started, connected: connectedAt, init: initAt, ready: readyAt}),
 			consoleLog,
 			async exec(argvIn, opts = {}) {
 				const timeoutMs = opts.timeoutMs ?? 30_000;
