@@ -1,96 +1,161 @@
-// The memory job shared by `kplug memory` and `kplug start`: repeated fresh boots per situation.
+// The memory job shared by `kplug memory` and `kplug start`: repeated fresh boots per situation, and the
+// within-boot rounds per configuration. An interrupt keeps every finished boot and lists the rest as not run.
 import {join} from 'node:path';
 import {buildContext} from '../build/context.ts';
 import {compareSamples, median, spread} from '../memory/stats.ts';
-import {memorySample, situations, type MemorySample, type Situation} from '../memory/measure.ts';
-import type {MemoryComparison, MemoryRow, Report} from '../report/schema.ts';
+import {memorySample, situations, withinBootSample, type MemorySample, type Situation, type WithinBootSample} from '../memory/measure.ts';
+import {summarizeRounds} from '../memory/within-boot.ts';
+import type {ConfigId, MemoryComparison, MemoryReport, MemoryRow, WithinBootReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
-import {prepareCells} from '../scenarios/runner.ts';
 import type {DesignName} from '../subject/designs.ts';
+import {writeFileAtomic} from '../util/atomic.ts';
 import {KplugError} from '../util/errors.ts';
 import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {prepareUnlessInterrupted, runPool, stoppedByInterrupt} from './job-pool.ts';
 
-export const memoryOptions: OptionSpec = {repeat: {type: 'string'}};
+export const memoryOptions: OptionSpec = {repeat: {type: 'string'}, rounds: {type: 'string'}};
 
 type Config = {design: DesignName; profile: string; cpu: string};
-const key = (c: Config): string => `${c.design}/${c.profile}/${c.cpu}`;
+const key = (c: ConfigId): string => `${c.design}/${c.profile}/${c.cpu}`;
 
-function row(c: Config, situation: Situation, samples: MemorySample[], notes: string[]): MemoryRow {
+type Task = {kind: 'boot'; c: Config; s: Situation; i: number} | {kind: 'within-boot'; c: Config};
+type Outcome = {sample: MemorySample} | {withinBoot: WithinBootSample} | {error: string};
+
+// What the job boots and measures (fakes in unit tests).
+export interface MemoryJobDeps {
+	sample: typeof memorySample;
+	withinBoot: typeof withinBootSample;
+	prepare: typeof prepareUnlessInterrupted;
+}
+
+const realDeps: MemoryJobDeps = {sample: memorySample, withinBoot: withinBootSample, prepare: prepareUnlessInterrupted};
+
+function row(c: Config, situation: Situation, samples: MemorySample[], counts: {failed: number; notRun: number}, notes: string[]): MemoryRow {
 	// Sizes come from the first boot that had the module resident (they are the same in every boot).
 	const first = samples.find(s => s.archResident) ?? samples[0];
 	const archResident = samples.some(s => s.archResident);
 	return {
 		...c,
-		situation: situation.name === 'loaded' && !archResident ? 'loaded (refused)' : situation.name,
+		situation: situation.name === 'loaded' && samples.length > 0 && !archResident ? 'loaded (refused)' : situation.name,
 		archResident,
 		archCoreSize: first?.archCoreSize,
+		archProcModulesSize: first?.archProcModulesSize,
 		archInitSize: first?.archInitSize,
 		archVmallocBytes: first?.archVmallocBytes,
 		archVmallocPages: first?.archVmallocPages,
 		memAvailableMedianKb: samples.length ? median(samples.map(s => s.mem.MemAvailable)) : undefined,
 		memAvailableSpreadKb: samples.length ? spread(samples.map(s => s.mem.MemAvailable)).range : undefined,
 		boots: samples.length,
+		...(counts.failed ? {bootsFailed: counts.failed} : {}),
+		...(counts.notRun ? {bootsNotRun: counts.notRun} : {}),
 		...(notes.length ? {notes} : {}),
 	};
 }
 
-// One line naming every configuration × situation without a single measured boot, or undefined when all were measured.
-export function unmeasuredLine(memory: NonNullable<Report['memory']>): string | undefined {
-	const lost = memory.rows.filter(r => r.boots === 0);
-	if (lost.length === 0) return undefined;
-	return `memory: ${lost.length} of ${memory.rows.length} configuration situations could not be measured (no boot succeeded): ${lost.map(r => `${r.design}/${r.profile}/${r.cpu} ${r.situation}${r.notes?.[0] ? ` (${r.notes[0]})` : ''}`).join('; ')}`;
+// Whether a row had boots that failed and none measured (a row the interrupt alone emptied is not run, not lost).
+function lostRow(r: MemoryRow): boolean {
+	return r.boots === 0 && (!r.bootsNotRun || (r.bootsFailed ?? 0) > 0);
 }
 
-// Run N fresh boots per configuration and situation; compare 'loaded' with 'skipped' (same image).
-export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}): Promise<NonNullable<Report['memory']>> {
+// One line naming every configuration × situation without a single measured boot, or undefined when all were measured.
+export function unmeasuredLine(memory: MemoryReport): string | undefined {
+	const lost = memory.rows.filter(lostRow);
+	const lostWithin = (memory.withinBoot ?? []).filter(w => w.error !== undefined);
+	if (lost.length === 0 && lostWithin.length === 0) return undefined;
+	const parts = [
+		...(lost.length ? [`${lost.length} of ${memory.rows.length} configuration situations could not be measured (no boot succeeded): ${lost.map(r => `${key(r)} ${r.situation}${r.notes?.[0] ? ` (${r.notes[0]})` : ''}`).join('; ')}`] : []),
+		...(lostWithin.length ? [`within-boot could not be measured for ${lostWithin.map(w => `${key(w)} (${w.error})`).join('; ')}`] : []),
+	];
+	return `memory: ${parts.join('; ')}`;
+}
+
+// One line naming the boots and within-boot runs an interrupt left not run, or undefined when everything ran.
+export function memoryNotRunLine(memory: MemoryReport): string | undefined {
+	const rows = memory.rows.filter(r => r.bootsNotRun);
+	const within = memory.withinBootNotRun ?? [];
+	if (rows.length === 0 && within.length === 0) return undefined;
+	const boots = rows.reduce((sum, r) => sum + (r.bootsNotRun ?? 0), 0);
+	const planned = memory.rows.reduce((sum, r) => sum + r.boots + (r.bootsFailed ?? 0) + (r.bootsNotRun ?? 0), 0);
+	const parts = [
+		...(rows.length ? [`${boots} of ${planned} boots (${rows.map(r => `${key(r)} ${r.situation} ${r.bootsNotRun}`).join(', ')})`] : []),
+		...(within.length ? [`within-boot for ${within.map(key).join(', ')}`] : []),
+	];
+	return `memory not run (interrupted): ${parts.join('; ')}`;
+}
+
+function withinBootEntry(c: Config, outcome: Outcome | undefined): WithinBootReport | undefined {
+	if (!outcome) return undefined;
+	if ('error' in outcome) return {...c, error: outcome.error};
+	if (!('withinBoot' in outcome)) return undefined;
+	const {rounds, failedSteps} = outcome.withinBoot;
+	return {...c, ...summarizeRounds(rounds), ...(failedSteps.length ? {notes: failedSteps} : {})};
+}
+
+function comparisonsOf(c: Config, withArch: MemorySample[], without: MemorySample[]): MemoryComparison[] {
+	if (withArch.length === 0 || without.length === 0) return [];
+	return (['MemAvailable', 'MemFree'] as const).map(field => {
+		const cmp = compareSamples(withArch.map(x => x.mem[field]), without.map(x => x.mem[field]), {metric: field, unit: 'kB', subject: 'loading the arch module'});
+		return {
+			...c, field,
+			medianWithKb: cmp.medianWith,
+			medianWithoutKb: cmp.medianWithout,
+			differenceKb: cmp.difference,
+			noiseFloorKb: cmp.noiseFloor ?? 0,
+			aboveNoise: cmp.aboveNoise,
+			statement: `${cmp.statement}${withArch.some(x => !x.archResident) ? ' (the arch module was not resident in the "loaded" boots: it refused to load)' : ''}`,
+		};
+	});
+}
+
+// Run N fresh boots per configuration and situation (compare 'loaded' with 'skipped', the same image) and the
+// within-boot rounds (--rounds, default 5; 0 skips them) in one more boot per configuration.
+export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}, deps: MemoryJobDeps = realDeps): Promise<MemoryReport> {
 	const repeat = intOption('repeat', args.values['repeat'], 5);
+	const rounds = intOption('rounds', args.values['rounds'], 5, 0);
 	const configs = new Map<string, Config>();
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu});
 	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	const tasks: Task[] = [...configs.values()].flatMap(c => [
+		...situations.flatMap(s => Array.from({length: repeat}, (_, i): Task => ({kind: 'boot', c, s, i}))),
+		...(rounds > 0 ? [{kind: 'within-boot' as const, c}] : []),
+	]);
+	args.progress.info(`memory: ${configs.size} configurations × (${situations.length} situations × ${repeat} boots${rounds > 0 ? ` + 1 within-boot boot of ${rounds}+${rounds} rounds` : ''}) = ${tasks.length} boots`);
 	// Build kernels and images (with and without the arch module) serially before the parallel boots.
-	await prepareCells(ctx, await expandMatrix({...filter, scenarios: ['arch-first', 'no-arch']}));
-	const tasks = [...configs.values()].flatMap(c => situations.flatMap(s => Array.from({length: repeat}, (_, i) => ({c, s, i}))));
-	const samples = new Map<string, MemorySample[]>();
-	const errors = new Map<string, string[]>();
-	args.progress.info(`memory: ${configs.size} configurations × ${situations.length} situations × ${repeat} boots = ${tasks.length} boots`);
-	const queue = [...tasks];
-	const worker = async (): Promise<void> => {
-		for (let t = queue.shift(); t; t = queue.shift()) {
-			const k = `${key(t.c)}/${t.s.name}`;
+	const prepared = await deps.prepare(ctx, await expandMatrix({...filter, scenarios: ['arch-first', 'no-arch']}));
+	const folder = (t: Task): string => join(runDir, 'memory', `${key(t.c)}/${t.kind === 'boot' ? t.s.name : 'within-boot'}`.replace(/\//g, '__'), t.kind === 'boot' ? `boot-${t.i + 1}` : '');
+	const pool = await runPool<Task, Outcome>(prepared ? tasks : [], {
+		jobs, signal: args.signal,
+		run: async t => {
 			try {
-				const sample = await memorySample(ctx, t.c, t.s, join(runDir, 'memory', k.replace(/\//g, '__'), `boot-${t.i + 1}`));
-				samples.set(k, [...(samples.get(k) ?? []), sample]);
+				if (t.kind === 'boot') return {sample: await deps.sample(ctx, t.c, t.s, folder(t))};
+				const withinBoot = await deps.withinBoot(ctx, t.c, rounds, folder(t));
+				await writeFileAtomic(join(folder(t), 'within-boot.json'), JSON.stringify(withinBoot, null, 1) + '\n');
+				return {withinBoot};
 			} catch (error) {
-				if (!(error instanceof KplugError)) throw error;
-				errors.set(k, [...(errors.get(k) ?? []), error.message.split('\n')[0] ?? '']);
+				if (!(error instanceof KplugError) || stoppedByInterrupt(error, args.signal)) throw error;
+				return {error: error.message.split('\n')[0] ?? ''};
 			}
-		}
-	};
-	await Promise.all(Array.from({length: Math.min(jobs, tasks.length)}, worker));
+		},
+	});
+	const notRun = prepared ? pool.notRun : tasks;
 	const rows: MemoryRow[] = [];
 	const comparisons: MemoryComparison[] = [];
+	const withinBoot: WithinBootReport[] = [];
 	for (const c of configs.values()) {
+		const mine = pool.done.filter(d => d.task.c === c);
+		const outcomes = (s: Situation): Outcome[] => mine.filter(d => d.task.kind === 'boot' && d.task.s === s).map(d => d.result);
+		const samples = (s: Situation): MemorySample[] => outcomes(s).flatMap(o => ('sample' in o ? [o.sample] : []));
 		for (const s of situations) {
-			const got = samples.get(`${key(c)}/${s.name}`) ?? [];
-			const notes = [...new Set([...(errors.get(`${key(c)}/${s.name}`) ?? []), ...got.flatMap(x => x.failedSteps)])];
-			rows.push(row(c, s, got, notes));
+			const errors = outcomes(s).flatMap(o => ('error' in o ? [o.error] : []));
+			const notes = [...new Set([...errors, ...samples(s).flatMap(x => x.failedSteps)])];
+			const stopped = notRun.filter(t => t.kind === 'boot' && t.c === c && t.s === s).length;
+			rows.push(row(c, s, samples(s), {failed: errors.length, notRun: stopped}, notes));
 		}
-		const withArch = samples.get(`${key(c)}/loaded`) ?? [];
-		const without = samples.get(`${key(c)}/skipped`) ?? [];
-		if (withArch.length === 0 || without.length === 0) continue;
-		for (const field of ['MemAvailable', 'MemFree'] as const) {
-			const cmp = compareSamples(withArch.map(x => x.mem[field]), without.map(x => x.mem[field]), {metric: field, unit: 'kB', subject: 'loading the arch module'});
-			comparisons.push({
-				...c, field,
-				medianWithKb: cmp.medianWith,
-				medianWithoutKb: cmp.medianWithout,
-				differenceKb: cmp.difference,
-				noiseFloorKb: cmp.noiseFloor ?? 0,
-				aboveNoise: cmp.aboveNoise,
-				statement: `${cmp.statement}${withArch.some(x => !x.archResident) ? ' (the arch module was not resident in the "loaded" boots: it refused to load)' : ''}`,
-			});
-		}
+		comparisons.push(...comparisonsOf(c, samples(situations.find(s => s.name === 'loaded')!), samples(situations.find(s => s.name === 'skipped')!)));
+		const entry = withinBootEntry(c, mine.find(d => d.task.kind === 'within-boot')?.result);
+		if (entry) withinBoot.push(entry);
 	}
-	return {rows, comparisons};
+	const withinBootNotRun = notRun.filter(t => t.kind === 'within-boot').map(t => t.c);
+	return {rows, comparisons, ...(rounds > 0 ? {withinBoot} : {}), ...(withinBootNotRun.length ? {withinBootNotRun} : {})};
 }

@@ -15,8 +15,8 @@ export async function reportKernel(ctx: BuildContext, profile = defaultProfile):
 }
 
 // Write report.json/md/html + junit.xml + bundle for a vectors or memory run.
-export async function writeMeasurementReport(ctx: BuildContext, runDir: string, parts: Pick<Report, 'vectors'> & {memory?: Report['memory']}, wallSeconds: number): Promise<{report: Report; bundle: string}> {
-	const report = await assembleReport({cells: [], notRun: [], deviations: [], flakes: [], vectors: parts.vectors, memory: parts.memory, kernel: await reportKernel(ctx), wallSeconds, jobs: availableParallelism()});
+export async function writeMeasurementReport(ctx: BuildContext, runDir: string, parts: Pick<Report, 'vectors' | 'vectorsNotRun'> & {memory?: Report['memory']}, wallSeconds: number): Promise<{report: Report; bundle: string}> {
+	const report = await assembleReport({cells: [], notRun: [], deviations: [], flakes: [], ...parts, kernel: await reportKernel(ctx), wallSeconds, jobs: availableParallelism()});
 	await writeReport(runDir, report);
 	return {report, bundle: await bundleReport(runDir)};
 }

@@ -6,8 +6,8 @@ import {bundleReport, writeReport} from '../report/write.ts';
 import {runSetup} from '../setup/setup.ts';
 import {listOption, output, type Command} from './command.ts';
 import {matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
-import {memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
-import {runVectorJob, vectorOptions, vectorsFailed} from './vectors-job.ts';
+import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
+import {runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
 
 export const startCommand: Command = {
 	name: 'start',
@@ -22,13 +22,18 @@ export const startCommand: Command = {
 		// The matrix's --repeat is the flake check; for start, --repeat sets the memory boots instead.
 		const job = await runMatrixJob({...args, values: {...args.values, repeat: undefined}}, runDir);
 		const filter = {designs: listOption(args.values['design']), profiles: listOption(args.values['profile']), cpus: listOption(args.values['cpu'])};
-		if (args.values['skip-vectors'] !== true) job.report.vectors = await runVectorJob(args, runDir, filter);
+		if (args.values['skip-vectors'] !== true) {
+			const vectors = await runVectorJob(args, runDir, filter);
+			job.report.vectors = vectors.reports;
+			if (vectors.notRun.length) job.report.vectorsNotRun = vectors.notRun;
+		}
 		if (args.values['skip-memory'] !== true) job.report.memory = await runMemoryJob(args, runDir, filter);
 		await writeReport(runDir, job.report);
 		job.bundle = await bundleReport(runDir);
 		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${v.design}/${v.profile}/${v.cpu} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
 		const memoryLine = job.report.memory ? `\nmemory:\n${job.report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${c.design}/${c.profile}/${c.cpu}: ${c.statement}`).join('\n')}` : '';
-		output(args, job.report, summarize(job) + vectorLine + memoryLine);
+		const notRun = [job.report.vectorsNotRun && vectorsNotRunLine(job.report.vectorsNotRun), job.report.memory && memoryNotRunLine(job.report.memory)].filter(Boolean).map(line => `\n${line}`).join('');
+		output(args, job.report, summarize(job) + vectorLine + memoryLine + notRun);
 		const unmeasured = job.report.memory && unmeasuredLine(job.report.memory);
 		if (unmeasured) process.stderr.write(`kplug: ${unmeasured}\n`);
 		return job.failed || vectorsFailed(job.report.vectors) || unmeasured ? 1 : 0;

@@ -1,9 +1,9 @@
 // The vector job shared by `kplug vectors` and `kplug start`: full vector sets per design × profile × CPU.
 import {buildContext} from '../build/context.ts';
-import type {VectorCellReport} from '../report/schema.ts';
+import type {ConfigId, VectorCellReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
-import {prepareCells} from '../scenarios/runner.ts';
 import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {prepareUnlessInterrupted, runPool} from './job-pool.ts';
 import {runVectorCell, type VectorCellId} from '../vectors/cell.ts';
 import {loadVectorSet} from '../vectors/select.ts';
 import {UsageError} from '../util/errors.ts';
@@ -22,8 +22,20 @@ vectors checked against @noble/curves (default 1000; --seed S reproduces a run),
 Wycheproof x25519 schema. Every vector goes through the api path (the design's library) and the
 generic path, in batches through the test driver. Throughput is measured under TCG emulation.`;
 
+export interface VectorJobResult {
+	reports: VectorCellReport[];
+	// Cells the interrupt stopped or never started: not run, never an error.
+	notRun: VectorCellId[];
+}
+
+// What the job runs (fakes in unit tests).
+export interface VectorJobDeps {
+	runCell: typeof runVectorCell;
+	prepare: typeof prepareUnlessInterrupted;
+}
+
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
-export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}): Promise<VectorCellReport[]> {
+export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
 	const set = await loadVectorSet({
 		file: typeof args.values['file'] === 'string' ? args.values['file'] : undefined,
 		random: intOption('random', args.values['random'], 1000, 0),
@@ -39,22 +51,22 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {de
 	args.progress.info(`vectors: ${set.vectors.length} vectors + ${set.iterated.length} iterated tests per path${set.seed !== undefined ? `, random seed ${set.seed} (reproduce with --seed ${set.seed})` : ''}`);
 	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	// Build kernels and images one at a time before workers run in parallel (no two publish one key).
-	await prepareCells(ctx, await expandMatrix({...filter, scenarios: ['arch-first']}));
-	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
-	const queue = [...cells];
-	const reports: VectorCellReport[] = [];
-	const worker = async (): Promise<void> => {
-		for (let id = queue.shift(); id; id = queue.shift()) {
-			const report = await runVectorCell(ctx, id, set.vectors, set.iterated, set.seed, runDir);
+	if (!(await deps.prepare(ctx, await expandMatrix({...filter, scenarios: ['arch-first']})))) return {reports: [], notRun: cells};
+	const pool = await runPool(cells, {
+		jobs: intOption('jobs', args.values['jobs'], ctx.jobs),
+		signal: args.signal,
+		run: id => deps.runCell(ctx, id, set.vectors, set.iterated, set.seed, runDir),
+		onDone: (id, report) => {
 			const summary = report.paths.map(p => `${p.path}(${p.servedBy.join('+')}) ${p.passed}/${p.total} ${p.opsPerSecond} ops/s`).join(', ');
 			args.progress.info(`vectors ${id.design}/${id.profile}/${id.cpu}: ${report.error ?? (report.unavailable ? `library unavailable (${report.unavailable})` : summary)}`);
-			reports.push(report);
-		}
-	};
-	await Promise.all(Array.from({length: Math.min(jobs, cells.length)}, worker));
-	const key = (r: VectorCellReport): string => `${r.design}/${r.profile}/${r.cpu}`;
-	const order = cells.map(c => `${c.design}/${c.profile}/${c.cpu}`);
-	return reports.sort((a, b) => order.indexOf(key(a)) - order.indexOf(key(b)));
+		},
+	});
+	return {reports: pool.done.map(d => d.result), notRun: pool.notRun};
+}
+
+// "vectors not run (interrupted): a/b/c, …", or undefined when every cell ran.
+export function vectorsNotRunLine(notRun: readonly ConfigId[]): string | undefined {
+	return notRun.length ? `vectors not run (interrupted): ${notRun.map(c => `${c.design}/${c.profile}/${c.cpu}`).join(', ')}` : undefined;
 }
 
 // Whether any vector or iterated test failed, or a cell could not run.

@@ -1,12 +1,14 @@
-// One memory sample from a fresh guest: module sizes, module-area pages, /proc/meminfo.
+// Memory samples from fresh guests: one situation per boot (sizes, module-area pages, /proc/meminfo), or the within-boot rounds.
 import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
-import {designModuleFiles, design as lookupDesign, moduleNames, type DesignName} from '../subject/designs.ts';
+import type {ProfileBuild} from '../build/build.ts';
+import {designModuleFiles, design as lookupDesign, moduleNames, type Design, type DesignName, type ModuleRole} from '../subject/designs.ts';
 import {bootGuest} from '../subject/guest.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {parseMeminfo, pickMemFields, type MemFields} from './meminfo.ts';
 import {parseProcModules} from './proc-modules.ts';
 import {attributeModuleAreas, parseVmallocinfo} from './vmallocinfo.ts';
+import {withinBootRounds, type Round} from './within-boot.ts';
 
 
 // The situations the scenarios create, as data: which image, command line and steps.
@@ -39,6 +41,11 @@ export interface MemorySample {
 	failedSteps: string[];
 }
 
+// The design's .ko files by role, and the folder the image installs them in.
+function guestModules(build: ProfileBuild, d: Design): {files: Record<ModuleRole, string>; dir: string} {
+	return {files: designModuleFiles(build, d), dir: `/lib/modules/${build.kernel.release}/kernel/kplug`};
+}
+
 async function readNumber(vm: VmHandle, path: string): Promise<number | undefined> {
 	const result = await vm.exec(['cat', path], {step: `read ${path}`});
 	return result.exitCode === 0 && /^\d+\s*$/.test(result.stdout) ? Number(result.stdout.trim()) : undefined;
@@ -49,8 +56,7 @@ export async function memorySample(ctx: BuildContext, cfg: {design: DesignName; 
 	const d = lookupDesign(cfg.design);
 	const {vm, build} = await bootGuest(ctx, {...cfg, withArch: situation.withArch, append: situation.append}, join(logDir));
 	try {
-		const files = designModuleFiles(build, d);
-		const dir = `/lib/modules/${build.kernel.release}/kernel/kplug`;
+		const {files, dir} = guestModules(build, d);
 		const failedSteps: string[] = [];
 		// insmod in the design's dependency order (static-call: the library before the arch module).
 		const steps = [...situation.steps].sort((a, b) => (a.tool === 'insmod' && b.tool === 'insmod' ? d.loadOrder.indexOf(a.role) - d.loadOrder.indexOf(b.role) : 0));
@@ -80,6 +86,32 @@ export async function memorySample(ctx: BuildContext, cfg: {design: DesignName; 
 			mem,
 			failedSteps,
 		};
+	} finally {
+		await vm.close();
+	}
+}
+
+export interface WithinBootSample {
+	rounds: Round[];
+	// Modules the arch module needs that would not load: the rounds then measure a refused insert.
+	failedSteps: string[];
+}
+
+// Boot once, load what the arch module links against (the design's load order up to it), then run the
+// within-boot rounds: insert/remove the arch module against control rounds, reading meminfo and vmallocinfo.
+export async function withinBootSample(ctx: BuildContext, cfg: {design: DesignName; profile: string; cpu: string}, rounds: number, logDir: string): Promise<WithinBootSample> {
+	const d = lookupDesign(cfg.design);
+	const {vm, build} = await bootGuest(ctx, {...cfg, withArch: true}, logDir);
+	try {
+		const {files, dir} = guestModules(build, d);
+		const failedSteps: string[] = [];
+		for (const role of d.loadOrder.slice(0, d.loadOrder.indexOf('arch'))) {
+			const result = await vm.exec(['insmod', `${dir}/${basename(files[role])}`], {step: `insmod ${role}`});
+			if (result.exitCode !== 0) failedSteps.push(`insmod ${role}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
+		}
+		await vm.writeFile('/proc/sys/kernel/kptr_restrict', '1\n');
+		const measured = await withinBootRounds(vm, {archPath: `${dir}/${basename(files.arch)}`, archName: moduleNames.arch, rounds, ...(ctx.signal ? {signal: ctx.signal} : {})});
+		return {rounds: measured, failedSteps};
 	} finally {
 		await vm.close();
 	}

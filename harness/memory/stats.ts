@@ -129,11 +129,12 @@ function describe(result: Omit<Comparison, 'statement'>, options: CompareOptions
 	return `${head}, above the ${amount(noiseFloor)} noise floor${zero}.`;
 }
 
-function plural(count: number, noun: string): string {
+// '1 boot', '3 boots'.
+export function plural(count: number, noun: string): string {
 	return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 // Integers as they are; halves from even-count medians with one decimal.
-function formatNumber(value: number): string {
+export function formatNumber(value: number): string {
 	return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }

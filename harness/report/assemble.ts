@@ -13,6 +13,7 @@ export interface AssembleInput {
 	deviations: Deviation[];
 	flakes: Report['flakes'];
 	vectors?: Report['vectors'];
+	vectorsNotRun?: Report['vectorsNotRun'];
 	memory?: Report['memory'];
 	kernel: Report['kernel'];
 	wallSeconds: number;
@@ -45,6 +46,7 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 		deviations: input.deviations,
 		flakes: input.flakes,
 		vectors: input.vectors ?? [],
+		...(input.vectorsNotRun?.length ? {vectorsNotRun: input.vectorsNotRun} : {}),
 		memory: input.memory,
 		timing: {
 			wallSeconds: Math.round(input.wallSeconds * 10) / 10,

@@ -1,7 +1,7 @@
 // The report as plain blocks (headings, tables, diffs), so report.md and report.html say the same things.
 import type {CellId} from '../scenarios/types.ts';
 import type {Finding} from './findings.ts';
-import type {MemoryComparison, MemoryRow, Report} from './schema.ts';
+import type {Report} from './schema.ts';
 
 // How a table cell is coloured in HTML; Markdown relies on the words (holds, FAILS, n/a).
 export type Tone = 'holds' | 'fails' | 'na' | 'error' | 'skipped';
@@ -23,9 +23,27 @@ export type Block =
 	| {kind: 'list'; items: string[]}
 	// Generated findings: a sentence, the cells that show it, a link to the evidence.
 	| {kind: 'findings'; items: Finding[]}
-	| {kind: 'memory-chart'; rows: MemoryRow[]; comparisons: MemoryComparison[]}
+	// Arch code resident per design × CPU: an SVG bar chart in HTML, the same figures as a table in Markdown.
+	| {kind: 'memory-chart'; bars: ResidentBar[]}
 	// A collapsible section (HTML <details>, which GitHub's Markdown renders too): detail a reader opens on demand.
 	| {kind: 'details'; summary: string; blocks: Block[]};
+
+// One design × profile × CPU of the resident-arch-code chart.
+export interface ResidentBar {
+	design: string;
+	profile: string;
+	cpu: string;
+	// The CPU model has NEON (the arch code can run on it); undefined for a model kplug does not know.
+	neon: boolean | undefined;
+	// Pages backing the arch module (/proc/vmallocinfo pages=, 4 KiB each): 0 when not resident, undefined when not measured.
+	pages: number | undefined;
+	// The module as the kernel accounts it: /sys/module coresize + initsize (the /proc/modules size).
+	moduleBytes: number | undefined;
+	// The within-boot rounds' VmallocUsed change on insert (median, kB) and their control noise floor.
+	withinBoot?: {kb: number; noiseFloorKb: number | null};
+	// Why a bar is 0 or missing ('insmod refused: No such device', 'not run', 'not measured').
+	note?: string;
+}
 
 export interface Configuration {
 	design: string;

@@ -3,7 +3,7 @@ import type {Block, TableCell} from './blocks.ts';
 import {reportDocument} from './document.ts';
 import {escapeXml, escapeXmlAttribute} from './escape.ts';
 import type {Report} from './schema.ts';
-import {memoryBarChart} from './svg-chart.ts';
+import {residentChart} from './svg-chart.ts';
 
 // Fixed table layout at the page's width and wrapping anywhere: a long cell (a path, a list of
 // configurations) wraps inside its column instead of pushing the page sideways at 1400 px.
@@ -66,7 +66,7 @@ export function htmlBlock(block: Block): string {
 		case 'details':
 			return [`<details><summary>${escapeXml(block.summary)}</summary>`, ...block.blocks.map(htmlBlock), '</details>'].join('\n');
 		case 'memory-chart':
-			return `<figure>${memoryBarChart(block.rows, block.comparisons)}</figure>`;
+			return `<figure>${residentChart(block.bars)}</figure>`;
 		default: {
 			const never: never = block;
 			throw new Error(`unknown block ${JSON.stringify(never)}`);

@@ -1,10 +1,10 @@
 // junit.xml for CI: a cell is an error when the rig could not run it, a failure when it deviates from baseline.
 // Claim verdicts are findings about the designs, so they go to <system-out>, never to <failure>.
-import type {CellId, CellResult} from '../scenarios/types.ts';
+import type {CellResult} from '../scenarios/types.ts';
 import {configKey, matrixOrder, scenarioIds} from './blocks.ts';
 import {stepSummary} from './cell-sections.ts';
 import {escapeXml, escapeXmlAttribute} from './escape.ts';
-import type {Deviation, Report, VectorCellReport, VectorPathReport} from './schema.ts';
+import type {ConfigId, Deviation, Report, VectorCellReport, VectorPathReport} from './schema.ts';
 
 interface Case {
 	classname: string;
@@ -45,8 +45,9 @@ function cellCase(c: CellResult, deviation: Deviation | undefined, flake: {outco
 	return testCase;
 }
 
-function notRunCase(id: CellId): Case {
-	return {classname: `kplug.${id.scenario}`, name: configKey(id), seconds: 0, skipped: 'not run', out: []};
+// A cell (or vector cell) the interrupt stopped or never started: skipped, never an error.
+function notRunCase(classname: string, id: ConfigId): Case {
+	return {classname, name: configKey(id), seconds: 0, skipped: 'not run', out: []};
 }
 
 function vectorPathCase(v: VectorCellReport, p: VectorPathReport): Case {
@@ -84,7 +85,7 @@ function suites(report: Report): Suite[] {
 	const result: Suite[] = scenarioIds(report).map(scenario => {
 		const entries = [
 			...report.cells.filter(c => c.id.scenario === scenario).map(c => ({at: c.id, testCase: cellCase(c, deviations.get(c.cellKey), flakes.get(c.cellKey))})),
-			...report.notRun.filter(n => n.scenario === scenario).map(n => ({at: n, testCase: notRunCase(n)})),
+			...report.notRun.filter(n => n.scenario === scenario).map(n => ({at: n, testCase: notRunCase(`kplug.${n.scenario}`, n)})),
 		].sort((a, b) => order(a.at, b.at));
 		return {name: scenario, cases: entries.map(e => e.testCase)};
 	});
@@ -101,7 +102,11 @@ function suites(report: Report): Suite[] {
 			})),
 		});
 	}
-	if (report.vectors.length > 0) result.push({name: 'vectors', cases: [...report.vectors].sort(order).flatMap(vectorCases)});
+	const vectorEntries = [
+		...report.vectors.map(v => ({at: v as ConfigId, cases: vectorCases(v)})),
+		...(report.vectorsNotRun ?? []).map(id => ({at: id, cases: [notRunCase('kplug.vectors', id)]})),
+	].sort((a, b) => order(a.at, b.at));
+	if (vectorEntries.length > 0) result.push({name: 'vectors', cases: vectorEntries.flatMap(e => e.cases)});
 	return result;
 }
 

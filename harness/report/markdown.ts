@@ -1,8 +1,9 @@
 // report.md: the report as GitHub-flavoured Markdown, headline table first.
-import type {Block, TableCell} from './blocks.ts';
+import {cell, type Block, type ResidentBar, type TableCell} from './blocks.ts';
 import {reportDocument} from './document.ts';
 import {escapeMarkdownCell, escapeMarkdownText, escapeXml, visibleControls} from './escape.ts';
 import type {Report} from './schema.ts';
+import {residentLabel} from './svg-chart.ts';
 
 // A fence longer than any backtick run in the lines, so a diff cannot close its own block.
 function fence(lines: readonly string[]): string {
@@ -18,6 +19,12 @@ function tableRow(cells: readonly string[]): string {
 function markdownCell(c: TableCell): string {
 	const text = escapeMarkdownCell(c.text);
 	return c.href === undefined ? text : `${text} ([evidence](${c.href}))`;
+}
+
+// One chart bar as a table row.
+function residentRow(bar: ResidentBar): TableCell[] {
+	const within = bar.withinBoot ? `${bar.withinBoot.kb} kB (noise floor ${bar.withinBoot.noiseFloorKb ?? '?'} kB)` : '—';
+	return [cell(bar.design), cell(bar.neon === undefined ? bar.cpu : `${bar.cpu} (${bar.neon ? 'with' : 'without'} NEON)`), cell(bar.profile), cell(residentLabel(bar), bar.pages === undefined ? 'skipped' : undefined), cell(within)];
 }
 
 // Render one block as Markdown.
@@ -47,7 +54,8 @@ export function markdownBlock(block: Block): string {
 			// GitHub renders <details> in Markdown; blank lines keep the Markdown inside it Markdown.
 			return [`<details><summary>${escapeXml(block.summary)}</summary>`, ...block.blocks.map(markdownBlock), '</details>'].join('\n\n');
 		case 'memory-chart':
-			return '_A bar chart of these measurements is in report.html._';
+			// The chart's figures as a table (report.html draws them).
+			return markdownBlock({kind: 'table', header: ['Design', 'CPU', 'Profile', 'Arch code resident', 'Within one boot: VmallocUsed on insert'], rows: block.bars.map(residentRow)});
 		default: {
 			const never: never = block;
 			throw new Error(`unknown block ${JSON.stringify(never)}`);

@@ -1,6 +1,6 @@
-// Report sections about measurements: vectors per path, memory with/without the arch module, timing.
+// Report sections about measurements: vectors per path, timing (memory is in memory-sections.ts).
 import {cell, configKey, matrixOrder, num, type Block, type TableCell} from './blocks.ts';
-import type {MemoryRow, Report, VectorCellReport, VectorPathReport} from './schema.ts';
+import type {ConfigId, Report, VectorCellReport, VectorPathReport} from './schema.ts';
 
 const tcg = 'measured under TCG emulation';
 const maxBytesListed = 12;
@@ -42,11 +42,20 @@ function runRow(v: VectorCellReport): TableCell[] {
 	];
 }
 
-// Vectors per cell and path: counts, failures with differing bytes, speeds under TCG.
+// A cell the interrupt stopped or never started: 'not run' (never an error), dashes for the rest.
+function notRunRow(c: ConfigId, columns: number): TableCell[] {
+	return [cell(configKey(c)), cell('not run', 'skipped'), ...Array.from({length: columns - 2}, () => cell('—', 'skipped'))];
+}
+
+// Vectors per cell and path: counts, failures with differing bytes, speeds under TCG; cells not run listed as such.
 export function vectorBlocks(report: Report): Block[] {
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Vectors'}];
-	if (report.vectors.length === 0) return [...blocks, {kind: 'paragraph', text: 'No vector cells in this run.'}];
-	const cells = [...report.vectors].sort(matrixOrder(report));
+	const order = matrixOrder(report);
+	const notRun = [...(report.vectorsNotRun ?? [])].sort(order);
+	if (report.vectors.length === 0 && notRun.length === 0) return [...blocks, {kind: 'paragraph', text: 'No vector cells in this run.'}];
+	const cells = [...report.vectors].sort(order);
+	const withNotRun = <T extends ConfigId>(done: {at: T; rows: TableCell[][]}[], columns: number): TableCell[][] =>
+		[...done, ...notRun.map(c => ({at: c as ConfigId, rows: [notRunRow(c, columns)]}))].sort((a, b) => order(a.at, b.at)).flatMap(e => e.rows);
 	blocks.push(
 		{
 			kind: 'paragraph',
@@ -57,10 +66,11 @@ export function vectorBlocks(report: Report): Block[] {
 		{
 			kind: 'table',
 			header: ['Configuration', 'Path', 'Served by', 'Total', 'Passed', 'Failed', `ops/s (${tcg})`, 'Guest s', 'arch/generic ratio'],
-			rows: cells.flatMap(v => v.paths.map(p => pathRow(v, p))),
+			rows: withNotRun(cells.map(v => ({at: v, rows: v.paths.map(p => pathRow(v, p))})), 9),
 		},
-		{kind: 'table', header: ['Configuration', 'Seed', 'Sources', 'Iterated', 'Error'], rows: cells.map(runRow)},
+		{kind: 'table', header: ['Configuration', 'Seed', 'Sources', 'Iterated', 'Error'], rows: withNotRun(cells.map(v => ({at: v, rows: [runRow(v)]})), 5)},
 	);
+	if (notRun.length > 0) blocks.push({kind: 'paragraph', text: `${notRun.length} vector cell${notRun.length === 1 ? ' was' : 's were'} not run (the run was interrupted): ${notRun.map(configKey).join(', ')}.`});
 	const failures = cells.flatMap(v => v.paths.flatMap(p => p.failed.map(f => ({v, p, f}))));
 	if (failures.length > 0) {
 		blocks.push({kind: 'heading', level: 3, text: 'Failed vectors'});
@@ -80,55 +90,6 @@ export function vectorBlocks(report: Report): Block[] {
 	return blocks;
 }
 
-// Memory with and without the arch module: rows, comparisons and their statements, and a chart.
-export function memoryBlocks(report: Report): Block[] {
-	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Memory'}];
-	const memory = report.memory;
-	if (!memory || (memory.rows.length === 0 && memory.comparisons.length === 0)) {
-		return [...blocks, {kind: 'paragraph', text: 'No memory measurements in this run.'}];
-	}
-	const order = matrixOrder(report);
-	// Stable sort: situations keep the order the memory stage gave them.
-	const rows = [...memory.rows].sort(order);
-	const comparisons = [...memory.comparisons].sort(order);
-	blocks.push({
-		kind: 'table',
-		header: ['Configuration', 'Situation', 'arch resident', 'arch core size (bytes)', 'arch init size (bytes)', 'arch vmalloc bytes (pages)', 'MemAvailable median (kB)', 'MemAvailable spread (kB)', 'Boots'],
-		rows: rows.map(r => [
-			cell(configKey(r)),
-			cell(r.situation),
-			cell(r.archResident ? 'yes' : 'no'),
-			cell(num(r.archCoreSize)),
-			cell(num(r.archInitSize)),
-			cell(r.archVmallocBytes === undefined ? '—' : `${r.archVmallocBytes} (${num(r.archVmallocPages)})`),
-			cell(num(r.memAvailableMedianKb)),
-			cell(num(r.memAvailableSpreadKb)),
-			cell(String(r.boots)),
-		]),
-	});
-	blocks.push({kind: 'list', items: savedStatements(rows)});
-	const notes = rows.filter(r => r.notes?.length).map(r => `${configKey(r)} (${r.situation}): ${r.notes!.join('; ')}`);
-	if (notes.length > 0) blocks.push({kind: 'list', items: notes});
-	if (comparisons.length > 0) {
-		blocks.push({
-			kind: 'table',
-			header: ['Configuration', 'Field', 'Median with (kB)', 'Median without (kB)', 'Difference (kB)', 'Noise floor (kB)', 'Above noise?'],
-			rows: comparisons.map(c => [
-				cell(configKey(c)),
-				cell(c.field),
-				cell(num(c.medianWithKb)),
-				cell(num(c.medianWithoutKb)),
-				cell(num(c.differenceKb)),
-				cell(num(c.noiseFloorKb)),
-				cell(c.aboveNoise ? 'yes' : 'no, within noise', c.aboveNoise ? undefined : 'na'),
-			]),
-		});
-		blocks.push({kind: 'list', items: comparisons.map(c => `${configKey(c)}, ${c.field}: ${c.statement}`)});
-	}
-	blocks.push({kind: 'memory-chart', rows, comparisons});
-	return blocks;
-}
-
 // Wall time, median cell time and parallelism.
 export function timingBlocks(report: Report): Block[] {
 	const {timing} = report;
@@ -144,17 +105,4 @@ export function timingBlocks(report: Report): Block[] {
 			],
 		},
 	];
-}
-
-// Headline per configuration: what not loading the arch module saves, and what the design achieves.
-function savedStatements(rows: readonly MemoryRow[]): string[] {
-	const byConfig = new Map<string, MemoryRow[]>();
-	for (const r of rows) byConfig.set(configKey(r), [...(byConfig.get(configKey(r)) ?? []), r]);
-	return [...byConfig.entries()].map(([config, rs]) => {
-		const loaded = rs.find(r => r.situation.startsWith('loaded'));
-		if (!loaded) return `${config}: no 'loaded' measurement`;
-		if (!loaded.archResident) return `${config}: the arch module refused to load, so nothing is resident and nothing is there to save (the design already achieves the saving)`;
-		const pages = loaded.archVmallocPages ?? 0;
-		return `${config}: not loading the arch module saves ${num(loaded.archCoreSize)} bytes of module core (${pages} page${pages === 1 ? '' : 's'}, ${pages * 4} KiB resident; ${num(loaded.archVmallocBytes)} bytes of module address space with the guard page); when asked to load it, this design keeps it resident`;
-	});
 }

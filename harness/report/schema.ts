@@ -1,4 +1,5 @@
 // report.json: the versioned result of a run, the single source for report.md/html and junit.xml.
+import type {WithinBootSummary} from '../memory/within-boot.ts';
 import type {CellId, CellResult, ClaimResult} from '../scenarios/types.ts';
 
 export const reportSchema = 'kplug-report/1';
@@ -53,6 +54,8 @@ export interface MemoryRow {
 	situation: string;
 	archResident: boolean;
 	archCoreSize: number | undefined;
+	// The /proc/modules size column (core + init as the kernel accounts them).
+	archProcModulesSize?: number | undefined;
 	// /sys/module/<arch>/initsize read after the load (init sections are freed once init ran).
 	archInitSize?: number | undefined;
 	archVmallocBytes: number | undefined;
@@ -61,8 +64,34 @@ export interface MemoryRow {
 	// max − min of MemAvailable over the boots.
 	memAvailableSpreadKb?: number | undefined;
 	boots: number;
+	// Boots that failed (the rig could not measure them) and boots the interrupt stopped or never started.
+	bootsFailed?: number;
+	bootsNotRun?: number;
 	// Failed steps or boots behind this row (e.g. the library could not load).
 	notes?: string[];
+}
+
+// A design × profile × CPU: what the vector and memory jobs run per configuration.
+export interface ConfigId {
+	design: string;
+	profile: string;
+	cpu: string;
+}
+
+// The within-boot method for one configuration: insert/remove rounds against control rounds in one guest.
+export interface WithinBootReport extends ConfigId, Partial<WithinBootSummary> {
+	// The rig could not measure it (boot or agent failure): no figures.
+	error?: string;
+	// Modules the arch module needs that would not load.
+	notes?: string[];
+}
+
+export interface MemoryReport {
+	rows: MemoryRow[];
+	comparisons: MemoryComparison[];
+	withinBoot?: WithinBootReport[];
+	// Configurations whose within-boot run the interrupt stopped or never started.
+	withinBootNotRun?: ConfigId[];
 }
 
 export interface MemoryComparison {
@@ -93,7 +122,9 @@ export interface Report {
 	deviations: Deviation[];
 	flakes: {cellKey: string; outcomes: string[]}[];
 	vectors: VectorCellReport[];
-	memory: {rows: MemoryRow[]; comparisons: MemoryComparison[]} | undefined;
+	// Vector cells the interrupt stopped or never started (absent in reports written before this field).
+	vectorsNotRun?: ConfigId[];
+	memory: MemoryReport | undefined;
 	timing: {wallSeconds: number; cellMedianSeconds: number | undefined; jobs: number};
 	// Set by run --shard i/n: the whole matrix the shard was cut from, so merge can tell a lost shard.
 	shard?: ShardInfo;

@@ -1,69 +1,27 @@
-// Inline SVG bar charts of the memory measurements for report.html: generated text, no scripts, no assets.
-import {configKey, num} from './blocks.ts';
+// The memory chart for report.html: arch code resident per design × CPU, as inline SVG (no scripts, no assets).
+// Horizontal bars, one per design × profile × CPU, grouped by design, a grid line per 4 KiB page; a
+// configuration where nothing stayed resident reads "0 B" in words, so it answers instead of looking empty.
+import {num, type ResidentBar} from './blocks.ts';
 import {escapeXml} from './escape.ts';
-import type {MemoryComparison, MemoryRow} from './schema.ts';
 
 const svgNs = 'http://www.w3.org/2000/svg';
 const font = 'font-family="system-ui, sans-serif"';
-const slot = 46;
-const barWidth = 26;
-const right = 24;
-const plotHeight = 160;
-const panelGap = 28;
-const title = 'Memory: arch module size and MemAvailable difference';
-const legend = ['Dashed lines: ± noise floor. Red: difference above the noise floor; grey: within it.', 'Guest measured under TCG emulation.'];
+const page = 4096;
+const width = 1000;
+const labelWidth = 210;
+const plotWidth = 330;
+const rowHeight = 20;
+const groupHeader = 24;
+const top = 44;
+const title = 'Arch code resident after insmod, per design × CPU';
+const legend = [
+	'Bars: pages backing curve25519_neon (/proc/vmallocinfo pages=, 4 KiB each); the label adds the module size (/sys/module coresize + initsize).',
+	'Diamond: the VmallocUsed change on insert within one boot (median of the rounds). Blue: CPU with NEON; orange: without. Guest under TCG.',
+];
+const colours = {neon: '#4a78b5', noneon: '#e08e2b', unknown: '#7f8c8d'};
 
-interface Bar {
-	label: string;
-	value: number | undefined;
-	tip: string;
-	className: string;
-	fill: string;
-	// Draw ±noise dashes over this bar.
-	noise?: number;
-}
-
-interface Panel {
-	title: string;
-	axis: string;
-	bars: Bar[];
-	signed: boolean;
-}
-
-interface Layout {
-	// Left margin: room for tick labels and for the first bar's slanted label.
-	left: number;
-	width: number;
-}
-
-// A generous estimate of rendered text width (no font metrics without a browser).
-function textWidth(content: string, size: number): number {
-	return content.length * size * 0.62;
-}
-
-// Labels are rotated by 45°, so they reach sideways and down by about 0.71 of their length.
-function labelReach(panel: Panel): number {
-	return Math.ceil(0.71 * Math.max(0, ...panel.bars.map(b => textWidth(b.label, 10))));
-}
-
-function layout(panels: readonly Panel[]): Layout {
-	const reach = Math.max(0, ...panels.map(labelReach));
-	const left = Math.max(84, reach - slot / 2 + 8);
-	const bars = Math.max(1, ...panels.map(p => p.bars.length));
-	const width = Math.ceil(Math.max(
-		left + bars * slot + right,
-		textWidth(title, 15) + 20,
-		...panels.map(p => left + textWidth(p.title, 13) + 10),
-		...legend.map(line => textWidth(line, 10) + 20),
-	));
-	return {left, width};
-}
-
-function svgOpen(width: number, height: number, label: string): string {
-	return (
-		`<svg xmlns="${svgNs}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(label)}">` +
-		`<title>${escapeXml(label)}</title>`
-	);
+function svgOpen(w: number, h: number, label: string): string {
+	return `<svg xmlns="${svgNs}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${escapeXml(label)}"><title>${escapeXml(label)}</title>`;
 }
 
 function text(x: number, y: number, content: string, attrs = ''): string {
@@ -74,101 +32,70 @@ function r(value: number): string {
 	return String(Math.round(value * 10) / 10);
 }
 
-function panelHeight(panel: Panel): number {
-	return 26 + plotHeight + labelReach(panel) + 24;
+function kib(bytes: number): string {
+	return `${num(bytes / 1024)} KiB`;
 }
 
-function panelSvg(panel: Panel, top: number, l: Layout): string {
-	const {left} = l;
-	const plotTop = top + 26;
-	const plotBottom = plotTop + plotHeight;
-	const values = panel.bars.map(b => b.value ?? 0);
-	const noises = panel.bars.map(b => b.noise ?? 0);
-	const low = panel.signed ? Math.min(0, ...values, ...noises.map(n => -n)) : 0;
-	let high = Math.max(0, ...values, ...noises);
-	if (high === low) high = low + 1;
-	// Headroom so value labels above (or below) the longest bar stay inside the plot.
-	const pad = (high - low) * 0.1;
-	const plotMax = high + pad;
-	const plotMin = low < 0 ? low - pad : low;
-	const y = (v: number): number => plotTop + ((plotMax - v) / (plotMax - plotMin)) * plotHeight;
-	const axisEnd = left + Math.max(1, panel.bars.length) * slot;
-	const out: string[] = [text(left, top + 14, panel.title, 'font-size="13" font-weight="bold"')];
-	out.push(`<line x1="${left}" y1="${plotTop}" x2="${left}" y2="${plotBottom}" stroke="#333"/>`);
-	out.push(`<line x1="${left}" y1="${r(y(0))}" x2="${axisEnd}" y2="${r(y(0))}" stroke="#333"/>`);
-	for (const tick of [...new Set([low, 0, high, panel.signed ? 0 : high / 2])]) {
-		out.push(`<line x1="${left - 4}" y1="${r(y(tick))}" x2="${left}" y2="${r(y(tick))}" stroke="#333"/>`);
-		out.push(text(left - 6, y(tick) + 4, num(tick, 0), 'font-size="10" text-anchor="end"'));
-	}
-	const middle = (plotTop + plotBottom) / 2;
-	out.push(text(14, middle, panel.axis, `font-size="11" text-anchor="middle" transform="rotate(-90 14 ${r(middle)})"`));
-	if (panel.bars.length === 0) out.push(text(left + 12, middle, 'no data', 'font-size="11" fill="#777"'));
-	panel.bars.forEach((bar, i) => {
-		const cx = left + i * slot + slot / 2;
-		const x = cx - barWidth / 2;
-		const v = bar.value ?? 0;
-		const barTop = Math.min(y(v), y(0));
-		const height = Math.abs(y(v) - y(0));
-		out.push(
-			`<rect class="${bar.className}" x="${r(x)}" y="${r(barTop)}" width="${barWidth}" height="${r(height)}" fill="${bar.fill}"${bar.value === undefined ? ' data-missing="true"' : ''}>` +
-				`<title>${escapeXml(bar.tip)}</title></rect>`,
-		);
-		const valueY = v >= 0 ? barTop - 4 : barTop + height + 11;
-		out.push(text(cx, valueY, bar.value === undefined ? 'n/a' : num(bar.value, 0), 'font-size="9" text-anchor="middle"'));
-		if (bar.noise !== undefined) {
-			for (const edge of [bar.noise, -bar.noise]) {
-				out.push(`<line class="noise" x1="${r(x - 5)}" y1="${r(y(edge))}" x2="${r(x + barWidth + 5)}" y2="${r(y(edge))}" stroke="#222" stroke-dasharray="3 2"/>`);
-			}
-		}
-		const labelY = plotBottom + 14;
-		out.push(text(cx, labelY, bar.label, `font-size="10" text-anchor="end" transform="rotate(-45 ${r(cx)} ${r(labelY)})"`));
-	});
-	return out.join('');
+function cpuLabel(bar: ResidentBar): string {
+	const what = bar.neon === undefined ? bar.cpu : bar.neon ? 'with NEON' : 'without NEON';
+	return `${what} · ${bar.profile}`;
+}
+
+// The words after a bar: what is resident, or why nothing is.
+export function residentLabel(bar: ResidentBar): string {
+	if (bar.pages === undefined) return bar.note ?? 'not measured';
+	if (bar.pages === 0) return `0 B: not resident${bar.note ? ` (${bar.note})` : ''}`;
+	const size = bar.moduleBytes ? ` · module ${bar.moduleBytes} B` : '';
+	return `${kib(bar.pages * page)} · ${bar.pages} page${bar.pages === 1 ? '' : 's'}${size}${bar.note ? ` (${bar.note})` : ''}`;
+}
+
+function tip(bar: ResidentBar): string {
+	const within = bar.withinBoot ? `; within one boot VmallocUsed moved ${bar.withinBoot.kb} kB on insert (control noise floor ${bar.withinBoot.noiseFloorKb ?? '?'} kB)` : '';
+	return `${bar.design} · ${bar.cpu} · ${bar.profile}: ${residentLabel(bar)}${within}`;
 }
 
 function emptyChart(): string {
 	return `${svgOpen(260, 40, 'Memory')}${text(10, 24, 'no memory measurements', 'font-size="12" fill="#555"')}</svg>`;
 }
 
-// Bars of the arch module's core size per memory row and MemAvailable difference (with ±noise floor) per configuration.
-export function memoryBarChart(rows: readonly MemoryRow[], comparisons: readonly MemoryComparison[]): string {
-	const diffs = comparisons.filter(c => /memavailable/i.test(c.field));
-	if (rows.length === 0 && diffs.length === 0) return emptyChart();
-	const core: Panel = {
-		title: 'curve25519_neon core size',
-		axis: 'bytes',
-		signed: false,
-		bars: rows.map(row => ({
-			label: `${configKey(row)} · ${row.situation}`,
-			value: row.archCoreSize,
-			tip: `${configKey(row)} (${row.situation}): ${row.archCoreSize === undefined ? 'arch module not resident' : `${row.archCoreSize} bytes`}`,
-			className: 'bar core',
-			fill: '#4a78b5',
-		})),
-	};
-	const available: Panel = {
-		title: 'MemAvailable difference, with − without the arch module',
-		axis: 'kB (median)',
-		signed: true,
-		bars: diffs.map(c => ({
-			label: configKey(c),
-			value: c.differenceKb,
-			tip: `${configKey(c)}: ${c.differenceKb} kB, noise floor ±${c.noiseFloorKb} kB — ${c.statement}`,
-			className: 'bar diff',
-			fill: c.aboveNoise ? '#c0392b' : '#95a5a6',
-			noise: c.noiseFloorKb,
-		})),
-	};
-	const l = layout([core, available]);
-	const secondTop = 34 + panelHeight(core) + panelGap;
-	const height = secondTop + panelHeight(available) + 12 + 14 * legend.length;
-	return [
-		svgOpen(l.width, height, title),
-		`<rect x="0" y="0" width="${l.width}" height="${height}" fill="#fff"/>`,
-		text(10, 20, title, 'font-size="15" font-weight="bold"'),
-		panelSvg(core, 34, l),
-		panelSvg(available, secondTop, l),
-		...legend.map((line, i) => text(10, height - 8 - 14 * (legend.length - 1 - i), line, 'font-size="10" fill="#444"')),
-		'</svg>',
-	].join('');
+// One chart: bytes and pages of arch code resident per design × CPU (× profile), with the within-boot reading beside.
+export function residentChart(bars: readonly ResidentBar[]): string {
+	if (bars.length === 0) return emptyChart();
+	const designs = [...new Set(bars.map(b => b.design))];
+	const largest = Math.max(page, ...bars.map(b => (b.pages ?? 0) * page), ...bars.map(b => (b.withinBoot?.kb ?? 0) * 1024));
+	const pages = Math.ceil(largest / page);
+	const x0 = labelWidth;
+	const x = (bytes: number): number => x0 + (Math.max(0, bytes) / (pages * page)) * plotWidth;
+	const plotBottom = top + designs.length * groupHeader + bars.length * rowHeight;
+	const height = plotBottom + 28 + 16 * legend.length + 8;
+	const out: string[] = [svgOpen(width, height, title), `<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`, text(10, 22, title, 'font-size="15" font-weight="bold"')];
+	// A grid line and a tick per page: "3 pages" is read off the grid.
+	for (let p = 0; p <= pages; p++) {
+		out.push(`<line class="page" x1="${r(x(p * page))}" y1="${top}" x2="${r(x(p * page))}" y2="${plotBottom}" stroke="${p === 0 ? '#333' : '#ddd'}"/>`);
+		out.push(text(x(p * page), plotBottom + 14, p === 0 ? '0' : `${p * 4} KiB`, 'font-size="10" text-anchor="middle"'));
+	}
+	let y = top;
+	for (const design of designs) {
+		out.push(text(10, y + 16, design, 'font-size="12" font-weight="bold"'));
+		y += groupHeader;
+		for (const bar of bars.filter(b => b.design === design)) {
+			const fill = bar.neon === undefined ? colours.unknown : bar.neon ? colours.neon : colours.noneon;
+			const bytes = (bar.pages ?? 0) * page;
+			out.push(text(x0 - 8, y + 14, cpuLabel(bar), 'font-size="11" text-anchor="end"'));
+			if (bytes > 0) {
+				out.push(`<rect class="bar resident" x="${r(x0)}" y="${r(y + 3)}" width="${r(x(bytes) - x0)}" height="${rowHeight - 6}" fill="${fill}"><title>${escapeXml(tip(bar))}</title></rect>`);
+			}
+			if (bar.withinBoot) {
+				const cx = x(bar.withinBoot.kb * 1024);
+				const cy = y + rowHeight / 2;
+				out.push(`<path class="within" d="M${r(cx)} ${r(cy - 5)} L${r(cx + 5)} ${r(cy)} L${r(cx)} ${r(cy + 5)} L${r(cx - 5)} ${r(cy)} Z" fill="#222"><title>${escapeXml(tip(bar))}</title></path>`);
+			}
+			const missing = bar.pages === undefined;
+			out.push(text(x(Math.max(bytes, (bar.withinBoot?.kb ?? 0) * 1024)) + 10, y + 14, residentLabel(bar), `class="value" font-size="11"${missing ? ' fill="#777" data-missing="true"' : ''}`));
+			y += rowHeight;
+		}
+	}
+	legend.forEach((line, i) => out.push(text(10, plotBottom + 36 + 16 * i, line, 'font-size="10" fill="#444"')));
+	out.push('</svg>');
+	return out.join('');
 }

@@ -5,7 +5,7 @@ import type {VectorCellReport, VectorPathReport} from '../report/schema.ts';
 import {designModuleFiles, design as lookupDesign, type DesignName} from '../subject/designs.ts';
 import {decodeDriverResponse, encodeDriverRequest, type DriverMode} from '../subject/driver-protocol.ts';
 import {bootGuest} from '../subject/guest.ts';
-import {KplugError} from '../util/errors.ts';
+import {interruption, KplugError} from '../util/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {compareResults, summarizeThroughput} from './compare.ts';
 import type {IteratedVector, X25519Vector} from './vector.ts';
@@ -84,6 +84,8 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 			for (const mode of ['api', 'generic'] as const) report.iterated.push({id: `${vector.id} (${mode})`, iterations: vector.iterations, ...(await iterate(vm, mode, vector))});
 		}
 	} catch (error) {
+		// Stopped by the command's interrupt: the cell is not run, not an error (the job lists it).
+		if (ctx.signal?.aborted) throw interruption(ctx.signal, `vectors ${id.design}/${id.profile}/${id.cpu}`);
 		if (!(error instanceof KplugError)) throw error;
 		report.error = error.message.split('\n')[0];
 	} finally {

@@ -94,7 +94,8 @@ test('deviations as diff blocks, flakes, vectors, memory, not run and timing sec
 	t.deepEqual(vectors[0]?.slice(6, 7), ['ops/s (measured under TCG emulation)']);
 	t.deepEqual(vectors[3], ['weak/thumb2/neon', 'api', 'arch', '40', '39', '1<br>wycheproof-17 (2 byte(s): 0, 31)', '790', '1.30', '3.04×']);
 	t.true(md.includes('Loading curve25519_neon costs 68 kB of MemAvailable, above the 16 kB noise floor.'));
-	t.deepEqual(tableAfter(md, '## Memory')[2], ['mainline/thumb2/neon', 'absent', 'no', '—', '—', '—', '213120', '—', '5']);
+	t.deepEqual(tableAfter(md, '## Memory')[1], ['mainline', 'neon (with NEON)', 'thumb2', '16 KiB · 4 pages · module 12288 B', '—']);
+	t.deepEqual(tableAfter(md, '### Across fresh boots')[2], ['mainline/thumb2/neon', 'absent', 'no', '—', '—', '—', '213120', '—', '5']);
 	t.regex(md, /not loading the arch module saves \d+ bytes of module core/);
 	t.regex(md, /## Cells not run\n\n- mainline\/thumb2\/noneon\/lib-first\n/);
 	t.true(md.includes('- Wall time: 412.7 s with 4 parallel job(s)'));
