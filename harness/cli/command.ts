@@ -3,7 +3,7 @@ import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {resolve} from 'node:path';
 import {UsageError} from '../util/errors.ts';
 import {defaultCacheDir, defaultOutDir} from '../util/paths.ts';
-import {createProgress, type Progress} from '../util/progress.ts';
+import {createProgress, type Progress, type ProgressStream} from '../util/progress.ts';
 import {checkWritableDir} from '../util/writable-dir.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -46,8 +46,9 @@ export const globalHelp = `Global options:
   --out DIR     output folder for runs and reports (default ./out)
   -h, --help    this help`;
 
-// Parse a command's argv strictly; unknown flags are a UsageError.
-export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs & {help: boolean} {
+// Parse a command's argv strictly; unknown flags are a UsageError. Progress goes to stderr (or `progressTo`), and
+// nowhere under --json.
+export function parseCommandArgs(command: Command, argv: readonly string[], progressTo?: ProgressStream): ParsedArgs & {help: boolean} {
 	let parsed;
 	try {
 		parsed = parseArgs({args: [...argv], options: {...globalOptions, ...command.options}, allowPositionals: command.positionals ?? false, strict: true});
@@ -62,7 +63,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
 		json,
 		cacheDir: typeof values['cache'] === 'string' ? resolve(values['cache']) : defaultCacheDir(),
 		outDir: typeof values['out'] === 'string' ? resolve(values['out']) : defaultOutDir(),
-		progress: createProgress({quiet: false}),
+		progress: createProgress({quiet: json, ...(progressTo ? {stream: progressTo} : {})}),
 		help: values['help'] === true,
 	};
 }
@@ -89,8 +90,9 @@ export function intOption(name: string, value: string | boolean | string[] | und
 	return n;
 }
 
-// Print a result: JSON on stdout in --json mode, else the human text.
+// Print a result: JSON on stdout in --json mode, else the human text (after the live progress line is ended).
 export function output(args: ParsedArgs, json: unknown, human: string): void {
+	args.progress.end();
 	if (args.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
 	else if (human) process.stdout.write(human.endsWith('\n') ? human : human + '\n');
 }

@@ -1,10 +1,11 @@
 // kplug CLI: dispatch to a command, print one clear line on error, exit with its code.
 import {interruption, InterruptedError, KplugError, SetupError} from '../util/errors.ts';
+import type {Progress} from '../util/progress.ts';
 import {commandController, interruptExitCode, reapAll} from '../util/reaper.ts';
 import {benchCommand} from './bench-command.ts';
 import {bootCommand} from './boot-command.ts';
 import {buildCommand} from './build-command.ts';
-import {checkLocations, globalHelp, parseCommandArgs, type Command} from './command.ts';
+import {checkLocations, globalHelp, globalOptions, parseCommandArgs, type Command} from './command.ts';
 import {memoryCommand} from './memory-command.ts';
 import {mergeCommand} from './merge-command.ts';
 import {runCommand} from './run-command.ts';
@@ -36,17 +37,27 @@ export async function main(argv: readonly string[]): Promise<number> {
 		process.stdout.write(mainHelp() + '\n');
 		return name === undefined ? 2 : 0;
 	}
+	const json = rest.slice(0, rest.includes('--') ? rest.indexOf('--') : undefined).includes('--json');
+	let progress: Progress | undefined;
+	// One line on stderr, after the live progress line; under --json the same as JSON on stdout, which then parses.
+	const fail = (message: string, code: number): number => {
+		progress?.end();
+		process.stderr.write(`kplug: ${message}\n`);
+		if (json) process.stdout.write(JSON.stringify({error: message, exitCode: code}, null, 2) + '\n');
+		return code;
+	};
 	const command = commands.find(c => c.name === name);
-	if (!command) {
-		process.stderr.write(`kplug: unknown command "${name}" (commands: ${commands.map(c => c.name).join(', ')})\n`);
-		return 2;
-	}
+	if (!command) return fail(`unknown command "${name}" (commands: ${commands.map(c => c.name).join(', ')})`, 2);
 	// One AbortController per command: SIGINT/SIGTERM/SIGHUP abort it, and every build, VM and pool stops.
 	const interrupt = commandController();
 	try {
 		const args = {...parseCommandArgs(command, rest), signal: interrupt.signal};
+		progress = args.progress;
 		if (args.help) {
-			process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ''}\n${globalHelp}\n`);
+			const {summary, usage, details, options} = command;
+			process.stdout.write(args.json
+				? JSON.stringify({command: name, summary, usage, details, options: Object.keys({...globalOptions, ...options}).map(o => `--${o}`)}, null, 2) + '\n'
+				: `${summary}\n\nUsage: ${usage}\n${details ? `\n${details}\n` : ''}\n${globalHelp}\n`);
 			return 0;
 		}
 		await checkLocations(command, args);
@@ -54,24 +65,18 @@ export async function main(argv: readonly string[]): Promise<number> {
 		// Once interrupted, kplug waits (bounded) for the command to write what finished.
 		interrupt.finishing(running.catch(() => undefined));
 		const code = await running;
+		progress.end();
 		if (!interrupt.signal.aborted) return code;
+		// Not fail(): the command has printed its (partial) result, JSON included.
 		process.stderr.write(`kplug: ${interruption(interrupt.signal, name).message}: what finished is kept\n`);
 		return interruptExitCode() ?? 130;
 	} catch (error) {
 		if (error instanceof InterruptedError || interrupt.signal.aborted) {
-			process.stderr.write(`kplug: ${error instanceof InterruptedError ? error.message : `interrupted (${(error as Error).message.split('\n')[0]})`}\n`);
-			return interruptExitCode() ?? 130;
+			return fail(error instanceof InterruptedError ? error.message : `interrupted (${(error as Error).message.split('\n')[0]})`, interruptExitCode() ?? 130);
 		}
-		if (error instanceof SetupError) {
-			process.stderr.write(`kplug: ${error.message}${error.installLine ? `; run: ${error.installLine}` : ''}\n`);
-			return error.exitCode;
-		}
-		if (error instanceof KplugError) {
-			process.stderr.write(`kplug: ${error.message}\n`);
-			return error.exitCode;
-		}
-		process.stderr.write(`kplug: internal error: ${(error as Error).stack ?? String(error)}\n`);
-		return 70;
+		if (error instanceof SetupError) return fail(`${error.message}${error.installLine ? `; run: ${error.installLine}` : ''}`, error.exitCode);
+		if (error instanceof KplugError) return fail(error.message, error.exitCode);
+		return fail(`internal error: ${(error as Error).stack ?? String(error)}`, 70);
 	} finally {
 		interrupt.done();
 		await reapAll();

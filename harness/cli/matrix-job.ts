@@ -102,6 +102,7 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 		},
 	});
 	await writes;
+	args.progress.end();
 	finished.splice(0, finished.length, ...matrix.results);
 	// An interrupted run is partial: it never replaces the baseline.
 	if (args.values['update-baseline'] === true && !args.signal?.aborted) {

@@ -57,8 +57,8 @@ async function runRepeated(options: MatrixRunOptions, id: CellId): Promise<{resu
 	return {result: first!, outcomes};
 }
 
-// One progress line per finished cell: done/total, the cell, its status, errors so far and an ETA from the
-// pace so far (the cells left × the mean wall time per finished cell).
+// The progress line after each finished cell (rewritten in place on a TTY): done/total, the cell, its status,
+// errors so far and an ETA from the pace so far (the cells left × the mean wall time per finished cell).
 export function cellProgressLine(done: number, total: number, result: Pick<CellResult, 'cellKey' | 'status' | 'error' | 'durationMs'>, errorsSoFar: number, elapsedMs: number): string {
 	const left = total - done;
 	const etaS = done > 0 ? Math.round((elapsedMs / done) * left / 1000) : 0;
@@ -92,7 +92,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
 			results.push(result);
 			const errors = results.filter(r => r.status === 'error').length;
-			options.ctx.progress.info(cellProgressLine(results.length, options.cells.length, result, errors, performance.now() - started));
+			options.ctx.progress.status(cellProgressLine(results.length, options.cells.length, result, errors, performance.now() - started));
 			const writing = performance.now();
 			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 			await options.onCell?.(result);
