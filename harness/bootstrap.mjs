@@ -4,6 +4,7 @@ import {spawn, spawnSync} from 'node:child_process';
 import {existsSync, statSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {avaRunCounts, countsLine, failureReport} from './ava-tap.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const kplug = join(root, 'harness/bin/kplug.mjs');
@@ -25,14 +26,15 @@ function ensureDeps() {
 	if (result.status !== 0) fail('npm ci failed; run it by hand in ' + root);
 }
 
-// Run a step with inherited stdio; returns its exit code. `scan` sees its stdout too.
+// Run a step with inherited stdio; returns its exit code. `scan` sees its stdout too (as it streams).
 function step(command, args, scan) {
 	return new Promise(resolve => {
 		const child = spawn(command, args, {cwd: root, stdio: ['ignore', scan ? 'pipe' : 'inherit', 'inherit']});
 		if (scan) {
-			child.stdout.on('data', chunk => {
-				process.stdout.write(chunk);
-				scan(chunk.toString());
+			child.stdout.setEncoding('utf8'); // whole characters per chunk (AVA's titles have '›')
+			child.stdout.on('data', text => {
+				process.stdout.write(text);
+				scan(text);
 			});
 		}
 		child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
@@ -58,22 +60,22 @@ if (mode === 'start') {
 	if (code !== 0) process.exit(code);
 	code = await step(node, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
 	if (code !== 0) fail('type check failed', code);
-	const counts = {passed: 0, failed: 0, skipped: 0};
-	const scan = text => {
-		// AVA's closing lines: "N tests passed", "N tests failed", "N tests skipped", "N uncaught exceptions", …
-		for (const [, n, what] of text.matchAll(/^\s*(\d+) (?:tests? )?(passed|failed|skipped|uncaught exceptions?|unhandled rejections?)\s*$/gm)) {
-			if (what === 'passed') counts.passed += Number(n);
-			else if (what === 'skipped') counts.skipped += Number(n);
-			else counts.failed += Number(n);
-		}
-	};
+	// AVA's TAP reporter (stdout; the tests' own output goes to stderr) streams through to the terminal
+	// and is parsed for the closing counts and the failures, which are repeated at the end.
 	const ava = join(root, 'node_modules/ava/entrypoints/cli.mjs');
-	const unit = await step(node, [ava, '--timeout=2m', 'test/unit'], scan);
-	const integration = await step(node, [ava, '--serial', '--concurrency=1', 'test/integration'], scan);
-	const failed = unit !== 0 || integration !== 0;
-	if (failed && counts.failed === 0) counts.failed = 1;
-	process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
-	process.exit(failed ? 1 : 0);
+	const runs = [];
+	for (const [name, args] of [['unit', ['--timeout=2m', 'test/unit']], ['integration', ['--serial', '--concurrency=1', 'test/integration']]]) {
+		let tap = '';
+		const exit = await step(node, [ava, '--tap', ...args], text => { tap += text; });
+		runs.push({name, ...avaRunCounts(tap, exit)});
+	}
+	const total = {passed: 0, failed: 0, skipped: 0, todo: 0};
+	for (const run of runs) for (const key of Object.keys(total)) total[key] += run.counts[key];
+	const failures = runs.map(run => failureReport(run.name, run.parsed, run.counts)).filter(Boolean);
+	process.stdout.write(`\n${runs.map(run => `${run.name}: ${countsLine(run.counts)}`).join('\n')}\n`);
+	if (failures.length > 0) process.stdout.write(`\n${failures.join('\n\n')}\n`);
+	process.stdout.write(`\n${countsLine(total)}\n`);
+	process.exit(total.failed > 0 ? 1 : 0);
 } else {
 	fail(`bootstrap: unknown mode "${mode}" (start, test, bench, kplug)`);
 }
