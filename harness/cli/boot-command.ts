@@ -1,15 +1,10 @@
 // kplug boot: a fresh VM of a profile × design × CPU, one command through the agent.
-import {mkdir, mkdtemp} from 'node:fs/promises';
-import {join} from 'node:path';
 import {buildContext} from '../build/context.ts';
-import {defaultProfile} from '../build/profiles.ts';
-import {design} from '../subject/designs.ts';
 import {bootGuest} from '../subject/guest.ts';
 import {UsageError} from '../util/errors.ts';
-import {cpuModel} from '../vm/cpu-models.ts';
 import {vmExitCodes} from '../vm/errors.ts';
 import {intOption, listOption, type Command} from './command.ts';
-
+import {commandLogDir, guestOptions, oneGuest} from './guest-options.ts';
 
 export const bootCommand: Command = {
 	name: 'boot',
@@ -21,9 +16,7 @@ export const bootCommand: Command = {
 		'Logs (console.log, agent.log, qemu-argv.json) go to <out>/boot/<timestamp>/.',
 	].join('\n'),
 	options: {
-		profile: {type: 'string'},
-		design: {type: 'string'},
-		cpu: {type: 'string'},
+		...guestOptions,
 		'no-arch': {type: 'boolean'},
 		append: {type: 'string', multiple: true},
 		timeout: {type: 'string'},
@@ -31,17 +24,14 @@ export const bootCommand: Command = {
 	positionals: true,
 	async run(args) {
 		if (args.positionals.length === 0) throw new UsageError('boot: nothing to run (usage: kplug boot [options] -- CMD [ARGS…])');
-		const profile = typeof args.values['profile'] === 'string' ? args.values['profile'] : defaultProfile;
-		const d = design(typeof args.values['design'] === 'string' ? args.values['design'] : 'weak');
-		const cpu = cpuModel(typeof args.values['cpu'] === 'string' ? args.values['cpu'] : 'neon');
+		const guest = await oneGuest(args, 'boot');
 		const timeoutMs = intOption('timeout', args.values['timeout'], 60) * 1000;
 		const warning = shellAppletWarning(args.positionals);
 		if (warning) args.progress.info(warning);
 		const append = (listOption(args.values['append']) ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
-		await mkdir(join(args.outDir, 'boot'), {recursive: true});
-		const logDir = await mkdtemp(join(args.outDir, 'boot', `${new Date().toISOString().replace(/[:.]/g, '-')}-`));
+		const logDir = await commandLogDir(args.outDir, 'boot');
 		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
-		const {vm} = await bootGuest(ctx, {profile, design: d.name, cpu: cpu.name, withArch: args.values['no-arch'] !== true, append}, logDir);
+		const {vm} = await bootGuest(ctx, {...guest, withArch: args.values['no-arch'] !== true, append}, logDir);
 		try {
 			args.progress.info(`guest ready in ${vm.bootMs} ms: Linux ${vm.ready.release}, CPU features: ${vm.ready.cpuFeatures.join(' ')}`);
 			const result = await vm.exec(args.positionals, {timeoutMs});

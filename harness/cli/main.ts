@@ -10,10 +10,11 @@ import {memoryCommand} from './memory-command.ts';
 import {mergeCommand} from './merge-command.ts';
 import {runCommand} from './run-command.ts';
 import {setupCommand} from './setup-command.ts';
+import {shellCommand} from './shell-command.ts';
 import {startCommand} from './start-command.ts';
 import {vectorsCommand} from './vectors-command.ts';
 
-export const commands: Command[] = [startCommand, setupCommand, buildCommand, bootCommand, runCommand, vectorsCommand, memoryCommand, mergeCommand, benchCommand];
+export const commands: Command[] = [startCommand, setupCommand, buildCommand, bootCommand, shellCommand, runCommand, vectorsCommand, memoryCommand, mergeCommand, benchCommand];
 
 function mainHelp(): string {
 	return [

@@ -11,7 +11,7 @@ import {runDepmod, unpackDeb} from './tools.ts';
 
 // Bump when the staging steps below change.
 const recipeVersion = '1';
-const kmodTools = ['modprobe', 'insmod', 'rmmod', 'depmod', 'lsmod', 'modinfo'];
+export const kmodTools = ['modprobe', 'insmod', 'rmmod', 'depmod', 'lsmod', 'modinfo'];
 // Unpacked package content the guest never uses.
 const dropped = ['usr/share', 'usr/lib/arm-linux-gnueabihf/gconv', 'usr/libexec', 'etc/init.d', 'usr/lib/arm-linux-gnueabihf/engines-3', 'usr/lib/arm-linux-gnueabihf/ossl-modules'];
 

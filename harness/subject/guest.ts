@@ -19,6 +19,8 @@ export interface GuestSpec {
 	append?: readonly string[];
 	bootTimeoutMs?: number;
 	memoryMiB?: number;
+	// The serial console takes input (kplug shell).
+	consoleInput?: boolean;
 }
 
 const buildMemo = new Map<string, Promise<ProfileBuild>>();
@@ -64,6 +66,7 @@ export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: stri
 		logDir: join(logDir),
 		bootTimeoutMs: spec.bootTimeoutMs,
 		memoryMiB: spec.memoryMiB,
+		consoleInput: spec.consoleInput,
 		...(ctx.signal ? {signal: ctx.signal} : {}),
 	});
 	return {vm, build, image};

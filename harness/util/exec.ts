@@ -140,11 +140,14 @@ export interface LongProcess {
 	hasExited(): boolean;
 	// Signal the whole process group.
 	kill(signal: NodeJS.Signals): void;
-	onOutput(listener: (chunk: Buffer) => void): void;
+	// Output of both streams, in arrival order, with the stream it came from.
+	onOutput(listener: (chunk: Buffer, from: 'stdout' | 'stderr') => void): void;
+	// The process's stdin, when spawned with {stdin: 'pipe'} (qemu's serial console for kplug shell).
+	stdin: NodeJS.WritableStream | undefined;
 }
 
 // Start a long-lived tool (qemu) in its own process group, output streamed to listeners.
-export function spawnLong(tool: string, argv: readonly string[], options: {cwd?: string} = {}): LongProcess {
+export function spawnLong(tool: string, argv: readonly string[], options: {cwd?: string; stdin?: 'ignore' | 'pipe'} = {}): LongProcess {
 	installReaper();
 	const child = execa(tool, [...argv], {
 		cwd: options.cwd,
@@ -152,14 +155,15 @@ export function spawnLong(tool: string, argv: readonly string[], options: {cwd?:
 		detached: true,
 		cleanup: true,
 		buffer: false,
-		stdin: 'ignore',
+		stdin: options.stdin ?? 'ignore',
 		stdout: 'pipe',
 		stderr: 'pipe',
 	});
-	const listeners: ((chunk: Buffer) => void)[] = [];
-	const emit = (chunk: Buffer): void => listeners.forEach(l => l(chunk));
-	child.stdout?.on('data', emit);
-	child.stderr?.on('data', emit);
+	const listeners: ((chunk: Buffer, from: 'stdout' | 'stderr') => void)[] = [];
+	child.stdout?.on('data', (chunk: Buffer) => listeners.forEach(l => l(chunk, 'stdout')));
+	child.stderr?.on('data', (chunk: Buffer) => listeners.forEach(l => l(chunk, 'stderr')));
+	// A console nobody reads any more (qemu gone) must not end kplug with an EPIPE.
+	child.stdin?.on('error', () => undefined);
 	let done = false;
 	const exited = child.then(
 		result => ({exitCode: result.exitCode, signal: result.signal}),
@@ -184,5 +188,6 @@ export function spawnLong(tool: string, argv: readonly string[], options: {cwd?:
 		onOutput(listener) {
 			listeners.push(listener);
 		},
+		stdin: child.stdin ?? undefined,
 	};
 }

@@ -25,6 +25,14 @@ export interface VmOptions {
 	qemuBinary?: string;
 	// The command's interrupt: when it fires, qemu is killed and every wait rejects with an InterruptedError.
 	signal?: AbortSignal;
+	// Give the serial console an input (qemu's stdin, a pipe): the handle's `console` (kplug shell).
+	consoleInput?: boolean;
+}
+
+// The guest's serial console as bytes: what the host types in, and what the UART prints (qemu's stdout).
+export interface ConsoleChannel {
+	input: NodeJS.WritableStream;
+	onOutput(listener: (chunk: Buffer) => void): () => void;
 }
 
 export interface ExecResult {
@@ -47,7 +55,9 @@ export interface VmHandle {
 	// Where bootMs went (the bench's per-cell breakdown).
 	startPhases: VmStartPhases;
 	consoleLog: string;
-	// settleMs: wait that long after the answer for console lines the step printed (module loads).
+	// Present when started with consoleInput.
+	console: ConsoleChannel | undefined;
+	// timeoutMs 0: no deadline at all (an interactive session); settleMs: wait that long after the answer for console lines the step printed (module loads).
 	exec(argv: readonly string[], options?: {timeoutMs?: number; stdin?: string | Uint8Array; step?: string; settleMs?: number}): Promise<ExecResult>;
 	writeFile(path: string, content: string | Uint8Array, mode?: number, options?: {timeoutMs?: number}): Promise<void>;
 	devio(path: string, request: Uint8Array, options?: {timeoutMs?: number; step?: string}): Promise<{errno: number; response: Buffer}>;
@@ -95,7 +105,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	const argv = qemuArgs({kernel: options.kernel, initrd: options.initrd, qemuCpu: options.qemuCpu, memoryMiB: options.memoryMiB ?? 256, agentSocket: sockPath, append: options.append ?? []});
 	await writeFile(join(options.logDir, 'qemu-argv.json'), JSON.stringify([options.qemuBinary ?? 'qemu-system-arm', ...argv], null, 1));
 	const started = performance.now();
-	const qemu = spawnLong(options.qemuBinary ?? 'qemu-system-arm', argv);
+	const qemu = spawnLong(options.qemuBinary ?? 'qemu-system-arm', argv, {stdin: options.consoleInput ? 'pipe' : 'ignore'});
 	const consoleFile = createWriteStream(consoleLog);
 	// A full or vanished log folder must not crash kplug (an unhandled 'error' event) nor stop the VM: the watcher
 	// keeps the console; the failure is noted in agent.log.
@@ -104,10 +114,15 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		consoleError ??= error;
 	});
 	const watcher = new ConsoleWatcher();
-	qemu.onOutput(chunk => {
+	const consoleListeners = new Set<(chunk: Buffer) => void>();
+	qemu.onOutput((chunk, from) => {
 		if (!consoleError) consoleFile.write(chunk);
 		watcher.push(chunk);
+		if (from === 'stdout') for (const listener of consoleListeners) listener(chunk);
 	});
+	const consoleChannel: ConsoleChannel | undefined = options.consoleInput && qemu.stdin
+		? {input: qemu.stdin, onOutput: listener => (consoleListeners.add(listener), () => consoleListeners.delete(listener))}
+		: undefined;
 
 	let client: AgentClient | undefined;
 	let socket: Socket | undefined;
@@ -177,7 +192,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
 		let timer: NodeJS.Timeout | undefined;
 		const timeout = new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(onTimeout()), ms);
+			if (Number.isFinite(ms)) timer = setTimeout(() => reject(onTimeout()), ms);
 		});
 		try {
 			return await Promise.race([work, timeout, fatal]);
@@ -239,10 +254,11 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			bootMs,
 			startPhases: startPhases({entered, spawned: started, connected: connectedAt, init: initAt, ready: readyAt}),
 			consoleLog,
+			console: consoleChannel,
 			async exec(argvIn, opts = {}) {
 				const timeoutMs = opts.timeoutMs ?? 30_000;
 				const step = opts.step ?? argvIn.join(' ');
-				const {message, events, lines} = await request(id => encodeExec({id, argv: argvIn, timeoutMs, stdin: opts.stdin}), `exec ${JSON.stringify(argvIn)}`, step, timeoutMs + 5000, 'exec-result', opts.settleMs);
+				const {message, events, lines} = await request(id => encodeExec({id, argv: argvIn, timeoutMs, stdin: opts.stdin}), `exec ${JSON.stringify(argvIn)}`, step, timeoutMs === 0 ? Infinity : timeoutMs + 5000, 'exec-result', opts.settleMs);
 				if (message.timedOut) throw new RequestTimeoutError(`guest command timed out after ${timeoutMs} ms: ${argvIn.join(' ')}`, step, watcher.tailText(), {waitingFor: `guest command ${argvIn.join(' ')}`, waitedMs: message.durationMs});
 				return {argv: [...argvIn], exitCode: message.exitCode, signal: message.signal, stdout: message.stdout.toString(), stderr: message.stderr.toString(), durationMs: message.durationMs, console: events, consoleLines: lines};
 			},

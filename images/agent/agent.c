@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -661,13 +663,75 @@ static int raw_syscall(int argc, char **argv) {
 	return e;
 }
 
+// --shell TTY MARKER [--no-echo] [--size ROWSxCOLS] -- CMD…: run CMD on TTY as its controlling terminal
+// (kplug shell; the agent runs this through EXEC, so PID 1 itself never touches the terminal). The lines
+// "kplug-shell:MARKER:ready" and "kplug-shell:MARKER:exit:N" written on TTY frame the session for the
+// host, which reads the console; exits with CMD's status (128 + signal when killed).
+static int shell_on_tty(int argc, char **argv) {
+	const char *tty = argc > 3 ? argv[2] : NULL, *marker = argc > 3 ? argv[3] : "";
+	int echo = 1, i = 4;
+	struct winsize ws = {0};
+	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--no-echo") == 0) echo = 0;
+		else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc && sscanf(argv[i + 1], "%hux%hu", &ws.ws_row, &ws.ws_col) == 2) i++;
+		else break;
+	}
+	if (!tty || !marker[0] || strspn(marker, "0123456789abcdefABCDEF") != strlen(marker) || i + 1 >= argc || strcmp(argv[i], "--") != 0) {
+		fprintf(stderr, "usage: kplug-agent --shell TTY HEXMARKER [--no-echo] [--size ROWSxCOLS] -- CMD [ARGS…]\n");
+		return 2;
+	}
+	char **cmd = argv + i + 1;
+	if (getsid(0) != getpid() && setsid() < 0) fprintf(stderr, "kplug-agent: --shell: setsid: %s\n", strerror(errno));
+	int fd = open(tty, O_RDWR);
+	if (fd < 0 || !isatty(fd) || ioctl(fd, TIOCSCTTY, 0) < 0) {
+		fprintf(stderr, "kplug-agent: --shell: %s cannot be the controlling terminal: %s\n", tty, strerror(errno));
+		return 1;
+	}
+	struct termios saved, t;
+	if (tcgetattr(fd, &saved) < 0) return fprintf(stderr, "kplug-agent: --shell: tcgetattr %s: %s\n", tty, strerror(errno)), 1;
+	t = saved;
+	// A line discipline as a terminal has it; without echo (and with plain \n) when the host's side is a pipe.
+	t.c_iflag = (t.c_iflag | ICRNL) & ~(tcflag_t)(INLCR | IGNCR | IXON);
+	t.c_oflag = echo ? t.c_oflag | OPOST | ONLCR : (t.c_oflag | OPOST) & ~(tcflag_t)ONLCR;
+	t.c_lflag |= ICANON | ISIG | IEXTEN;
+	t.c_lflag = echo ? t.c_lflag | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE : t.c_lflag & ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ECHOCTL | ECHOKE);
+	t.c_cc[VINTR] = 3, t.c_cc[VEOF] = 4, t.c_cc[VERASE] = 0x7f, t.c_cc[VMIN] = 1, t.c_cc[VTIME] = 0;
+	tcsetattr(fd, TCSAFLUSH, &t); // what arrived before the session is not the user's input
+	if (ws.ws_row && ws.ws_col) ioctl(fd, TIOCSWINSZ, &ws);
+	for (int k = 0; k < 3; k++) dup2(fd, k);
+	if (fd > 2) close(fd);
+	// The shell takes the terminal's keys (from the ready line on); this process only waits, then writes the last line.
+	int ignored[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP};
+	for (size_t k = 0; k < sizeof ignored / sizeof ignored[0]; k++) signal(ignored[k], SIG_IGN);
+	dprintf(1, "kplug-shell:%s:ready\n", marker);
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (size_t k = 0; k < sizeof ignored / sizeof ignored[0]; k++) signal(ignored[k], SIG_DFL);
+		execvp(cmd[0], cmd);
+		dprintf(2, "kplug-agent: --shell: exec %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	int status = 0, code = 127;
+	if (pid < 0) dprintf(2, "kplug-agent: --shell: fork: %s\n", strerror(errno));
+	else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+		code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	tcsetpgrp(0, getpgrp());
+	dprintf(1, "kplug-shell:%s:exit:%d\n", marker, code);
+	tcdrain(1);
+	tcsetattr(0, TCSANOW, &saved);
+	return code;
+}
+
 int main(int argc, char **argv) {
 	if (argc >= 2 && strcmp(argv[1], "--syscall") == 0) return raw_syscall(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "--shell") == 0) return shell_on_tty(argc, argv);
 	stdio_mode = argc == 2 && strcmp(argv[1], "--stdio") == 0;
 	// As PID 1 (rdinit=/sbin/kplug-agent) the agent is the init: same as --init.
 	int init_mode = (argc == 2 && strcmp(argv[1], "--init") == 0) || (argc == 1 && getpid() == 1);
 	if (argc > 1 && !stdio_mode && !init_mode) {
-		fprintf(stderr, "usage: kplug-agent [--stdio | --init | --syscall …]\n");
+		fprintf(stderr, "usage: kplug-agent [--stdio | --init | --syscall … | --shell …]\n");
 		return 2;
 	}
 	agent_pid = getpid();

@@ -2,28 +2,17 @@
 import test, {type ExecutionContext} from 'ava';
 import {execa, type ResultPromise} from 'execa';
 import {randomBytes} from 'node:crypto';
-import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises';
-import {release, tmpdir} from 'node:os';
+import {readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {release} from 'node:os';
 import {join} from 'node:path';
-import {AGENT_SOURCE, buildAgent} from '../../../harness/image/agent.ts';
 import {errnoFromSyscallAnswer} from '../../../harness/scenarios/errno.ts';
 import {
 	FrameDecoder, decodeMessage, encodeDevio, encodeExec, encodeFrame, encodePoweroff, encodeWriteFile, MessageType,
 	type AgentMessage,
 } from '../../../harness/vm/protocol.ts';
+import {nativeAgent} from './_native-agent.ts';
 
-let workDir = '';
-let agentPath = '';
-
-test.before(async () => {
-	workDir = await mkdtemp(join(tmpdir(), 'kplug-agent-stdio-'));
-	agentPath = join(workDir, 'kplug-agent');
-	await buildAgent({cc: 'gcc', source: AGENT_SOURCE, output: agentPath, static: false});
-});
-
-test.after.always(async () => {
-	if (workDir) await rm(workDir, {recursive: true, force: true});
-});
+const built = nativeAgent('agent-stdio');
 
 // One agent process; messages are queued as they arrive and taken in order.
 class StdioAgent {
@@ -33,7 +22,7 @@ class StdioAgent {
 	#wake: (() => void) | undefined;
 	#closed = false;
 
-	constructor(command: string[] = [agentPath, '--stdio']) {
+	constructor(command: string[] = [built.path, '--stdio']) {
 		const [file, ...args] = command as [string, ...string[]];
 		this.process = execa(file, args, {stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: {stdout: false}, reject: false});
 		this.process.stdout.on('data', (chunk: Buffer) => {
@@ -183,7 +172,7 @@ test('EXEC caps stdout at 16 MiB and says so in stderr', async t => {
 
 test('WRITE_FILE creates parent directories, sets the mode, EXEC cat reads it back', async t => {
 	const agent = await startAgent(t);
-	const path = join(workDir, 'write', 'a', 'b', 'file.bin');
+	const path = join(built.dir, 'write', 'a', 'b', 'file.bin');
 	const content = Buffer.from([0, 1, 2, 0xff, 0x0a]);
 	const written = await agent.request(encodeWriteFile({id: 7, timeoutMs: 5000, path, mode: 0o600, content}));
 	t.deepEqual(written, {kind: 'write-result', id: 7, errno: 0, message: 'Success', timedOut: false});
@@ -200,7 +189,7 @@ test('WRITE_FILE reports errno and message on failure', async t => {
 
 test('DEVIO writes the request in one piece to a regular file', async t => {
 	const agent = await startAgent(t);
-	const path = join(workDir, 'devio.bin');
+	const path = join(built.dir, 'devio.bin');
 	await writeFile(path, '');
 	const request = Buffer.from([0x4b, 0x58, 0x32, 0x35, 0, 0xff]);
 	const result = await agent.request(encodeDevio({id: 9, timeoutMs: 5000, path, request, maxResponseBytes: 4096}));
@@ -213,14 +202,14 @@ test('DEVIO reads up to maxResponseBytes and reports open errors', async t => {
 	const agent = await startAgent(t);
 	const zero = await agent.request(encodeDevio({id: 10, timeoutMs: 5000, path: '/dev/zero', request: Buffer.from('x'), maxResponseBytes: 10}));
 	t.deepEqual(zero, {kind: 'devio-result', id: 10, errno: 0, response: Buffer.alloc(10), timedOut: false});
-	const missing = await agent.request(encodeDevio({id: 11, timeoutMs: 5000, path: join(workDir, 'nope'), request: Buffer.alloc(0), maxResponseBytes: 10}));
+	const missing = await agent.request(encodeDevio({id: 11, timeoutMs: 5000, path: join(built.dir, 'nope'), request: Buffer.alloc(0), maxResponseBytes: 10}));
 	t.deepEqual(missing, {kind: 'devio-result', id: 11, errno: 2, response: Buffer.alloc(0), timedOut: false});
 });
 
 test('DEVIO has a deadline: a read that never ends is killed, reported as timed out, and the agent serves on', async t => {
 	const agent = await startAgent(t);
 	// A FIFO opened read-write: the request goes into it, the agent reads it back, then read(2) blocks for ever.
-	const fifo = join(workDir, 'devio.fifo');
+	const fifo = join(built.dir, 'devio.fifo');
 	await execa('mkfifo', [fifo]);
 	t.teardown(() => rm(fifo, {force: true}));
 	const started = Date.now();
@@ -233,7 +222,7 @@ test('DEVIO has a deadline: a read that never ends is killed, reported as timed 
 test('WRITE_FILE has a deadline: an open that never returns is killed and reported as timed out', async t => {
 	const agent = await startAgent(t);
 	// Opening a FIFO for writing blocks until a reader comes, and none will.
-	const fifo = join(workDir, 'write.fifo');
+	const fifo = join(built.dir, 'write.fifo');
 	await execa('mkfifo', [fifo]);
 	t.teardown(() => rm(fifo, {force: true}));
 	const blocked = await agent.request(encodeWriteFile({id: 15, timeoutMs: 300, path: fifo, mode: 0o644, content: 'x'}));
@@ -276,7 +265,7 @@ test('an oversize frame is skipped with an ERROR and the agent serves on (as PID
 test('a request that runs out of memory part-way gets ERROR with its id, its child is killed, and the agent serves on', async t => {
 	// The agent under a 16 MB address-space limit cannot hold 16 MiB of output (it doubles its buffer):
 	// die("realloc") returns to the serve loop instead of exiting.
-	const agent = new StdioAgent(['sh', '-c', `ulimit -v 16000 && exec "$0" --stdio`, agentPath]);
+	const agent = new StdioAgent(['sh', '-c', `ulimit -v 16000 && exec "$0" --stdio`, built.path]);
 	t.teardown(() => agent.process.kill('SIGKILL'));
 	t.is((await agent.next()).kind, 'ready');
 	const openFds = async (id: number): Promise<string> => {
@@ -284,7 +273,7 @@ test('a request that runs out of memory part-way gets ERROR with its id, its chi
 		return answer.kind === 'exec-result' ? answer.stdout.toString().trim() : JSON.stringify(answer);
 	};
 	const fdsBefore = await openFds(20);
-	const pidFile = join(workDir, 'oom-child.pid');
+	const pidFile = join(built.dir, 'oom-child.pid');
 	const failed = await agent.request(encodeExec({id: 21, argv: ['sh', '-c', `echo $$ > ${pidFile}; exec cat /dev/zero`], timeoutMs: 20_000}));
 	t.like(failed, {kind: 'error', id: 21});
 	if (failed.kind === 'error') t.is(failed.message, 'realloc: Cannot allocate memory');
@@ -314,7 +303,7 @@ test('POWEROFF is acknowledged and the agent exits 0', async t => {
 // (ENOENT on a normal host kernel; a sandbox may answer ENOSYS or EPERM: whatever it is, it is the
 // kernel's errno, printed and returned as the exit code.)
 test('--syscall delete_module of a module that is not loaded: the kernel\'s errno, printed and as exit code', async t => {
-	const result = await execa(agentPath, ['--syscall', 'delete_module', 'kplug_no_such_module_xyz'], {reject: false});
+	const result = await execa(built.path, ['--syscall', 'delete_module', 'kplug_no_such_module_xyz'], {reject: false});
 	const match = /^delete_module: errno=(\d+) \((.+)\)$/.exec(result.stdout);
 	t.truthy(match, result.stdout);
 	t.not(Number(match?.[1]), 0);
@@ -323,10 +312,10 @@ test('--syscall delete_module of a module that is not loaded: the kernel\'s errn
 });
 
 test('--syscall finit_module of a missing file reports the open error; bad usage exits 2', async t => {
-	const missing = await execa(agentPath, ['--syscall', 'finit_module', join(workDir, 'nope.ko')], {reject: false});
+	const missing = await execa(built.path, ['--syscall', 'finit_module', join(built.dir, 'nope.ko')], {reject: false});
 	t.is(missing.exitCode, 2);
 	t.regex(missing.stdout, /^open .*nope\.ko: errno=2 /);
-	const usage = await execa(agentPath, ['--syscall', 'rm', '-rf'], {reject: false});
+	const usage = await execa(built.path, ['--syscall', 'rm', '-rf'], {reject: false});
 	t.is(usage.exitCode, 2);
 	t.regex(usage.stderr, /usage: kplug-agent --syscall finit_module FILE \| delete_module NAME/);
 });
