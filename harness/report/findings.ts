@@ -141,9 +141,17 @@ function underLoadFindings(input: FindingInput, design: string): Finding[] {
 	const refusal = loads.flatMap(l => Object.keys(l.refusals)).find(k => k.startsWith('refused: '));
 	return [finding(
 		`${design}: under load (${listConfigs(cells.map(c => c.cellKey))}), ${sum(l => l.removed)} of ${sum(l => l.iterations)} removals of ${arch} went through and ${sum(l => l.inserted)} re-inserts` +
-			`${refusal ? ` (refused: ${refusal.slice(9)})` : ''}; the caller ran across ${sum(l => l.callerRanAcross)} of them, ${sum(l => l.calls)} calls, ${sum(l => l.wrong)} wrong.`,
+			`${refusal ? ` (refused: ${refusal.slice(9)})` : ''}; the caller ran across ${sum(l => l.callerRanAcross)} of them, ${sum(l => l.calls)} calls, ${sum(l => l.wrong)} wrong; ` +
+			`removal with the caller stopped: ${idleSummary(loads.map(l => l.idle))}.`,
 		cells.map(c => c.cellKey),
 	)];
+}
+
+// "refused 3/3" / "removed 2/3, refused 1/3": the timing-free answer, over the cells.
+function idleSummary(answers: readonly string[]): string {
+	const counts = new Map<string, number>();
+	for (const a of answers) counts.set(a, (counts.get(a) ?? 0) + 1);
+	return [...counts].map(([answer, n]) => `${answer} ${n}/${answers.length}`).join(', ');
 }
 
 // Every finding, design by design, in a stable order.

@@ -130,9 +130,18 @@ function underLoad(obs: CellObservation): ClaimResult {
 	const lines = [counts + kernel, ...refusals, ...step.consoleEvents];
 	if (step.exitCode !== 0 || load.iterations === 0) return verdictOf('C5b', 'not evaluated', `the loop did not run (${stepLine(step)})`, lines);
 	if (load.wrong > 0 || events.length > 0) return verdictOf('C5b', 'fails', `unplugging under load is unsafe: ${load.wrong} wrong results${events.length ? `, console ${events.join(',')}` : ''} (${counts})`, lines);
-	if (load.removed === 0) return verdictOf('C5b', 'fails', `under load every removal was refused (${refusals[0] ?? 'no message'}; ${counts})`, lines);
+	// The verdict rests on the timing-free facts: wrong results or console events (above), and the removal with
+	// the caller stopped. How many removals went through while calls were in flight is evidence, not the verdict:
+	// on two CPUs a design that holds a reference per call (softdep) refuses almost every one of them, by timing.
+	const idleRefusal = Object.keys(load.refusals).find(k => k.startsWith('idle-refused: '))?.slice(14);
+	if (load.idle === 'refused') return verdictOf('C5b', 'fails', `removal refused even with the caller stopped (${idleRefusal ?? 'no message'}); under load ${refusals[0] ?? 'no refusal'} (${counts})`, lines);
 	if (load.callerRanAcross === 0) return verdictOf('C5b', 'not evaluated', `the caller thread was never seen running across a transition (${counts})`, lines);
-	return verdictOf('C5b', 'holds', `removed and re-inserted under load with every result right (${counts}${kernel})`, lines);
+	if (load.idle === 'removed') {
+		const inFlight = load.removed === 0 ? `; under load every removal was refused while a call was in flight (${refusals[0] ?? 'no message'})` : '';
+		return verdictOf('C5b', 'holds', `removed with the caller stopped, and under load every result right (${counts}${kernel})${inFlight}`, lines);
+	}
+	if (load.removed > 0) return verdictOf('C5b', 'holds', `removed and re-inserted under load with every result right (${counts}${kernel}); not loaded when the caller stopped`, lines);
+	return verdictOf('C5b', 'not evaluated', `no removal under load and the arch module was ${load.idle === 'absent' ? 'not loaded' : 'not tried'} once the caller stopped (${counts})`, lines);
 }
 
 // --- the claims --------------------------------------------------------------------------------

@@ -27,8 +27,9 @@ export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]
 		status: obs.status,
 		steps: obs.steps.map(s => {
 			const kinds = eventKinds(s.consoleEvents);
-			// Under load only the timing-free facts: was any removal allowed, was any result wrong.
-			const load = s.load ? ` (removal ${s.load.removed > 0 ? 'allowed' : 'never allowed'}, ${s.load.wrong > 0 ? 'WRONG results' : 'results right'})` : '';
+			// Under load only the timing-free facts: the removal once the caller stopped, was any result wrong.
+			// (How many removals went through while calls were in flight depends on timing: report only.)
+			const load = s.load ? ` (removal with the caller stopped: ${s.load.idle}, ${s.load.wrong > 0 ? 'WRONG results' : 'results right'})` : '';
 			return `${s.label} [${s.tool}]: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}${load}${kinds.length ? ` + console ${kinds.join(',')}` : ''}`;
 		}),
 		loaded: obs.modulesAtEnd.map(moduleLine).sort(),

@@ -17,7 +17,17 @@ export interface UnplugLoadResult {
 	wrong: number;
 	// The errno-ish messages of refused removals / failed inserts, by text, with counts.
 	refusals: Record<string, number>;
+	// One more removal after the caller thread has stopped (kthread_stop returns only when it has), then the
+	// module is inserted again: the
+	// timing-free answer to "can this design unplug the arch module at runtime". Under load the answer can
+	// depend on timing (a call in flight holds softdep's symbol_get reference); idle it cannot.
+	idle: IdleRemoval;
 }
+
+// removed / refused: the idle removal's result; absent: the arch module was not loaded when the caller
+// stopped (the loop's last insert failed); unknown: the script did not get that far.
+export type IdleRemoval = 'removed' | 'refused' | 'absent' | 'unknown';
+const idleRemovals: readonly IdleRemoval[] = ['removed', 'refused', 'absent'];
 
 const PARAMS = `/sys/module/${moduleNames.driver}/parameters`;
 
@@ -39,6 +49,11 @@ export function unplugLoadScript(archKo: string, iterations: number, seconds: nu
 		'  i=$((i+1))',
 		'done',
 		'echo 0 > $P/load',
+		`if grep -q '^${moduleNames.arch} ' /proc/modules; then`,
+		`  if m=$(/sbin/rmmod ${moduleNames.arch} 2>&1); then echo "idle=removed"; else echo "idle=refused"; echo "idle-refused: $m"; fi`,
+		// Put it back, so the cell ends as the loop left it (the end-of-cell probes judge the loaded arch module).
+		`  grep -q '^${moduleNames.arch} ' /proc/modules || m=$(/sbin/insmod ${archKo} 2>&1) || echo "insert-failed: $m"`,
+		'else echo "idle=absent"; fi',
 		'echo "iterations=$i removed=$rm_ok removeRefused=$rm_no inserted=$in_ok insertFailed=$in_no callerRanAcross=$ran"',
 		'echo "calls=$(cat $P/load_calls) wrong=$(cat $P/load_wrong)"',
 	].join('\n');
@@ -46,16 +61,21 @@ export function unplugLoadScript(archKo: string, iterations: number, seconds: nu
 
 // Parse the script's output (anything unexpected is left out; missing numbers are 0).
 export function parseUnplugLoad(stdout: string): UnplugLoadResult {
-	const result: UnplugLoadResult = {iterations: 0, removed: 0, removeRefused: 0, inserted: 0, insertFailed: 0, callerRanAcross: 0, calls: 0, wrong: 0, refusals: {}};
+	const result: UnplugLoadResult = {iterations: 0, removed: 0, removeRefused: 0, inserted: 0, insertFailed: 0, callerRanAcross: 0, calls: 0, wrong: 0, refusals: {}, idle: 'unknown'};
 	for (const line of stdout.split('\n')) {
-		const refusal = /^(refused|insert-failed): (.*)$/.exec(line.trim());
+		const idle = /^idle=(\w+)$/.exec(line.trim())?.[1];
+		if (idle !== undefined) {
+			if ((idleRemovals as readonly string[]).includes(idle)) result.idle = idle as IdleRemoval;
+			continue;
+		}
+		const refusal = /^(refused|insert-failed|idle-refused): (.*)$/.exec(line.trim());
 		if (refusal) {
 			const key = `${refusal[1]}: ${refusal[2]!.replace(/\/lib\/modules\/\S+\//, '')}`;
 			result.refusals[key] = (result.refusals[key] ?? 0) + 1;
 			continue;
 		}
 		for (const [, key, value] of line.matchAll(/(\w+)=(\d+)/g)) {
-			if (key! in result && key !== 'refusals') (result as unknown as Record<string, number>)[key!] = Number(value);
+			if (key! in result && key !== 'refusals' && key !== 'idle') (result as unknown as Record<string, number>)[key!] = Number(value);
 		}
 	}
 	return result;

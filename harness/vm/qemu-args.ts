@@ -10,6 +10,9 @@ export interface QemuConfig {
 	append: readonly string[];
 }
 
+// Every guest has two CPUs (the kernels are built with CONFIG_SMP): see kernel-config/base.config.
+export const guestCpus = 2;
+
 export const baseCmdline = ['console=ttyAMA0', 'panic=-1', 'rdinit=/sbin/kplug-agent'];
 
 // The full kernel command line.
@@ -28,7 +31,7 @@ export function machineArgs(cfg: Omit<QemuConfig, 'agentSocket'>): string[] {
 		'-machine', 'virt',
 		'-cpu', cfg.qemuCpu,
 		'-m', String(cfg.memoryMiB),
-		'-smp', '1',
+		'-smp', String(guestCpus),
 		'-nodefaults',
 		'-display', 'none',
 		'-nic', 'none',

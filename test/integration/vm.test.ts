@@ -2,6 +2,7 @@ import test from 'ava';
 import {bootGuest} from '../../harness/subject/guest.ts';
 import {liveCount} from '../../harness/util/reaper.ts';
 import {KernelCrashError, RequestTimeoutError} from '../../harness/vm/errors.ts';
+import {guestCpus} from '../../harness/vm/qemu-args.ts';
 import {logDir, ourQemus, testContext} from './_context.ts';
 
 const ctx = testContext();
@@ -45,6 +46,9 @@ for (const [cpu, neon] of [['neon', true], ['noneon', false]] as const) {
 			t.is(vm.ready.cpuFeatures.includes('neon'), neon);
 			const cpuinfo = await vm.exec(['grep', 'Features', '/proc/cpuinfo']);
 			t.is(/\bneon\b/.test(cpuinfo.stdout), neon);
+			// Both CPUs of -smp 2 are up (the unplug-under-load scenario needs them), each with the same features.
+			t.is(cpuinfo.stdout.trim().split('\n').length, guestCpus);
+			t.deepEqual((await vm.exec(['cat', '/sys/devices/system/cpu/online'])).stdout.trim(), `0-${guestCpus - 1}`);
 		} finally {
 			await vm.close();
 		}

@@ -29,7 +29,7 @@ const flagValue = test.macro<[string, string]>({
 test(flagValue, '-machine', 'virt');
 test(flagValue, '-cpu', 'cortex-a15');
 test(flagValue, '-m', '256');
-test(flagValue, '-smp', '1');
+test(flagValue, '-smp', '2');
 test(flagValue, '-display', 'none');
 test('no network:', flagValue, '-nic', 'none');
 test('console on stdio:', flagValue, '-serial', 'stdio');
