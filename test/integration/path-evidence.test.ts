@@ -93,28 +93,41 @@ test('removing the arch module in use: kmod says EBUSY itself, the kernel says E
 	t.deepEqual(await ourQemus(), []);
 });
 
-// The rival designs: the library does not pin the arch module, so it can be unplugged under load.
-test('unplug under load: softdep and static-call remove and re-insert with every result right; weak refuses', async t => {
+// The rival designs: the library does not pin the arch module, so it can be unplugged under load. On two CPUs
+// how many in-flight removals go through is timing (softdep's call in flight holds a symbol_get reference);
+// the removal once the caller has stopped is not.
+test('unplug under load: softdep and static-call can be removed (static-call even mid-call), every result right; weak refuses', async t => {
 	const report = await runCells(['--design', 'weak,softdep,static-call', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'unplug-under-load']);
 	t.is(report.cells.length, 3);
 	for (const cell of report.cells) {
 		t.is(cell.status, 'completed', cell.error?.message);
 		const load = cell.steps.find(s => s.load)?.load;
 		t.truthy(load, cell.cellKey);
-		t.is(load!.iterations, 100, cell.cellKey);
+		t.true(load!.iterations > 0 && load!.iterations <= 100, `${cell.cellKey}: ${load!.iterations}`);
+		t.is(load!.removed + load!.removeRefused, load!.iterations, cell.cellKey);
 		t.is(load!.wrong, 0, cell.cellKey);
 		t.true(load!.callerRanAcross > 0 && load!.calls > 0, cell.cellKey);
+		t.true((load!.kernel?.counts.neon ?? 0) > 0, JSON.stringify(load!.kernel?.counts));
 		const c5b = cell.claims.find(c => c.claim === 'C5b');
 		if (cell.id.design === 'weak') {
 			t.is(load!.removed, 0);
+			t.is(load!.idle, 'refused');
 			t.is(c5b?.verdict, 'fails');
 			t.true(Object.keys(load!.refusals).some(r => r.includes('is in use by: libcurve25519')), JSON.stringify(load!.refusals));
 		} else {
-			t.is(load!.removed, 100, cell.cellKey);
-			t.is(load!.inserted, 100, cell.cellKey);
+			t.is(load!.idle, 'removed', cell.cellKey);
 			t.is(c5b?.verdict, 'holds', c5b?.evidence);
-			// The kernel saw both: NEON while plugged, generic while unplugged.
-			t.true((load!.kernel?.counts.neon ?? 0) > 0 && (load!.kernel?.counts.generic ?? 0) > 0, JSON.stringify(load!.kernel?.counts));
+			// The cell ends with the arch module back in place.
+			t.true(cell.modulesAtEnd.some(m => m.name === 'curve25519_neon'), cell.cellKey);
+			// Refusals, if any, are a call in flight: kmod's own "in use" check, or the kernel's EAGAIN when a
+			// reference was taken between kmod's check and delete_module; never anything else.
+			t.true(Object.keys(load!.refusals).every(r => /^refused: .*(is in use|Resource temporarily unavailable)$|^insert-failed: .*File exists$/.test(r)), JSON.stringify(load!.refusals));
+		}
+		if (cell.id.design === 'static-call') {
+			// Nothing holds static-call's arch module: every removal goes through, and the kernel saw both paths.
+			t.is(load!.removed, load!.iterations);
+			t.is(load!.inserted, load!.iterations);
+			t.true((load!.kernel?.counts.generic ?? 0) > 0, JSON.stringify(load!.kernel?.counts));
 		}
 	}
 	t.deepEqual(await ourQemus(), []);
