@@ -7,7 +7,7 @@ import * as z from 'zod';
 import {KplugError} from '../util/errors.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {repoPath} from '../util/paths.ts';
-import type {Deviation} from '../report/schema.ts';
+import type {Deviation} from './types.ts';
 import {pairConfig} from './claims.ts';
 import {diffOutcome} from './outcome.ts';
 import type {CellResult, ClaimResult, Verdict} from './types.ts';

@@ -161,3 +161,16 @@ export interface CellResult extends CellObservation {
 	// Stable, timing-free outcome used for baselines and flake checks.
 	outcome: Record<string, unknown>;
 }
+
+// A design × profile × CPU: what the vector and memory jobs run per configuration.
+export interface ConfigId {
+	design: string;
+	profile: string;
+	cpu: string;
+}
+
+export interface Deviation {
+	cellKey: string;
+	// Readable diff lines: "- field: baseline" / "+ field: observed".
+	diff: string[];
+}

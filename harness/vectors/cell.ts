@@ -1,7 +1,7 @@
 // A vector cell (design × profile × CPU): load every module, send whole batches through each path.
 import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
-import type {VectorCellReport, VectorPathReport} from '../report/schema.ts';
+import type {VectorCellReport, VectorPathReport} from './types.ts';
 import {designModuleFiles, design as lookupDesign, type DesignName} from '../subject/designs.ts';
 import {decodeDriverResponse, encodeDriverRequest, type DriverMode} from '../subject/driver-protocol.ts';
 import {bootGuest} from '../subject/guest.ts';

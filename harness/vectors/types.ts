@@ -1,0 +1,28 @@
+// What the vector job produces per design × profile × CPU (report.json carries it as is).
+
+export interface VectorPathReport {
+	path: 'api' | 'generic';
+	// Which implementation(s) actually served the api path (arch, generic, arch-entry).
+	servedBy: string[];
+	total: number;
+	passed: number;
+	failed: {id: string; expectedHex: string; gotHex: string; expectedOk: boolean; gotOk: boolean; differingBytes: number[]}[];
+	opsPerSecond: number;
+	guestSeconds: number;
+}
+
+export interface VectorCellReport {
+	design: string;
+	profile: string;
+	cpu: string;
+	seed: number;
+	sources: Record<string, number>;
+	paths: VectorPathReport[];
+	// api ops/s divided by generic ops/s (measured under TCG emulation).
+	archToGenericSpeedRatio: number | undefined;
+	iterated: {id: string; iterations: number; passed: boolean; path: string}[];
+	// The rig could not run the cell (VM failure, driver error).
+	error?: string;
+	// The design's library cannot load in this cell (a finding, not a failure): no path to test.
+	unavailable?: string;
+}
