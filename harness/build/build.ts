@@ -1,28 +1,55 @@
-// The build stage: kernel source → per-profile kernel → per-profile module sets.
+// The build stage: kernel source → per-profile kernel → per-profile module sets, for one kernel (kernels.ts).
+import {access} from 'node:fs/promises';
+import {join} from 'node:path';
+import {KplugError, ToolFailure} from '../util/errors.ts';
 import type {BuildContext} from './context.ts';
 import {ensureKernel, type KernelBuild} from './kernel.ts';
-import {ensureModuleSet, moduleSets, type ModuleSetBuild} from './module-sets.ts';
+import {defaultKernel, kernelDef, type KernelDef} from './kernels.ts';
+import {ensureModuleSet, moduleSets, type ModuleSet, type ModuleSetBuild} from './module-sets.ts';
 import type {Profile} from './profiles.ts';
 import {ensureKernelSource, type KernelSource} from './source.ts';
 
 export interface ProfileBuild {
 	profile: string;
 	kernel: KernelBuild;
-	// Module set name (mainline, weak) → its build.
+	// Module set name (mainline, weak, …) → its build: the sets the kernel lists, and any built on demand.
 	sets: Record<string, ModuleSetBuild>;
 }
 
-// Build one profile: kernel, then every module set against it.
-export async function buildProfile(ctx: BuildContext, source: KernelSource, profile: Profile): Promise<ProfileBuild> {
-	const kernel = await ensureKernel(ctx, source, profile);
-	const sets: Record<string, ModuleSetBuild> = {};
-	for (const set of moduleSets) sets[set.name] = await ensureModuleSet(ctx, source, kernel, set);
-	return {profile: profile.name, kernel, sets};
+// A module set by name.
+export function moduleSet(name: string): ModuleSet {
+	const found = moduleSets.find(s => s.name === name);
+	if (!found) throw new KplugError(`no module set "${name}" (sets: ${moduleSets.map(s => s.name).join(', ')})`);
+	return found;
 }
 
-// Build the given profiles (each cached by content).
-export async function buildProfiles(ctx: BuildContext, profiles: readonly Profile[]): Promise<{source: KernelSource; builds: ProfileBuild[]}> {
-	const source = await ensureKernelSource(ctx.cacheDir, ctx.progress);
+// Build one module set against a kernel. On a kernel other than the default, a set that cannot build there is one
+// line: the kernel-tree files it lacks, or the compiler's first error line (the full log is named).
+export async function buildModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
+	const lacking: string[] = [];
+	for (const file of set.fromKernel) if (!(await access(join(source.dir, file)).then(() => true, () => false))) lacking.push(file);
+	if (lacking.length > 0) throw new KplugError(`module set ${set.name} does not build on kernel ${kernel.kernel}: it takes ${lacking.join(', ')} from the kernel tree, which ${source.package} ${source.packageVersion} does not have`);
+	try {
+		return await ensureModuleSet(ctx, source, kernel, set);
+	} catch (error) {
+		if (kernel.kernel === defaultKernel || !(error instanceof ToolFailure) || ctx.signal?.aborted) throw error;
+		const [headline = '', ...tail] = error.message.split('\n');
+		const first = tail.find(l => /\berror\b|ERROR:/.test(l)) ?? tail[0] ?? '';
+		throw new KplugError(`module set ${set.name} does not build on kernel ${kernel.kernel}: ${first.trim()} (${headline})`);
+	}
+}
+
+// Build one profile: kernel, then the module sets named (default: those the kernel lists).
+export async function buildProfile(ctx: BuildContext, source: KernelSource, profile: Profile, sets: readonly string[] = kernelDef(source.kernel).moduleSets): Promise<ProfileBuild> {
+	const kernel = await ensureKernel(ctx, source, profile);
+	const built: Record<string, ModuleSetBuild> = {};
+	for (const name of sets) built[name] = await buildModuleSet(ctx, source, kernel, moduleSet(name));
+	return {profile: profile.name, kernel, sets: built};
+}
+
+// Build the given profiles of one kernel (each cached by content; default: 6.1).
+export async function buildProfiles(ctx: BuildContext, profiles: readonly Profile[], kernel: KernelDef = kernelDef(defaultKernel)): Promise<{source: KernelSource; builds: ProfileBuild[]}> {
+	const source = await ensureKernelSource(ctx.cacheDir, ctx.progress, kernel, ctx.signal);
 	const builds: ProfileBuild[] = [];
 	for (const profile of profiles) builds.push(await buildProfile(ctx, source, profile));
 	return {source, builds};

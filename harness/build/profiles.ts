@@ -1,15 +1,16 @@
-// Kernel profiles: one fragment file per profile in kernel-config/profiles/, on top of base.config.
+// Kernel profiles: one fragment file per profile in kernel-config/profiles/, applied over base.config and the
+// kernel's own fragment (kernel-config/kernels/, see kernels.ts).
 import {readdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {UsageError} from '../util/errors.ts';
 import {repoPath} from '../util/paths.ts';
-import {parseFragment, type Fragment} from './fragment.ts';
+import {parseFragment, readFragment, type Fragment} from './fragment.ts';
 
 export interface Profile {
 	name: string;
 	// First comment line of the fragment.
 	description: string;
-	fragments: Fragment[];
+	fragment: Fragment;
 }
 
 export const defaultProfile = 'thumb2';
@@ -22,17 +23,19 @@ export async function profileNames(): Promise<string[]> {
 	return [defaultProfile, ...names.filter(n => n !== defaultProfile)].filter(n => names.includes(n));
 }
 
-// Load one profile (base fragment + its own), validating the name.
+// The fragment every kernel build starts from (on top of allnoconfig).
+export function baseFragment(): Promise<Fragment> {
+	return readFragment(join(configDir, 'base.config'));
+}
+
+// Load one profile (its own fragment), validating the name.
 export async function loadProfile(name: string): Promise<Profile> {
 	const names = await profileNames();
 	if (!names.includes(name)) throw new UsageError(`unknown profile "${name}" (profiles: ${names.join(', ')})`);
-	const basePath = join(configDir, 'base.config');
 	const ownPath = join(configDir, 'profiles', `${name}.config`);
-	const base = parseFragment(await readFile(basePath, 'utf8'), basePath);
 	const ownText = await readFile(ownPath, 'utf8');
-	const own = parseFragment(ownText, ownPath);
 	const description = /^#\s*(.+)$/m.exec(ownText)?.[1] ?? name;
-	return {name, description, fragments: [base, own]};
+	return {name, description, fragment: parseFragment(ownText, ownPath)};
 }
 
 // Resolve a --profile filter (undefined = all) to profiles.

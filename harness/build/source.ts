@@ -1,4 +1,5 @@
-// Kernel source from Debian's linux-source-6.1 package, extracted once into the cache.
+// Kernel source: the host's installed linux-source-6.1, or another suite's package fetched into the cache;
+// either way the tarball is extracted once into the cache, keyed by package version and tarball hash.
 import {readdir, readFile, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {SetupError} from '../util/errors.ts';
@@ -6,31 +7,37 @@ import {run} from '../util/exec.ts';
 import {isPublished, publishAtomically, writeFileAtomic} from '../util/atomic.ts';
 import {sha256File} from '../util/hash.ts';
 import type {Progress} from '../util/progress.ts';
+import {ensureFetchedTarball, readFetched} from './fetched-source.ts';
+import {defaultKernel, kernelDef, type KernelDef} from './kernels.ts';
 
-export const sourcePackage = 'linux-source-6.1';
-export const sourceTarball = '/usr/src/linux-source-6.1.tar.xz';
+// The default kernel's package and tarball (installed on the host).
+export const sourcePackage = kernelDef(defaultKernel).package;
+export const sourceTarball = `/usr/src/${sourcePackage}.tar.xz`;
 
 export interface KernelSource {
+	// The kernel id (kernels.ts) and the Debian package the tree comes from.
+	kernel: string;
+	package: string;
 	packageVersion: string;
 	tarballSha256: string;
 	// Extracted tree (read-only for everything else).
 	dir: string;
 }
 
-// Version of the installed source package, or a SetupError naming the install line.
-export async function sourcePackageVersion(): Promise<string> {
-	const result = await run('dpkg-query', ['-W', '-f=${Version}', sourcePackage], {okExitCodes: [1]}).catch(() => undefined);
+// Version of an installed source package, or a SetupError naming the install line.
+export async function sourcePackageVersion(pkg = sourcePackage): Promise<string> {
+	const result = await run('dpkg-query', ['-W', '-f=${Version}', pkg], {okExitCodes: [1]}).catch(() => undefined);
 	if (!result || result.exitCode !== 0 || result.stdout.trim() === '') {
-		throw new SetupError(`${sourcePackage} is not installed`, `apt-get install -y ${sourcePackage}`);
+		throw new SetupError(`${pkg} is not installed`, `apt-get install -y ${pkg}`);
 	}
 	return result.stdout.trim();
 }
 
-// sha256 of the tarball, remembered by size+mtime so a no-op build does not rehash 130 MB.
-async function tarballHash(cacheDir: string): Promise<string> {
-	const info = await stat(sourceTarball).catch(() => undefined);
-	if (!info) throw new SetupError(`${sourceTarball} is missing`, `apt-get install -y --reinstall ${sourcePackage}`);
-	const memo = join(cacheDir, 'src', 'tarball-hash.json');
+// sha256 of the host's tarball, remembered by size+mtime so a no-op build does not rehash 130 MB.
+async function tarballHash(cacheDir: string, pkg: string, tarball: string): Promise<string> {
+	const info = await stat(tarball).catch(() => undefined);
+	if (!info) throw new SetupError(`${tarball} is missing`, `apt-get install -y --reinstall ${pkg}`);
+	const memo = join(cacheDir, 'src', pkg === sourcePackage ? 'tarball-hash.json' : `tarball-hash-${pkg}.json`);
 	const stamp = `${info.size}:${info.mtimeMs}`;
 	try {
 		const saved = JSON.parse(await readFile(memo, 'utf8')) as {stamp: string; sha256: string};
@@ -38,7 +45,7 @@ async function tarballHash(cacheDir: string): Promise<string> {
 	} catch {
 		// no memo yet
 	}
-	const sha256 = await sha256File(sourceTarball);
+	const sha256 = await sha256File(tarball);
 	await writeFileAtomic(memo, JSON.stringify({stamp, sha256}) + '\n');
 	return sha256;
 }
@@ -53,16 +60,31 @@ async function sourceManifestFiles(dir: string): Promise<string[]> {
 	return files;
 }
 
-// Extract the kernel source into the cache (keyed by package version and tarball hash).
-export async function ensureKernelSource(cacheDir: string, progress: Progress): Promise<KernelSource> {
-	const packageVersion = await sourcePackageVersion();
-	const tarballSha256 = await tarballHash(cacheDir);
-	const dir = join(cacheDir, 'src', `linux-${packageVersion}-${tarballSha256.slice(0, 12)}`);
+const treeDir = (cacheDir: string, version: string, sha256: string): string => join(cacheDir, 'src', `linux-${version}-${sha256.slice(0, 12)}`);
+
+// Extract a tarball into its tree folder unless that is published already.
+async function extractTree(dir: string, tarball: string, label: string, progress: Progress): Promise<void> {
 	const entry = {files: sourceManifestFiles, progress};
-	if (!(await isPublished(dir, entry))) {
-		await progress.step(`extract ${sourcePackage} ${packageVersion}`, () =>
-			publishAtomically(dir, tmp => run('tar', ['-xf', sourceTarball, '-C', tmp, '--strip-components=1'], {timeoutMs: 20 * 60_000}).then(() => undefined), entry),
-		);
+	if (await isPublished(dir, entry)) return;
+	await progress.step(`extract ${label}`, () =>
+		publishAtomically(dir, tmp => run('tar', ['-xf', tarball, '-C', tmp, '--strip-components=1'], {timeoutMs: 20 * 60_000}).then(() => undefined), entry),
+	);
+}
+
+// The extracted source tree of a kernel (default: 6.1 from the host's package). A fetched kernel's first use
+// downloads it; later uses read only what the cache recorded (no network).
+export async function ensureKernelSource(cacheDir: string, progress: Progress, kernel: KernelDef = kernelDef(defaultKernel), signal?: AbortSignal): Promise<KernelSource> {
+	const source = (packageVersion: string, tarballSha256: string): KernelSource => ({kernel: kernel.id, package: kernel.package, packageVersion, tarballSha256, dir: treeDir(cacheDir, packageVersion, tarballSha256)});
+	if (kernel.from === 'host') {
+		const tarball = `/usr/src/${kernel.package}.tar.xz`;
+		const found = source(await sourcePackageVersion(kernel.package), await tarballHash(cacheDir, kernel.package, tarball));
+		await extractTree(found.dir, tarball, `${kernel.package} ${found.packageVersion}`, progress);
+		return found;
 	}
-	return {packageVersion, tarballSha256, dir};
+	const known = await readFetched(cacheDir, kernel);
+	if (known && (await isPublished(source(known.version, known.tarballSha256).dir, {files: sourceManifestFiles, progress}))) return source(known.version, known.tarballSha256);
+	const {fetched, tarball} = await ensureFetchedTarball(cacheDir, kernel, progress, signal);
+	const found = source(fetched.version, fetched.tarballSha256);
+	await extractTree(found.dir, tarball, `${kernel.package} ${fetched.version}`, progress);
+	return found;
 }

@@ -1,25 +1,38 @@
-// kplug build: cached kernel + module builds per profile.
+// kplug build: cached kernel + module builds per kernel and profile.
 import {buildContext} from '../build/context.ts';
 import {buildProfiles} from '../build/build.ts';
+import {checkKernelProfile, defaultKernel, kernelDef, kernelLabel} from '../build/kernels.ts';
 import {selectProfiles} from '../build/profiles.ts';
-import {intOption, listOption, output, type Command} from './command.ts';
+import {intOption, output, type Command} from './command.ts';
+import {subjectHelp, subjectOptions} from './subject-options.ts';
 
 export const buildCommand: Command = {
 	name: 'build',
-	summary: 'cross-build the kernel and both designs\' module sets for each profile (cached by content)',
-	usage: 'kplug build [--profile P[,P…]] [--jobs N] [--cache DIR] [--json]',
-	details: 'Profiles are kernel-config/profiles/*.config on top of kernel-config/base.config. All profiles by default.',
-	options: {profile: {type: 'string', multiple: true}, jobs: {type: 'string'}},
+	summary: 'cross-build the kernel and the designs\' module sets for each profile (cached by content)',
+	usage: 'kplug build [--kernel K[,K…]] [--profile P[,P…]] [--jobs N] [--cache DIR] [--json]',
+	details: `Profiles are kernel-config/profiles/*.config on top of kernel-config/base.config and the kernel's own
+kernel-config/kernels/<id>.config. All profiles the kernel builds by default (6.1: all). ${subjectHelp}
+A kernel other than 6.1 is downloaded once from the host's Debian mirror (its suite swapped in, through a
+private apt configuration under the cache) and builds the module sets it lists (kernels.ts).`,
+	options: {kernel: subjectOptions['kernel']!, profile: subjectOptions['profile']!, jobs: {type: 'string'}},
 	writes: ['cache'],
 	async run(args) {
-		const profiles = await selectProfiles(listOption(args.values['profile']));
+		const kernels = (args.subject.kernels ?? [defaultKernel]).map(kernelDef);
+		// Every kernel × profile pair is checked before anything is downloaded or built.
+		const plan = await Promise.all(kernels.map(async kernel => ({kernel, profiles: await selectProfiles(args.subject.profiles ?? kernel.profiles)})));
+		for (const {kernel, profiles} of plan) for (const profile of profiles) checkKernelProfile(kernel, profile.name);
 		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 		ctx.jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 		const started = Date.now();
-		const {source, builds} = await buildProfiles(ctx, profiles);
+		const results = [];
+		for (const {kernel, profiles} of plan) results.push({kernel: kernel.id, ...(await buildProfiles(ctx, profiles, kernel))});
 		const seconds = (Date.now() - started) / 1000;
-		const lines = builds.map(b => `${b.profile.padEnd(14)} ${b.kernel.release}  ${b.kernel.dir}\n${' '.repeat(15)}modules: ${Object.values(b.sets).flatMap(s => Object.keys(s.modules).map(m => `${s.set}/${m}`)).join(' ')}`);
-		output(args, {source, seconds, builds}, `${lines.join('\n')}\nbuild ok in ${seconds.toFixed(1)}s (linux-source-6.1 ${source.packageVersion})`);
+		const lines = results.flatMap(r => r.builds.map(b => {
+			const modules = Object.values(b.sets).flatMap(s => Object.keys(s.modules).map(m => `${s.set}/${m}`));
+			return `${kernelLabel(kernelDef(r.kernel), b.profile).padEnd(14)} ${b.kernel.release}  ${b.kernel.dir}\n${' '.repeat(15)}modules: ${modules.join(' ') || '(no module set listed for this kernel)'}`;
+		}));
+		const sources = results.map(r => `${r.source.package} ${r.source.packageVersion}`).join(', ');
+		output(args, {source: results[0]?.source, sources: results.map(r => r.source), seconds, builds: results.flatMap(r => r.builds)}, `${lines.join('\n')}\nbuild ok in ${seconds.toFixed(1)}s (${sources})`);
 		return 0;
 	},
 };

@@ -5,6 +5,7 @@ import {UsageError} from '../util/errors.ts';
 import {defaultCacheDir, defaultOutDir} from '../util/paths.ts';
 import {createProgress, type Progress, type ProgressStream} from '../util/progress.ts';
 import {checkWritableDir} from '../util/writable-dir.ts';
+import {subjectFilter, type SubjectFilter} from './subject-options.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -25,6 +26,8 @@ export interface Command {
 export interface ParsedArgs {
 	values: Record<string, string | boolean | string[] | undefined>;
 	positionals: string[];
+	// --kernel/--design/--profile/--cpu (subject-options.ts), parsed once here; {} for a command without them.
+	subject: SubjectFilter;
 	json: boolean;
 	cacheDir: string;
 	outDir: string;
@@ -60,6 +63,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[], prog
 	return {
 		values,
 		positionals: parsed.positionals,
+		subject: subjectFilter(values),
 		json,
 		cacheDir: typeof values['cache'] === 'string' ? resolve(values['cache']) : defaultCacheDir(),
 		outDir: typeof values['out'] === 'string' ? resolve(values['out']) : defaultOutDir(),

@@ -1,19 +1,11 @@
 // dpkg-deb and depmod for the guest image: pure argument builders and runners.
 import {run} from '../util/exec.ts';
 
-// dpkg-deb -x: unpack a package's files without running its scripts (no root needed).
-export function dpkgDebExtractArgs(deb: string, dest: string): string[] {
-	return ['-x', deb, dest];
-}
+export {dpkgDebExtractArgs, unpackDeb} from '../setup/dpkg-deb.ts';
 
 // depmod for a staging root: real modules.dep from the kernel's System.map.
 export function depmodArgs(cfg: {baseDir: string; release: string; systemMap: string}): string[] {
 	return ['-b', cfg.baseDir, '-F', cfg.systemMap, '-e', cfg.release];
-}
-
-// Unpack one .deb into a folder.
-export async function unpackDeb(deb: string, dest: string): Promise<void> {
-	await run('dpkg-deb', dpkgDebExtractArgs(deb, dest));
 }
 
 // Run depmod; warnings (e.g. unknown symbols) are returned for the image manifest.

@@ -55,10 +55,16 @@ export function designModuleFiles(build: ProfileBuild, d: Design): Record<Module
 		if (!path) throw new KplugError(`profile ${build.profile}: module set ${d.moduleSet} has no ${file} (built: ${Object.keys(set.modules).join(', ') || 'nothing'})`);
 		return path;
 	};
+	// A kernel that links the arch code into the library (7.x) builds no generic or arch module of its own.
+	const inTree = (role: 'generic' | 'arch'): string => {
+		const path = build.kernel.inTreeModules[role];
+		if (!path) throw new KplugError(`kernel ${build.kernel.kernel} builds no in-tree ${role} module (design ${d.name} needs one; that kernel has only ${basename(build.kernel.inTreeModules.lib)})`);
+		return path;
+	};
 	return {
 		lib: d.libFrom === 'kernel' ? build.kernel.inTreeModules.lib : fromSet('libcurve25519.ko'),
-		generic: build.kernel.inTreeModules.generic,
-		arch: d.archFrom === 'kernel' ? build.kernel.inTreeModules.arch : fromSet('curve25519-neon.ko'),
+		generic: inTree('generic'),
+		arch: d.archFrom === 'kernel' ? inTree('arch') : fromSet('curve25519-neon.ko'),
 		driver: fromSet('kplug-x25519.ko'),
 	};
 }

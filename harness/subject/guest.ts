@@ -1,18 +1,23 @@
-// Boot a guest of a given profile × design × CPU: build (cached), image (cached), VM.
+// Boot a guest of a given kernel × profile × design × CPU: build (cached), image (cached), VM.
 import {join} from 'node:path';
-import {buildProfile, type ProfileBuild} from '../build/build.ts';
+import {buildModuleSet, buildProfile, moduleSet, type ProfileBuild} from '../build/build.ts';
 import type {BuildContext} from '../build/context.ts';
+import {defaultKernel, kernelDef, kernelLabel} from '../build/kernels.ts';
 import {loadProfile} from '../build/profiles.ts';
 import {ensureKernelSource} from '../build/source.ts';
 import {ensureImage, type GuestImage} from '../image/image.ts';
 import {runSetup} from '../setup/setup.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
-import {design as lookupDesign, imageModules, type DesignName} from './designs.ts';
+import {design as lookupDesign, imageModules, type Design, type DesignName} from './designs.ts';
 
 export interface GuestSpec {
+	// The kernel (kernels.ts); the default kernel when absent.
+	kernel?: string;
 	profile: string;
-	design: DesignName;
+	// The design whose modules the image carries; none: a bare guest (the agent and userspace only), which boots on
+	// any kernel, whatever module set builds there.
+	design?: DesignName;
 	cpu: string;
 	// Whether the arch module is in the image at all.
 	withArch: boolean;
@@ -24,32 +29,54 @@ export interface GuestSpec {
 }
 
 const buildMemo = new Map<string, Promise<ProfileBuild>>();
+const setMemo = new Map<string, Promise<unknown>>();
 let debsMemo: Promise<Record<string, string>> | undefined;
 
-// Build (once per process) the profile's kernel and module sets.
-export function profileBuild(ctx: BuildContext, profile: string): Promise<ProfileBuild> {
-	let memo = buildMemo.get(profile);
+// Build (once per process) a kernel's profile and the module sets the kernel lists (default kernel: all of them).
+export function profileBuild(ctx: BuildContext, profile: string, kernel: string = defaultKernel): Promise<ProfileBuild> {
+	const key = `${kernel}/${profile}`;
+	let memo = buildMemo.get(key);
 	if (!memo) {
-		memo = (async () => buildProfile(ctx, await ensureKernelSource(ctx.cacheDir, ctx.progress), await loadProfile(profile)))();
-		memo.catch(() => buildMemo.delete(profile));
-		buildMemo.set(profile, memo);
+		memo = (async () => buildProfile(ctx, await ensureKernelSource(ctx.cacheDir, ctx.progress, kernelDef(kernel), ctx.signal), await loadProfile(profile)))();
+		memo.catch(() => buildMemo.delete(key));
+		buildMemo.set(key, memo);
 	}
 	return memo;
 }
 
+// The build with the design's module set in it: built on demand (once per process) where the kernel does not list
+// it; a set that does not build there is one line with the compiler's error (build.ts buildModuleSet).
+async function withDesignSet(ctx: BuildContext, build: ProfileBuild, d: Design): Promise<ProfileBuild> {
+	if (build.sets[d.moduleSet]) return build;
+	const key = `${build.kernel.kernel}/${build.profile}/${d.moduleSet}`;
+	let memo = setMemo.get(key);
+	if (!memo) {
+		memo = (async () => {
+			const source = await ensureKernelSource(ctx.cacheDir, ctx.progress, kernelDef(build.kernel.kernel), ctx.signal);
+			build.sets[d.moduleSet] = await buildModuleSet(ctx, source, build.kernel, moduleSet(d.moduleSet));
+		})();
+		memo.catch(() => setMemo.delete(key));
+		setMemo.set(key, memo);
+	}
+	await memo;
+	return build;
+}
+
 // The image for a guest spec (built or cached).
 export async function guestImage(ctx: BuildContext, spec: GuestSpec): Promise<{build: ProfileBuild; image: GuestImage}> {
-	const d = lookupDesign(spec.design);
-	const build = await profileBuild(ctx, spec.profile);
+	const kernel = kernelDef(spec.kernel ?? defaultKernel);
+	const d = spec.design === undefined ? undefined : lookupDesign(spec.design);
+	const profile = await profileBuild(ctx, spec.profile, kernel.id);
+	const build = d ? await withDesignSet(ctx, profile, d) : profile;
 	debsMemo ??= runSetup(ctx.cacheDir, ctx.progress).then(r => r.guestDebs);
 	const debs = await debsMemo;
 	const image = await ensureImage(ctx.cacheDir, {
-		label: `${spec.profile}-${d.name}${spec.withArch ? '' : '-noarch'}`,
+		label: kernelLabel(kernel, d ? `${spec.profile}-${d.name}${spec.withArch ? '' : '-noarch'}` : `${spec.profile}-bare`),
 		release: build.kernel.release,
 		systemMap: build.kernel.systemMap,
 		kernelDir: build.kernel.dir,
 		debs,
-		modules: imageModules(build, d, spec.withArch),
+		modules: d ? imageModules(build, d, spec.withArch) : {},
 	}, ctx.progress);
 	return {build, image};
 }

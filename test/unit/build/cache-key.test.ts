@@ -7,6 +7,8 @@ import type {KernelSource} from '../../../harness/build/source.ts';
 import {cacheKey, hashTree, sha256} from '../../../harness/util/hash.ts';
 
 const source: KernelSource = {
+	kernel: '6.1',
+	package: 'linux-source-6.1',
 	packageVersion: '6.1.153-1',
 	tarballSha256: sha256('linux-source-6.1.tar.xz'),
 	dir: '/cache/src/linux-6.1.153-1-abcdef012345',

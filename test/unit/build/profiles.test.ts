@@ -29,12 +29,11 @@ test('loadProfile does not resolve paths from the name', async t => {
 	await t.throwsAsync(loadProfile('thumb2.config'), {instanceOf: UsageError});
 });
 
-test('loadProfile: base fragment first, then the profile, description from its first comment', async t => {
+test('loadProfile: its own fragment, description from its first comment', async t => {
 	const profile = await loadProfile('thumb2-noplts');
 	t.is(profile.name, 'thumb2-noplts');
-	t.is(profile.fragments.length, 2);
-	t.true(profile.fragments[0]?.file.endsWith('kernel-config/base.config'));
-	t.true(profile.fragments[1]?.file.endsWith('kernel-config/profiles/thumb2-noplts.config'));
+	t.true(profile.fragment.file.endsWith('kernel-config/profiles/thumb2-noplts.config'));
+	t.deepEqual(profile.fragment.entries.map(e => `${e.symbol}=${e.value}`), ['THUMB2_KERNEL=y', 'ARM_MODULE_PLTS=n']);
 	t.regex(profile.description, /^Thumb-2 kernel without module PLTs/);
 	t.false(profile.description.startsWith('#'));
 });

@@ -21,6 +21,8 @@ const cases: [string, string[], RegExp][] = [
 	['unknown command', ['frobnicate'], /unknown command "frobnicate".*start, setup, build/],
 	['unknown flag', ['run', '--bogus'], /Unknown option '--bogus'/],
 	['unknown profile', ['build', '--profile', 'nope'], /unknown profile "nope" \(profiles: thumb2, arm, thumb2-noplts\)/],
+	['unknown kernel', ['build', '--kernel', '6.12,5.4'], /unknown kernel "5\.4" \(kernels: 6\.1, 6\.12, 7\.3\)/],
+	['a profile the kernel does not build', ['build', '--kernel', '7.3', '--profile', 'arm'], /kernel 7\.3 does not build profile arm \(profiles on 7\.3: thumb2\)/],
 	['unknown design', ['run', '--design', 'strong'], /unknown design "strong" \(designs: mainline, weak, softdep, static-call\)/],
 	['unknown CPU', ['run', '--cpu', 'a9'], /unknown CPU model "a9" \(CPU models: neon, noneon\)/],
 	['unknown scenario', ['run', '--scenario', 'nope'], /unknown scenario "nope" \(scenarios: arch-first,/],
