@@ -1,56 +1,10 @@
-// The worker pool the vector and memory jobs share, under the matrix runner's interrupt rule
-// (scenarios/runner.ts runMatrix): once the command's signal fires no task starts, a task it stops is
-// not run (never an error), and every task that finished is kept.
+// Preparing the cells a job's pool runs (the pool itself is harness/util/pool.ts, shared with the matrix runner).
 import type {BuildContext} from '../build/context.ts';
 import {prepareCells} from '../scenarios/runner.ts';
 import type {CellId} from '../scenarios/types.ts';
-import {InterruptedError, KplugError} from '../util/errors.ts';
+import {stoppedByInterrupt} from '../util/pool.ts';
 
-export interface PoolResult<T, R> {
-	// Finished tasks in the order they were given.
-	done: {task: T; result: R}[];
-	// Tasks the interrupt stopped or never started, in the order they were given.
-	notRun: T[];
-}
-
-export interface PoolOptions<T, R> {
-	jobs: number;
-	signal?: AbortSignal | undefined;
-	run(task: T): Promise<R>;
-	// Called after each finished task, in completion order.
-	onDone?(task: T, result: R): Promise<void> | void;
-}
-
-// Whether an error ends a task as "not run": the interrupt's own error, or any kplug error once the signal fired
-// (a VM killed by the interrupt can fail in other ways on its way down).
-export function stoppedByInterrupt(error: unknown, signal: AbortSignal | undefined): boolean {
-	return error instanceof InterruptedError || (Boolean(signal?.aborted) && error instanceof KplugError);
-}
-
-// Run tasks on `jobs` workers; an interrupted pool returns what finished and lists the rest as not run.
-export async function runPool<T, R>(tasks: readonly T[], options: PoolOptions<T, R>): Promise<PoolResult<T, R>> {
-	const queue = tasks.map((task, index) => ({task, index}));
-	const finished: {task: T; result: R; index: number}[] = [];
-	const worker = async (): Promise<void> => {
-		for (let next = queue.shift(); next && !options.signal?.aborted; next = queue.shift()) {
-			let result: R;
-			try {
-				result = await options.run(next.task);
-			} catch (error) {
-				if (stoppedByInterrupt(error, options.signal)) return;
-				throw error;
-			}
-			finished.push({...next, result});
-			await options.onDone?.(next.task, result);
-		}
-	};
-	await Promise.all(Array.from({length: Math.max(1, Math.min(options.jobs, tasks.length))}, worker));
-	const doneAt = new Set(finished.map(f => f.index));
-	return {
-		done: finished.sort((a, b) => a.index - b.index).map(({task, result}) => ({task, result})),
-		notRun: tasks.filter((_, index) => !doneAt.has(index)),
-	};
-}
+export {runPool, stoppedByInterrupt} from '../util/pool.ts';
 
 // Build the kernels and images the cells need before the pool runs; an interrupt here (or before) means
 // nothing can run, which the caller reports as every task not run.

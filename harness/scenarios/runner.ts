@@ -5,9 +5,9 @@ import type {BuildContext} from '../build/context.ts';
 import {design as lookupDesign} from '../subject/designs.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
-import {InterruptedError} from '../util/errors.ts';
+import {runPool} from '../util/pool.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
-import {cellKey, runCell} from './cell.ts';
+import {runCell} from './cell.ts';
 import {cellResult} from './claims.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import type {CellId, CellResult} from './types.ts';
@@ -71,38 +71,25 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	const signal = options.signal ?? options.ctx.signal;
 	await mkdir(join(options.runDir, 'cells'), {recursive: true});
 	await prepareCells(signal ? {...options.ctx, signal} : options.ctx, options.cells);
-	const queue = [...options.cells];
 	const started = performance.now();
-	const results: CellResult[] = [];
+	const finished: CellResult[] = [];
 	const flakes: MatrixRunResult['flakes'] = [];
-	async function worker(): Promise<void> {
-		for (;;) {
-			if (signal?.aborted) return;
-			const id = queue.shift();
-			if (!id) return;
-			let ran;
-			try {
-				ran = await runRepeated({...options, signal}, id);
-			} catch (error) {
-				// Stopped by the interrupt: the cell (all its repeats) stays in the not-run list.
-				if (error instanceof InterruptedError) return;
-				throw error;
-			}
-			const {result, outcomes} = ran;
+	// The jobs' shared pool: a cell the interrupt stops (all its repeats) stays in the not-run list.
+	const pool = await runPool(options.cells, {
+		jobs: options.jobs,
+		signal,
+		run: id => runRepeated({...options, signal}, id),
+		onDone: async (_id, {result, outcomes}) => {
 			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
-			results.push(result);
-			const errors = results.filter(r => r.status === 'error').length;
-			options.ctx.progress.status(cellProgressLine(results.length, options.cells.length, result, errors, performance.now() - started));
+			finished.push(result);
+			const errors = finished.filter(r => r.status === 'error').length;
+			options.ctx.progress.status(cellProgressLine(finished.length, options.cells.length, result, errors, performance.now() - started));
 			const writing = performance.now();
 			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 			await options.onCell?.(result);
 			// After the fact, so only the in-memory result carries it (result.json is what was being written).
 			if (result.timing) result.timing.phases.reportWrite = Math.round(performance.now() - writing);
-		}
-	}
-	await Promise.all(Array.from({length: Math.max(1, Math.min(options.jobs, options.cells.length))}, worker));
-	const done = new Set(results.map(r => r.cellKey));
-	const order = new Map(options.cells.map((c, i) => [cellKey(c), i]));
-	results.sort((a, b) => (order.get(a.cellKey) ?? 0) - (order.get(b.cellKey) ?? 0));
-	return {results, flakes, notRun: options.cells.filter(c => !done.has(cellKey(c)))};
+		},
+	});
+	return {results: pool.done.map(d => d.result.result), flakes, notRun: pool.notRun};
 }
