@@ -5,13 +5,13 @@ export const unplugUnderLoad: Scenario = {
 	title: 'unplug the arch module under load',
 	description:
 		'modprobe the driver, start its caller thread (the library in a loop, every result checked against RFC 7748 §5.2), then ' +
-		'remove and insert the arch module up to 100 times (bounded to 40 s) with kmod from the guest shell while it runs; the ' +
+		'remove and insert the arch module up to 100 times (bounded to 90 s) with kmod from the guest shell while it runs; the ' +
 		'caller is watched across each transition. Counts go to the report; the outcome keeps the timing-free facts.',
 	withArch: true,
 	files: [],
 	append: [],
 	steps: [
 		{kind: 'modprobe', module: 'driver'},
-		{kind: 'unplug-under-load', iterations: 100, seconds: 40},
+		{kind: 'unplug-under-load', iterations: 100, seconds: 90},
 	],
 };
