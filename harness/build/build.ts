@@ -4,9 +4,9 @@ import {join} from 'node:path';
 import {KplugError, ToolFailure} from '../util/errors.ts';
 import type {BuildContext} from './context.ts';
 import {ensureKernel, type KernelBuild} from './kernel.ts';
-import {defaultKernel, kernelDef, type KernelDef} from './kernels.ts';
+import {checkKernelProfile, defaultKernel, kernelDef, type KernelDef} from './kernels.ts';
 import {ensureModuleSet, moduleSets, type ModuleSet, type ModuleSetBuild} from './module-sets.ts';
-import type {Profile} from './profiles.ts';
+import {selectProfiles, type Profile} from './profiles.ts';
 import {ensureKernelSource, type KernelSource} from './source.ts';
 
 export interface ProfileBuild {
@@ -53,4 +53,14 @@ export async function buildProfiles(ctx: BuildContext, profiles: readonly Profil
 	const builds: ProfileBuild[] = [];
 	for (const profile of profiles) builds.push(await buildProfile(ctx, source, profile));
 	return {source, builds};
+}
+
+// Build kernels × profiles (default: the default kernel; each kernel's profiles unless named). Every pair is checked
+// before anything is downloaded or built.
+export async function buildKernels(ctx: BuildContext, kernelIds: readonly string[] | undefined, profileNames: readonly string[] | undefined): Promise<{kernel: string; source: KernelSource; builds: ProfileBuild[]}[]> {
+	const plan = await Promise.all((kernelIds ?? [defaultKernel]).map(kernelDef).map(async kernel => ({kernel, profiles: await selectProfiles(profileNames ?? kernel.profiles)})));
+	for (const {kernel, profiles} of plan) for (const profile of profiles) checkKernelProfile(kernel, profile.name);
+	const results = [];
+	for (const {kernel, profiles} of plan) results.push({kernel: kernel.id, ...(await buildProfiles(ctx, profiles, kernel))});
+	return results;
 }

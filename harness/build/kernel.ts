@@ -3,7 +3,7 @@ import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {isPublished, publishAtomically} from '../util/atomic.ts';
 import {cacheKey} from '../util/hash.ts';
-import {ConfigValidationError, findMismatches, mergeFragments, parseDotConfig, renderFragment, type Fragment} from './fragment.ts';
+import {ConfigValidationError, findMismatches, mergeFragments, parseDotConfig, renderFragment, type ConfigMismatch, type Fragment, type FragmentEntry} from './fragment.ts';
 import {crossCompile, logDir, toolchainVersion, type BuildContext} from './context.ts';
 import {checkKernelProfile, defaultKernel, kernelDef, kernelFragment, kernelLabel, type InTreeModulePaths, type KernelDef} from './kernels.ts';
 import {kernelMakeArgs, makeEnv, runMake, type KernelMakeConfig} from './make.ts';
@@ -68,6 +68,18 @@ export async function configFragments(kernel: KernelDef, profile: Profile): Prom
 	return [await baseFragment(), await kernelFragment(kernel), profile.fragment];
 }
 
+// What a kernel build asks Kconfig for: the merged fragments, less the base symbols the kernel's Kconfig does not have.
+export async function kernelConfigEntries(kernel: KernelDef, profile: Profile): Promise<FragmentEntry[]> {
+	const absent = new Set((kernel.notInKconfig ?? []).map(s => s.symbol));
+	return mergeFragments(await configFragments(kernel, profile)).filter(e => !absent.has(e.symbol));
+}
+
+// Every asked symbol holds its value, and every symbol the kernel says its Kconfig lacks is indeed absent.
+export function kernelConfigMismatches(kernel: KernelDef, entries: readonly FragmentEntry[], dotConfig: Map<string, string>): ConfigMismatch[] {
+	const present = (kernel.notInKconfig ?? []).filter(s => dotConfig.has(s.symbol));
+	return [...findMismatches(entries, dotConfig), ...present.map(s => ({symbol: s.symbol, asked: `absent (${s.why})`, got: dotConfig.get(s.symbol)!, file: 'kernels.ts', line: 0}))];
+}
+
 // Make config for a kernel build folder.
 export function makeConfigFor(ctx: BuildContext, source: KernelSource, outDir: string): KernelMakeConfig {
 	return {source: source.dir, outDir, jobs: ctx.jobs, crossCompile, useCcache: ctx.useCcache};
@@ -78,7 +90,7 @@ export function makeConfigFor(ctx: BuildContext, source: KernelSource, outDir: s
 export async function ensureKernel(ctx: BuildContext, source: KernelSource, profile: Profile): Promise<KernelBuild> {
 	const kernel = kernelDef(source.kernel);
 	checkKernelProfile(kernel, profile.name);
-	const entries = mergeFragments(await configFragments(kernel, profile));
+	const entries = await kernelConfigEntries(kernel, profile);
 	const fragmentText = renderFragment(entries);
 	const key = cacheKey(kernelKeyParts(source, fragmentText, await toolchainVersion()));
 	const name = kernelLabel(kernel, `${profile.name}-${key}`);
@@ -100,7 +112,7 @@ export async function ensureKernel(ctx: BuildContext, source: KernelSource, prof
 		await ctx.progress.step(`kernel ${label}: allnoconfig + fragments`, () =>
 			runMake(kernelMakeArgs(cfg, ['allnoconfig']), {env: {...env, KCONFIG_ALLCONFIG: fragmentFile}, logFile, signal: ctx.signal}),
 		);
-		const mismatches = findMismatches(entries, parseDotConfig(await readFile(join(tmp, '.config'), 'utf8')));
+		const mismatches = kernelConfigMismatches(kernel, entries, parseDotConfig(await readFile(join(tmp, '.config'), 'utf8')));
 		if (mismatches.length > 0) throw new ConfigValidationError(kernel.id === defaultKernel ? profile.name : `${profile.name} on kernel ${kernel.id}`, mismatches);
 		await ctx.progress.step(`kernel ${label}: make -j${ctx.jobs} zImage modules (log: ${logFile})`, () =>
 			runMake(kernelMakeArgs(cfg, ['zImage', 'modules']), {env, logFile, timeoutMs: 60 * 60_000, signal: ctx.signal}),

@@ -24,6 +24,9 @@ export interface KernelDef {
 	// Its config fragment, applied on top of base.config and under the profile's: what the subject needs, spelled the
 	// way this kernel's Kconfig spells it (validated against the final .config like every other line).
 	fragment: string;
+	// base.config symbols this kernel's Kconfig does not have (merged or renamed; what replaced them is asked for
+	// in base.config or the kernel's fragment): left out of this kernel's merge, and checked absent from its .config.
+	notInKconfig?: readonly {symbol: string; why: string}[];
 	// The profiles built and validated on this kernel so far (all when absent); another is one clear line.
 	profiles?: readonly string[];
 	inTreeModules: InTreeModulePaths;
@@ -58,6 +61,7 @@ export const kernels: readonly KernelDef[] = [
 		description: 'trixie-backports kernel source: one libcurve25519.ko with the NEON core linked in (lib/crypto/arm/)',
 		package: 'linux-source-7.3', suite: 'trixie-backports', from: 'mirror',
 		fragment: 'kernel-config/kernels/7.3.config',
+		notInKconfig: [{symbol: 'PROC_SYSCTL', why: '/proc/sys is SYSCTL itself (fs/proc/Kconfig), which base.config asks for'}],
 		profiles: ['thumb2'],
 		inTreeModules: {lib: 'lib/crypto/libcurve25519.ko'},
 		moduleSets: [],

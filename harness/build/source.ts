@@ -60,7 +60,8 @@ async function sourceManifestFiles(dir: string): Promise<string[]> {
 	return files;
 }
 
-const treeDir = (cacheDir: string, version: string, sha256: string): string => join(cacheDir, 'src', `linux-${version}-${sha256.slice(0, 12)}`);
+// A Debian version may carry ~ and + (7.3.4-1~bpo13+1): kept out of the folder name, which make sees as srctree.
+const treeDir = (cacheDir: string, version: string, sha256: string): string => join(cacheDir, 'src', `linux-${version.replace(/[^A-Za-z0-9.-]/g, '_')}-${sha256.slice(0, 12)}`);
 
 // Extract a tarball into its tree folder unless that is published already.
 async function extractTree(dir: string, tarball: string, label: string, progress: Progress): Promise<void> {

@@ -1,4 +1,4 @@
-// kplug boot: a fresh VM of a profile × design × CPU, one command through the agent.
+// kplug boot: a fresh VM of a kernel × profile × design × CPU, one command through the agent.
 import {buildContext} from '../build/context.ts';
 import {bootGuest} from '../subject/guest.ts';
 import {UsageError} from '../util/errors.ts';
@@ -9,8 +9,10 @@ import {commandLogDir, guestOptions, oneGuest} from './guest-options.ts';
 export const bootCommand: Command = {
 	name: 'boot',
 	summary: 'boot a fresh VM and run one command in the guest through the agent',
-	usage: 'kplug boot [--profile P] [--design mainline|weak] [--cpu neon|noneon] [--no-arch] [--append ARGS] [--timeout S] -- CMD [ARGS…]',
+	usage: 'kplug boot [--kernel K] [--profile P] [--design D | --no-modules] [--cpu neon|noneon] [--no-arch] [--append ARGS] [--timeout S] -- CMD [ARGS…]',
 	details: [
+		'One value each (defaults: --kernel 6.1 --design weak --profile thumb2 --cpu neon). --no-modules boots without',
+		'any of kplug\'s modules (the agent and the guest userspace only): for a kernel a design does not build on yet.',
 		'Prints the command\'s stdout/stderr and exits with its exit code. Failure classes:',
 		...Object.entries(vmExitCodes).map(([k, v]) => `  ${v}  ${k}`),
 		'Logs (console.log, agent.log, qemu-argv.json) go to <out>/boot/<timestamp>/.',
@@ -18,6 +20,7 @@ export const bootCommand: Command = {
 	options: {
 		...guestOptions,
 		'no-arch': {type: 'boolean'},
+		'no-modules': {type: 'boolean'},
 		append: {type: 'string', multiple: true},
 		timeout: {type: 'string'},
 	},
@@ -31,7 +34,9 @@ export const bootCommand: Command = {
 		const append = (listOption(args.values['append']) ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
 		const logDir = await commandLogDir(args.outDir, 'boot');
 		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
-		const {vm} = await bootGuest(ctx, {...guest, withArch: args.values['no-arch'] !== true, append}, logDir);
+		const bare = args.values['no-modules'] === true;
+		if (bare && args.subject.designs) throw new UsageError('boot: --no-modules boots no design: leave out --design');
+		const {vm} = await bootGuest(ctx, {...guest, ...(bare ? {design: undefined} : {}), withArch: args.values['no-arch'] !== true, append}, logDir);
 		try {
 			args.progress.info(`guest ready in ${vm.bootMs} ms: Linux ${vm.ready.release}, CPU features: ${vm.ready.cpuFeatures.join(' ')}`);
 			const result = await vm.exec(args.positionals, {timeoutMs});

@@ -1,8 +1,7 @@
 // kplug build: cached kernel + module builds per kernel and profile.
 import {buildContext} from '../build/context.ts';
-import {buildProfiles} from '../build/build.ts';
-import {checkKernelProfile, defaultKernel, kernelDef, kernelLabel} from '../build/kernels.ts';
-import {selectProfiles} from '../build/profiles.ts';
+import {buildKernels} from '../build/build.ts';
+import {kernelDef, kernelLabel} from '../build/kernels.ts';
 import {intOption, output, type Command} from './command.ts';
 import {subjectHelp, subjectOptions} from './subject-options.ts';
 
@@ -17,15 +16,10 @@ private apt configuration under the cache) and builds the module sets it lists (
 	options: {kernel: subjectOptions['kernel']!, profile: subjectOptions['profile']!, jobs: {type: 'string'}},
 	writes: ['cache'],
 	async run(args) {
-		const kernels = (args.subject.kernels ?? [defaultKernel]).map(kernelDef);
-		// Every kernel × profile pair is checked before anything is downloaded or built.
-		const plan = await Promise.all(kernels.map(async kernel => ({kernel, profiles: await selectProfiles(args.subject.profiles ?? kernel.profiles)})));
-		for (const {kernel, profiles} of plan) for (const profile of profiles) checkKernelProfile(kernel, profile.name);
 		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 		ctx.jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 		const started = Date.now();
-		const results = [];
-		for (const {kernel, profiles} of plan) results.push({kernel: kernel.id, ...(await buildProfiles(ctx, profiles, kernel))});
+		const results = await buildKernels(ctx, args.subject.kernels, args.subject.profiles);
 		const seconds = (Date.now() - started) / 1000;
 		const lines = results.flatMap(r => r.builds.map(b => {
 			const modules = Object.values(b.sets).flatMap(s => Object.keys(s.modules).map(m => `${s.set}/${m}`));

@@ -1,28 +1,33 @@
-// The one guest that `boot` and `shell` start: one design, profile and CPU, named with the matrix's option spec.
+// The one guest that `boot` and `shell` start: one kernel, design, profile and CPU, named with the subject option spec.
 import {mkdir, mkdtemp} from 'node:fs/promises';
 import {join} from 'node:path';
+import {checkKernelProfile, defaultKernel, kernelDef} from '../build/kernels.ts';
 import {defaultProfile, loadProfile} from '../build/profiles.ts';
+import {kernelField} from '../scenarios/config-key.ts';
 import {design, type DesignName} from '../subject/designs.ts';
 import {UsageError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
-import {listOption, type OptionSpec, type ParsedArgs} from './command.ts';
-import {matrixOptions} from './matrix-job.ts';
+import type {OptionSpec, ParsedArgs} from './command.ts';
+import {subjectOptions} from './subject-options.ts';
 
-export const guestOptions: OptionSpec = {design: matrixOptions['design']!, profile: matrixOptions['profile']!, cpu: matrixOptions['cpu']!};
+export const guestOptions: OptionSpec = {...subjectOptions};
 
-export const guestDefaults = {design: 'weak', profile: defaultProfile, cpu: 'neon'} as const;
+export const guestDefaults = {kernel: defaultKernel, design: 'weak', profile: defaultProfile, cpu: 'neon'} as const;
 
-// The guest the flags name (defaults: weak, the default profile, the NEON CPU); more than one value is a UsageError.
-export async function oneGuest(args: ParsedArgs, command: string): Promise<{design: DesignName; profile: string; cpu: string}> {
+// The guest the flags name (defaults: the default kernel, weak, the default profile, the NEON CPU); more than one value
+// is a UsageError, and so is a profile the kernel does not build.
+export async function oneGuest(args: ParsedArgs, command: string): Promise<{kernel?: string; design: DesignName; profile: string; cpu: string}> {
 	const one = (name: keyof typeof guestDefaults): string => {
-		const values = listOption(args.values[name]);
+		const values = args.subject[`${name}s`];
 		if (values && values.length > 1) throw new UsageError(`${command}: one --${name} at a time, got ${values.join(', ')}`);
 		return values?.[0] ?? guestDefaults[name];
 	};
+	const kernel = kernelDef(one('kernel'));
 	const d = design(one('design'));
 	const cpu = cpuModel(one('cpu'));
 	const profile = await loadProfile(one('profile'));
-	return {design: d.name, profile: profile.name, cpu: cpu.name};
+	checkKernelProfile(kernel, profile.name);
+	return {...kernelField(kernel.id), design: d.name, profile: profile.name, cpu: cpu.name};
 }
 
 // A fresh log folder for one command's guest: <out>/<command>/<time>-XXXXXX/.

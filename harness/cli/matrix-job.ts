@@ -13,15 +13,13 @@ import {expandMatrix, parseShard, shardCells, type MatrixFilter} from '../scenar
 import {runMatrix} from '../scenarios/runner.ts';
 import type {CellResult} from '../scenarios/types.ts';
 import {profileBuild} from '../subject/guest.ts';
-import {sourcePackage, sourcePackageVersion} from '../build/source.ts';
 import {UsageError} from '../util/errors.ts';
 import {smallSubset} from '../vectors/select.ts';
 import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {subjectOptions} from './subject-options.ts';
 
 export const matrixOptions: OptionSpec = {
-	design: {type: 'string', multiple: true},
-	profile: {type: 'string', multiple: true},
-	cpu: {type: 'string', multiple: true},
+	...subjectOptions,
 	scenario: {type: 'string', multiple: true},
 	jobs: {type: 'string'},
 	shard: {type: 'string'},
@@ -31,6 +29,8 @@ export const matrixOptions: OptionSpec = {
 };
 
 export const matrixHelp = `Filters combine (each takes a name, a comma list, or repeats). --jobs defaults to the number of cores.
+--kernel K[,K…] runs the cells on those kernels (default 6.1, the baseline's; also 6.12, 7.3); a cell on another
+kernel is named design/profile@kernel/cpu/scenario, and without --profile it runs the profiles that kernel builds.
 --shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
 --repeat N runs each cell N times and reports cells whose outcome differs (flakes).
 Outcomes are compared with test/baselines/matrix.json (--baseline FILE); a changed outcome is a
@@ -54,14 +54,9 @@ export async function newRunDir(outDir: string, prefix: string): Promise<string>
 	return runDir;
 }
 
-// Parse matrix filters from flags.
+// Matrix filters: the subject (parsed once with the arguments) and the scenarios.
 export function matrixFilter(args: ParsedArgs): MatrixFilter {
-	return {
-		designs: listOption(args.values['design']),
-		profiles: listOption(args.values['profile']),
-		cpus: listOption(args.values['cpu']),
-		scenarios: listOption(args.values['scenario']),
-	};
+	return {...args.subject, scenarios: listOption(args.values['scenario'])};
 }
 
 // Run the (filtered, sharded) matrix into runDir and write report.json/md/html, junit.xml and the bundle.
@@ -75,8 +70,8 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
 	const baseline = await readBaseline(baselinePath);
-	const first = await profileBuild(ctx, cells[0]!.profile);
-	const kernel = {sourcePackage, sourceVersion: await sourcePackageVersion(), release: first.kernel.release};
+	const first = await profileBuild(ctx, cells[0]!.profile, cells[0]!.kernel);
+	const kernel = {sourcePackage: first.kernel.sourcePackage, sourceVersion: first.kernel.sourceVersion, release: first.kernel.release};
 	const started = performance.now();
 	const finished: CellResult[] = [];
 	const host = await hostFacts();

@@ -11,12 +11,14 @@ import type {DesignName} from '../subject/designs.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {KplugError} from '../util/errors.ts';
 import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import type {SubjectFilter} from './subject-options.ts';
+import {configKey, kernelField} from '../scenarios/config-key.ts';
 import {prepareUnlessInterrupted, runPool, stoppedByInterrupt} from './job-pool.ts';
 
 export const memoryOptions: OptionSpec = {repeat: {type: 'string'}, rounds: {type: 'string'}};
 
-type Config = {design: DesignName; profile: string; cpu: string};
-const key = (c: ConfigId): string => `${c.design}/${c.profile}/${c.cpu}`;
+type Config = {design: DesignName; profile: string; cpu: string; kernel?: string};
+const key = (c: ConfigId): string => configKey(c);
 
 type Task = {kind: 'boot'; c: Config; s: Situation; i: number} | {kind: 'within-boot'; c: Config};
 type Outcome = {sample: MemorySample} | {withinBoot: WithinBootSample} | {error: string};
@@ -109,11 +111,11 @@ function comparisonsOf(c: Config, withArch: MemorySample[], without: MemorySampl
 
 // Run N fresh boots per configuration and situation (compare 'loaded' with 'skipped', the same image) and the
 // within-boot rounds (--rounds, default 5; 0 skips them) in one more boot per configuration.
-export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}, deps: MemoryJobDeps = realDeps): Promise<MemoryReport> {
+export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: SubjectFilter, deps: MemoryJobDeps = realDeps): Promise<MemoryReport> {
 	const repeat = intOption('repeat', args.values['repeat'], 5);
 	const rounds = intOption('rounds', args.values['rounds'], 5, 0);
 	const configs = new Map<string, Config>();
-	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu});
+	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const tasks: Task[] = [...configs.values()].flatMap(c => [

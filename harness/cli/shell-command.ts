@@ -6,6 +6,7 @@ import {UsageError} from '../util/errors.ts';
 import {rawTerminal} from '../util/raw-terminal.ts';
 import {runConsoleSession} from '../vm/console-session.ts';
 import type {Command} from './command.ts';
+import {configKey} from '../scenarios/config-key.ts';
 import {commandLogDir, guestDefaults, guestOptions, oneGuest} from './guest-options.ts';
 
 // The guest's /etc/profile for a session (read by the login shell): kmod's tools rather than busybox's applets of
@@ -47,7 +48,7 @@ export const shellCommand: Command = {
 		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 		const {vm} = await bootGuest(ctx, {...guest, withArch: true, consoleInput: true}, logDir);
 		try {
-			const label = `${guest.design}/${guest.profile}/${guest.cpu}`;
+			const label = configKey(guest);
 			await vm.writeFile('/etc/profile', shellProfile(label));
 			args.progress.info(`${label} ready in ${vm.bootMs} ms: Linux ${vm.ready.release}; exit or Ctrl-D powers it off (log: ${logDir})`);
 			const interactive = process.stdin.isTTY === true;

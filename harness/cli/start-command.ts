@@ -1,10 +1,10 @@
 // kplug start: the main job — setup, build, the full default matrix, vectors, memory, one report.
-import {buildProfiles} from '../build/build.ts';
+import {buildKernels} from '../build/build.ts';
 import {buildContext} from '../build/context.ts';
-import {selectProfiles} from '../build/profiles.ts';
 import {bundleReport, writeReport} from '../report/write.ts';
 import {runSetup} from '../setup/setup.ts';
-import {listOption, output, type Command} from './command.ts';
+import {configKey} from '../scenarios/config-key.ts';
+import {output, type Command} from './command.ts';
 import {matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
 import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
@@ -17,11 +17,11 @@ export const startCommand: Command = {
 	options: {...matrixOptions, ...vectorOptions, ...memoryOptions, 'skip-vectors': {type: 'boolean'}, 'skip-memory': {type: 'boolean'}},
 	async run(args) {
 		await runSetup(args.cacheDir, args.progress);
-		await buildProfiles(buildContext(args.cacheDir, args.progress, args.signal), await selectProfiles(listOption(args.values['profile'])));
+		await buildKernels(buildContext(args.cacheDir, args.progress, args.signal), args.subject.kernels, args.subject.profiles);
 		const runDir = await newRunDir(args.outDir, 'start');
 		// The matrix's --repeat is the flake check; for start, --repeat sets the memory boots instead.
 		const job = await runMatrixJob({...args, values: {...args.values, repeat: undefined}}, runDir);
-		const filter = {designs: listOption(args.values['design']), profiles: listOption(args.values['profile']), cpus: listOption(args.values['cpu'])};
+		const filter = args.subject;
 		if (args.values['skip-vectors'] !== true) {
 			const vectors = await runVectorJob(args, runDir, filter);
 			job.report.vectors = vectors.reports;
@@ -30,8 +30,8 @@ export const startCommand: Command = {
 		if (args.values['skip-memory'] !== true) job.report.memory = await runMemoryJob(args, runDir, filter);
 		await writeReport(runDir, job.report);
 		job.bundle = await bundleReport(runDir);
-		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${v.design}/${v.profile}/${v.cpu} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
-		const memoryLine = job.report.memory ? `\nmemory:\n${job.report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${c.design}/${c.profile}/${c.cpu}: ${c.statement}`).join('\n')}` : '';
+		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${configKey(v)} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
+		const memoryLine = job.report.memory ? `\nmemory:\n${job.report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${configKey(c)}: ${c.statement}`).join('\n')}` : '';
 		const notRun = [job.report.vectorsNotRun && vectorsNotRunLine(job.report.vectorsNotRun), job.report.memory && memoryNotRunLine(job.report.memory)].filter(Boolean).map(line => `\n${line}`).join('');
 		output(args, job.report, summarize(job) + vectorLine + memoryLine + notRun);
 		const unmeasured = job.report.memory && unmeasuredLine(job.report.memory);

@@ -4,21 +4,23 @@ import {output, type Command} from './command.ts';
 import {newRunDir} from './matrix-job.ts';
 import {writeMeasurementReport} from './report-job.ts';
 import {buildContext} from '../build/context.ts';
-import {runVectorJob, vectorFilter, vectorHelp, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
+import {runVectorJob, vectorHelp, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
+import {subjectOptions} from './subject-options.ts';
+import {configKey} from '../scenarios/config-key.ts';
 
 export const vectorsCommand: Command = {
 	name: 'vectors',
 	summary: 'run RFC 7748, Wycheproof and random X25519 vectors through the arch and generic paths in the guest',
-	usage: 'kplug vectors [--file F] [--random N] [--seed S] [--million] [--design D] [--profile P] [--cpu C] [--jobs N] [--json]',
+	usage: 'kplug vectors [--file F] [--random N] [--seed S] [--million] [--kernel K] [--design D] [--profile P] [--cpu C] [--jobs N] [--json]',
 	details: `${vectorHelp}\nExit: 0 all passed, 1 a vector failed, 2 bad input, 130 interrupted (finished cells are kept, the rest listed as not run).`,
-	options: {...vectorOptions, design: {type: 'string', multiple: true}, profile: {type: 'string', multiple: true}, cpu: {type: 'string', multiple: true}, jobs: {type: 'string'}},
+	options: {...vectorOptions, ...subjectOptions, jobs: {type: 'string'}},
 	async run(args) {
 		const started = performance.now();
 		const runDir = await newRunDir(args.outDir, 'vectors');
-		const {reports, notRun} = await runVectorJob(args, runDir, vectorFilter(args));
-		await writeMeasurementReport(buildContext(args.cacheDir, args.progress, args.signal), runDir, {vectors: reports, vectorsNotRun: notRun}, (performance.now() - started) / 1000);
-		const lines = reports.map(r => `${r.design}/${r.profile}/${r.cpu}: ${r.error ?? (r.unavailable ? `library unavailable: ${r.unavailable}` : '') + r.paths.map(p => `${p.path} via ${p.servedBy.join('+')}: ${p.passed}/${p.total} passed, ${p.opsPerSecond} ops/s (TCG), ${p.guestSeconds.toFixed(2)}s guest`).join('; ')}${r.archToGenericSpeedRatio ? `; api/generic speed ${r.archToGenericSpeedRatio}×` : ''}${r.iterated.length ? `; iterated ${r.iterated.filter(i => i.passed).length}/${r.iterated.length}` : ''}`);
-		for (const r of reports) for (const p of r.paths) for (const f of p.failed.slice(0, 10)) lines.push(`  FAIL ${r.design}/${r.profile}/${r.cpu} ${p.path} ${f.id}: expected ${f.expectedHex} ok=${f.expectedOk}, got ${f.gotHex} ok=${f.gotOk} (bytes ${f.differingBytes.join(',')})`);
+		const {reports, notRun} = await runVectorJob(args, runDir, args.subject);
+		await writeMeasurementReport(buildContext(args.cacheDir, args.progress, args.signal), runDir, {vectors: reports, vectorsNotRun: notRun}, (performance.now() - started) / 1000, args.subject.kernels?.[0]);
+		const lines = reports.map(r => `${configKey(r)}: ${r.error ?? (r.unavailable ? `library unavailable: ${r.unavailable}` : '') + r.paths.map(p => `${p.path} via ${p.servedBy.join('+')}: ${p.passed}/${p.total} passed, ${p.opsPerSecond} ops/s (TCG), ${p.guestSeconds.toFixed(2)}s guest`).join('; ')}${r.archToGenericSpeedRatio ? `; api/generic speed ${r.archToGenericSpeedRatio}×` : ''}${r.iterated.length ? `; iterated ${r.iterated.filter(i => i.passed).length}/${r.iterated.length}` : ''}`);
+		for (const r of reports) for (const p of r.paths) for (const f of p.failed.slice(0, 10)) lines.push(`  FAIL ${configKey(r)} ${p.path} ${f.id}: expected ${f.expectedHex} ok=${f.expectedOk}, got ${f.gotHex} ok=${f.gotOk} (bytes ${f.differingBytes.join(',')})`);
 		const notRunLine = vectorsNotRunLine(notRun);
 		if (notRunLine) lines.push(notRunLine);
 		output(args, reports, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);

@@ -2,7 +2,9 @@
 import {buildContext} from '../build/context.ts';
 import type {ConfigId, VectorCellReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
-import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import type {SubjectFilter} from './subject-options.ts';
+import {configKey, kernelField} from '../scenarios/config-key.ts';
 import {prepareUnlessInterrupted, runPool} from './job-pool.ts';
 import {runVectorCell, type VectorCellId} from '../vectors/cell.ts';
 import {loadVectorSet} from '../vectors/select.ts';
@@ -35,7 +37,7 @@ export interface VectorJobDeps {
 }
 
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
-export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {designs?: string[]; profiles?: string[]; cpus?: string[]}, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
+export async function runVectorJob(args: ParsedArgs, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
 	const set = await loadVectorSet({
 		file: typeof args.values['file'] === 'string' ? args.values['file'] : undefined,
 		random: intOption('random', args.values['random'], 1000, 0),
@@ -45,7 +47,7 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {de
 		millionIterations: args.values['million'] === true,
 	});
 	const seen = new Map<string, VectorCellId>();
-	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) seen.set(`${c.design}/${c.profile}/${c.cpu}`, {design: c.design, profile: c.profile, cpu: c.cpu});
+	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) seen.set(configKey(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const cells = [...seen.values()];
 	if (cells.length === 0) throw new UsageError('no vector cells match the filters');
 	args.progress.info(`vectors: ${set.vectors.length} vectors + ${set.iterated.length} iterated tests per path${set.seed !== undefined ? `, random seed ${set.seed} (reproduce with --seed ${set.seed})` : ''}`);
@@ -58,7 +60,7 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {de
 		run: id => deps.runCell(ctx, id, set.vectors, set.iterated, set.seed, runDir),
 		onDone: (id, report) => {
 			const summary = report.paths.map(p => `${p.path}(${p.servedBy.join('+')}) ${p.passed}/${p.total} ${p.opsPerSecond} ops/s`).join(', ');
-			args.progress.info(`vectors ${id.design}/${id.profile}/${id.cpu}: ${report.error ?? (report.unavailable ? `library unavailable (${report.unavailable})` : summary)}`);
+			args.progress.info(`vectors ${configKey(id)}: ${report.error ?? (report.unavailable ? `library unavailable (${report.unavailable})` : summary)}`);
 		},
 	});
 	return {reports: pool.done.map(d => d.result), notRun: pool.notRun};
@@ -66,15 +68,10 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: {de
 
 // "vectors not run (interrupted): a/b/c, …", or undefined when every cell ran.
 export function vectorsNotRunLine(notRun: readonly ConfigId[]): string | undefined {
-	return notRun.length ? `vectors not run (interrupted): ${notRun.map(c => `${c.design}/${c.profile}/${c.cpu}`).join(', ')}` : undefined;
+	return notRun.length ? `vectors not run (interrupted): ${notRun.map(configKey).join(', ')}` : undefined;
 }
 
 // Whether any vector or iterated test failed, or a cell could not run.
 export function vectorsFailed(reports: readonly VectorCellReport[]): boolean {
 	return reports.some(r => r.error !== undefined || r.paths.some(p => p.failed.length > 0) || r.iterated.some(i => !i.passed));
-}
-
-// Filters for vector cells from flags.
-export function vectorFilter(args: ParsedArgs): {designs?: string[]; profiles?: string[]; cpus?: string[]} {
-	return {designs: listOption(args.values['design']), profiles: listOption(args.values['profile']), cpus: listOption(args.values['cpu'])};
 }

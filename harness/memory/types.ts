@@ -6,6 +6,8 @@ export interface MemoryRow {
 	design: string;
 	profile: string;
 	cpu: string;
+	// Absent for the default kernel.
+	kernel?: string;
 	// Situation: loaded, absent, blacklisted, refused.
 	situation: string;
 	archResident: boolean;
@@ -47,6 +49,8 @@ export interface MemoryComparison {
 	design: string;
 	profile: string;
 	cpu: string;
+	// Absent for the default kernel.
+	kernel?: string;
 	field: string;
 	medianWithKb: number;
 	medianWithoutKb: number;

@@ -1,5 +1,5 @@
 // The report as plain blocks (headings, tables, diffs), so report.md and report.html say the same things.
-import type {CellId} from '../scenarios/types.ts';
+import {cellKey, configKey, type ConfigName} from '../scenarios/config-key.ts';
 import type {Finding} from './findings.ts';
 import type {Report} from './schema.ts';
 
@@ -53,17 +53,10 @@ export interface Configuration {
 	key: string;
 }
 
-type Configured = {design: string; profile: string; cpu: string};
+type Configured = ConfigName;
 
-// The "design/profile/cpu" name of a configuration.
-export function configKey(c: Configured): string {
-	return `${c.design}/${c.profile}/${c.cpu}`;
-}
-
-// The "design/profile/cpu/scenario" key of a cell (the runner's cellKey format).
-export function idKey(id: CellId): string {
-	return `${id.design}/${id.profile}/${id.cpu}/${id.scenario}`;
-}
+// The "design/profile/cpu" name of a configuration, and a cell's "design/profile/cpu/scenario" key (the runner's).
+export {configKey, cellKey as idKey};
 
 function rank(list: readonly string[], value: string): number {
 	const at = list.indexOf(value);

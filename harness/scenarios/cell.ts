@@ -12,12 +12,11 @@ import {countedByKernel, guestVersions, kallsymsArch, kernelLog, loadedModules, 
 import {parseUnplugLoad, unplugLoadScript} from './unplug-load.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import {bootPhases, phaseRecorder} from './timing.ts';
+import {cellKey} from './config-key.ts';
 import type {CellId, CellObservation, Step, StepResult, StepTool} from './types.ts';
 
-// Stable key of a cell: design/profile/cpu/scenario.
-export function cellKey(id: CellId): string {
-	return `${id.design}/${id.profile}/${id.cpu}/${id.scenario}`;
-}
+// Stable key of a cell: design/profile/cpu/scenario (profile@kernel on a kernel other than the default).
+export {cellKey};
 
 type ActionStep = Exclude<Step, {kind: 'probe'}>;
 
@@ -101,7 +100,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 	observation.timing = clock.timing;
 	try {
 		const booting = performance.now();
-		const booted = await bootGuest(ctx, {profile: id.profile, design: d.name, cpu: id.cpu, withArch: sc.withArch, append: sc.append}, logDir);
+		const booted = await bootGuest(ctx, {kernel: id.kernel, profile: id.profile, design: d.name, cpu: id.cpu, withArch: sc.withArch, append: sc.append}, logDir);
 		vm = booted.vm;
 		Object.assign(clock.timing.phases, bootPhases(performance.now() - booting, vm));
 		const guest = vm;

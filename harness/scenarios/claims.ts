@@ -3,6 +3,7 @@
 // Four states: holds / fails / n/a (the claim does not apply here) / not evaluated (the observations
 // needed were not made: the cell errored, kernel tracing was missing, or a pair's partner did not run).
 import {moduleNames} from '../subject/designs.ts';
+import {configKey} from './config-key.ts';
 import {residentLine} from './module-line.ts';
 import {cellOutcome} from './outcome.ts';
 import {scenario as lookupScenario} from './registry.ts';
@@ -362,7 +363,7 @@ export function pairConfig(pair: ClaimResult): string {
 
 // The configuration (design/profile/cpu) of a cell.
 export function configOf(obs: CellObservation): string {
-	return `${obs.id.design}/${obs.id.profile}/${obs.id.cpu}`;
+	return configKey(obs.id);
 }
 
 // Evaluate the pair claims over whatever cells are present (a run, a shard, or merged shards). A

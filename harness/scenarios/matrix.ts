@@ -1,4 +1,5 @@
-// The matrix: design × profile × CPU × scenario, with filters and deterministic sharding.
+// The matrix: design × kernel × profile × CPU × scenario, with filters and deterministic sharding.
+import {checkKernelProfile, defaultKernel, kernelDef} from '../build/kernels.ts';
 import {profileNames} from '../build/profiles.ts';
 import {designs, design as lookupDesign, type DesignName} from '../subject/designs.ts';
 import {UsageError} from '../util/errors.ts';
@@ -6,8 +7,11 @@ import {cpuModel, cpuModels} from '../vm/cpu-models.ts';
 import {scenario as lookupScenario, scenarios} from './registry.ts';
 import type {CellId} from './types.ts';
 import {cellKey} from './cell.ts';
+import {kernelField} from './config-key.ts';
 
 export interface MatrixFilter {
+	// Default: the default kernel only (the baseline's matrix).
+	kernels?: string[];
 	designs?: string[];
 	profiles?: string[];
 	cpus?: string[];
@@ -28,17 +32,26 @@ export function parseShard(text: string): Shard {
 	return {index, count};
 }
 
-// All cells matching the filters (every name validated), in report order.
+// All cells matching the filters (every name validated), in report order. Without --profile, a kernel other than the
+// default brings the profiles it builds; a named profile a kernel does not build is a UsageError.
 export async function expandMatrix(filter: MatrixFilter): Promise<CellId[]> {
 	const allProfiles = await profileNames();
 	for (const p of filter.profiles ?? []) if (!allProfiles.includes(p)) throw new UsageError(`unknown profile "${p}" (profiles: ${allProfiles.join(', ')})`);
-	const uniq = (names: string[]): string[] => [...new Set(names)];
+	const uniq = (names: readonly string[]): string[] => [...new Set(names)];
 	const ds = uniq((filter.designs ?? designs.map(d => d.name)).map(d => lookupDesign(d).name));
 	const cs = uniq((filter.cpus ?? cpuModels.map(c => c.name)).map(c => cpuModel(c).name));
 	const ss = uniq((filter.scenarios ?? scenarios.map(s => s.id)).map(s => lookupScenario(s).id));
-	const ps = uniq(filter.profiles ?? allProfiles);
+	const ks = uniq((filter.kernels ?? [defaultKernel]).map(k => kernelDef(k).id)).map(kernelDef);
+	const kps = ks.map(kernel => ({kernel, profiles: uniq(filter.profiles ?? kernel.profiles ?? allProfiles)}));
+	for (const {kernel, profiles} of kps) for (const p of profiles) checkKernelProfile(kernel, p);
 	const cells: CellId[] = [];
-	for (const scenario of ss) for (const design of ds) for (const profile of ps) for (const cpu of cs) cells.push({design: design as DesignName, profile, cpu, scenario});
+	for (const scenario of ss) {
+		for (const design of ds) {
+			for (const {kernel, profiles} of kps) {
+				for (const profile of profiles) for (const cpu of cs) cells.push({design: design as DesignName, profile, cpu, scenario, ...kernelField(kernel.id)});
+			}
+		}
+	}
 	return cells;
 }
 

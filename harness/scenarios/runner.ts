@@ -9,6 +9,7 @@ import {runPool} from '../util/pool.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {runCell} from './cell.ts';
 import {cellResult} from './claims.ts';
+import {profileName} from './config-key.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import type {CellId, CellResult} from './types.ts';
 
@@ -33,13 +34,14 @@ export interface MatrixRunResult {
 
 // Build every kernel and image the cells need, one at a time, before cells run in parallel.
 export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]): Promise<void> {
-	for (const profile of [...new Set(cells.map(c => c.profile))]) await profileBuild(ctx, profile);
+	const builds = new Map(cells.map(c => [profileName(c), c]));
+	for (const c of builds.values()) await profileBuild(ctx, c.profile, c.kernel);
 	const images = new Map<string, CellId & {withArch: boolean}>();
 	for (const c of cells) {
 		const withArch = lookupScenario(c.scenario).withArch;
-		images.set(`${c.profile}/${c.design}/${withArch}`, {...c, withArch});
+		images.set(`${profileName(c)}/${c.design}/${withArch}`, {...c, withArch});
 	}
-	for (const c of images.values()) await guestImage(ctx, {profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
+	for (const c of images.values()) await guestImage(ctx, {kernel: c.kernel, profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
 }
 
 // One cell, repeated; the first run is the result, differing outcomes are a flake.

@@ -35,6 +35,8 @@ export interface CellId {
 	profile: string;
 	cpu: string;
 	scenario: string;
+	// The kernel (kernels.ts); absent for the default kernel (config-key.ts names it).
+	kernel?: string;
 }
 
 // Who answered a step: a kmod tool, a busybox applet, or the kernel through the agent's raw syscall.
@@ -167,6 +169,8 @@ export interface ConfigId {
 	design: string;
 	profile: string;
 	cpu: string;
+	// Absent for the default kernel.
+	kernel?: string;
 }
 
 export interface Deviation {

@@ -1,6 +1,7 @@
 // A vector cell (design × profile × CPU): load every module, send whole batches through each path.
 import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
+import {configKey} from '../scenarios/config-key.ts';
 import type {VectorCellReport, VectorPathReport} from './types.ts';
 import {designModuleFiles, design as lookupDesign, type DesignName} from '../subject/designs.ts';
 import {decodeDriverResponse, encodeDriverRequest, type DriverMode} from '../subject/driver-protocol.ts';
@@ -15,6 +16,8 @@ export interface VectorCellId {
 	design: DesignName;
 	profile: string;
 	cpu: string;
+	// Absent for the default kernel.
+	kernel?: string;
 }
 
 // Vectors per driver request: keeps each request well under the agent's frame limit.
@@ -64,7 +67,7 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 	const report: VectorCellReport = {...id, seed: seed ?? 0, sources, paths: [], archToGenericSpeedRatio: undefined, iterated: []};
 	let vm: VmHandle | undefined;
 	try {
-		const booted = await bootGuest(ctx, {...id, withArch: true}, join(runDir, 'vectors', `${id.design}__${id.profile}__${id.cpu}`));
+		const booted = await bootGuest(ctx, {...id, withArch: true}, join(runDir, 'vectors', configKey(id).replace(/\//g, '__')));
 		vm = booted.vm;
 		const files = designModuleFiles(booted.build, d);
 		const dir = `/lib/modules/${booted.build.kernel.release}/kernel/kplug`;
@@ -85,7 +88,7 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 		}
 	} catch (error) {
 		// Stopped by the command's interrupt: the cell is not run, not an error (the job lists it).
-		if (ctx.signal?.aborted) throw interruption(ctx.signal, `vectors ${id.design}/${id.profile}/${id.cpu}`);
+		if (ctx.signal?.aborted) throw interruption(ctx.signal, `vectors ${configKey(id)}`);
 		if (!(error instanceof KplugError)) throw error;
 		report.error = error.message.split('\n')[0];
 	} finally {

@@ -15,6 +15,8 @@ export interface VectorCellReport {
 	design: string;
 	profile: string;
 	cpu: string;
+	// Absent for the default kernel.
+	kernel?: string;
 	seed: number;
 	sources: Record<string, number>;
 	paths: VectorPathReport[];

@@ -1,6 +1,6 @@
 import {readdirSync} from 'node:fs';
 import test from 'ava';
-import {configFragments} from '../../../harness/build/kernel.ts';
+import {configFragments, kernelConfigEntries, kernelConfigMismatches} from '../../../harness/build/kernel.ts';
 import {checkKernelProfile, defaultKernel, kernelDef, kernelFragment, kernelLabel, kernels} from '../../../harness/build/kernels.ts';
 import {mergeFragments, renderFragment} from '../../../harness/build/fragment.ts';
 import {moduleSets} from '../../../harness/build/module-sets.ts';
@@ -78,4 +78,17 @@ test('every module set a kernel lists exists; 6.1 lists all of them', t => {
 	const names = moduleSets.map(s => s.name);
 	for (const k of kernels) for (const s of k.moduleSets) t.true(names.includes(s), `${k.id}: ${s}`);
 	t.deepEqual([...kernelDef('6.1').moduleSets], names);
+});
+
+test('notInKconfig: 7.3 leaves base.config\'s PROC_SYSCTL out (its Kconfig has SYSCTL only) and checks it stays absent', async t => {
+	const profile = await loadProfile('thumb2');
+	const on73 = (await kernelConfigEntries(kernelDef('7.3'), profile)).map(e => e.symbol);
+	t.false(on73.includes('PROC_SYSCTL'));
+	t.true(on73.includes('SYSCTL'));
+	t.true((await kernelConfigEntries(kernelDef('6.1'), profile)).some(e => e.symbol === 'PROC_SYSCTL'));
+	const entries = [{symbol: 'SYSCTL', value: 'y', file: 'base.config', line: 1}];
+	t.deepEqual(kernelConfigMismatches(kernelDef('7.3'), entries, new Map([['SYSCTL', 'y']])), []);
+	const [mismatch] = kernelConfigMismatches(kernelDef('7.3'), entries, new Map([['SYSCTL', 'y'], ['PROC_SYSCTL', 'y']]));
+	t.is(mismatch?.symbol, 'PROC_SYSCTL');
+	t.regex(mismatch?.asked ?? '', /^absent \(/);
 });

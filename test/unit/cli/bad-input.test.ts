@@ -31,6 +31,10 @@ const cases: [string, string[], RegExp][] = [
 	['bad --jobs', ['run', '--jobs', '0'], /--jobs must be an integer ≥ 1/],
 	['bad --random', ['vectors', '--random', 'lots'], /--random must be an integer/],
 	['boot without a command', ['boot'], /nothing to run/],
+	['run on an unknown kernel', ['run', '--kernel', '9.9'], /unknown kernel "9\.9"/],
+	['boot on two kernels', ['boot', '--kernel', '6.12,7.3', '--', 'true'], /boot: one --kernel at a time, got 6\.12, 7\.3/],
+	['boot --no-modules with a design', ['boot', '--kernel', '7.3', '--no-modules', '--design', 'weak', '--', 'true'], /--no-modules boots no design/],
+	['vectors on a profile 7.3 does not build', ['vectors', '--kernel', '7.3', '--profile', 'arm'], /kernel 7\.3 does not build profile arm/],
 	['merge of a folder without a report', ['merge', '/nonexistent-kplug-run'], /report\.json: not a readable report/],
 	// Before the fix: Node's recursive mkdir spun for ever on /proc; a file was an ENOTDIR stack trace.
 	['--out on /proc', ['run', '--design', 'weak', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'blacklist-modprobe-d', '--out', '/proc/forbidden'], /^kplug: --out \/proc\/forbidden: is on \/proc/],

@@ -30,6 +30,14 @@ test('one guest: the defaults are weak, the default profile and the NEON CPU; na
 	await t.throwsAsync(guest(['--profile', 'nope']), {instanceOf: UsageError, message: /unknown profile "nope"/});
 });
 
+test('one guest on another kernel: the kernel is named only when it is not the default, and must build the profile', async t => {
+	const guest = (argv: string[]) => oneGuest(parseCommandArgs(shellCommand, argv), 'shell');
+	t.deepEqual(await guest(['--kernel', '6.1']), {design: 'weak', profile: 'thumb2', cpu: 'neon'});
+	t.deepEqual(await guest(['--kernel', '7.3']), {kernel: '7.3', design: 'weak', profile: 'thumb2', cpu: 'neon'});
+	await t.throwsAsync(guest(['--kernel', '6.1,7.3']), {instanceOf: UsageError, message: 'shell: one --kernel at a time, got 6.1, 7.3'});
+	await t.throwsAsync(guest(['--kernel', '7.3', '--profile', 'thumb2-noplts']), {instanceOf: UsageError, message: /kernel 7\.3 does not build profile thumb2-noplts/});
+});
+
 const refused = test.macro<[string[], RegExp]>({
 	async exec(t, argv, message) {
 		const result = await kplugCli(['shell', ...argv], {input: 'lsmod\nexit\n'});

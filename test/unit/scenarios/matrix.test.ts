@@ -121,3 +121,19 @@ test('shardCells without a shard returns a copy of every cell', async t => {
 	t.deepEqual(shardCells(cells, {index: 1, count: 1}), cells);
 	t.deepEqual(shardCells([], {index: 1, count: 3}), []);
 });
+
+test('--kernel: the default kernel\'s cells carry no kernel (the baseline\'s keys); another kernel\'s do, named profile@kernel', async t => {
+	const base = await expandMatrix({designs: ['weak'], cpus: ['neon'], scenarios: ['arch-first']});
+	t.deepEqual(base.map(cellKey), ['weak/thumb2/neon/arch-first', 'weak/arm/neon/arch-first', 'weak/thumb2-noplts/neon/arch-first']);
+	t.false(base.some(c => 'kernel' in c));
+	t.deepEqual(await expandMatrix({kernels: ['6.1'], designs: ['weak'], cpus: ['neon'], scenarios: ['arch-first']}), base);
+	// Without --profile, a kernel runs the profiles it builds (7.3: thumb2 only).
+	const both = await expandMatrix({kernels: ['6.1', '7.3'], designs: ['weak'], cpus: ['neon'], scenarios: ['arch-first']});
+	t.deepEqual(both.map(cellKey), [...base.map(cellKey), 'weak/thumb2@7.3/neon/arch-first']);
+	t.deepEqual(both.at(-1), {design: 'weak', profile: 'thumb2', cpu: 'neon', scenario: 'arch-first', kernel: '7.3'});
+});
+
+test('--kernel: an unknown kernel, or a profile the kernel does not build, is a UsageError', async t => {
+	await t.throwsAsync(expandMatrix({kernels: ['5.10']}), {instanceOf: UsageError, message: /unknown kernel "5\.10"/});
+	await t.throwsAsync(expandMatrix({kernels: ['7.3'], profiles: ['arm']}), {instanceOf: UsageError, message: 'kernel 7.3 does not build profile arm (profiles on 7.3: thumb2)'});
+});
