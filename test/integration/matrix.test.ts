@@ -11,6 +11,9 @@ import {ourQemus} from './_context.ts';
 const kplug = repoPath('harness/bin/kplug.mjs');
 
 test('the full default matrix matches the committed baseline (a changed outcome is a deviation and fails)', async t => {
+	// One test for the whole matrix (312 cells, each guest with two emulated CPUs): minutes on an idle host,
+	// much longer on a shared one. Every VM and request inside has its own deadline; this only bounds the wait.
+	t.timeout(60 * 60_000);
 	const out = await mkdtemp(join(tmpdir(), 'kplug-matrix-'));
 	const result = await execa('node', [kplug, 'run', '--json', '--out', out], {reject: false, env: {CI: 'true'}});
 	const report = JSON.parse(result.stdout) as Report;
