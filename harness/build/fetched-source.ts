@@ -40,7 +40,13 @@ export function fetchedDir(cacheDir: string, kernel: KernelDef): string {
 export async function readFetched(cacheDir: string, kernel: KernelDef): Promise<FetchedPackage | undefined> {
 	const dir = fetchedDir(cacheDir, kernel);
 	if (!(await stat(join(dir, '.kplug-complete')).then(() => true, () => false))) return undefined;
-	const parsed = fetchedSchema.safeParse(JSON.parse(await readFile(join(dir, 'fetched.json'), 'utf8').catch(() => 'null')));
+	let value: unknown;
+	try {
+		value = JSON.parse(await readFile(join(dir, 'fetched.json'), 'utf8'));
+	} catch {
+		return undefined;
+	}
+	const parsed = fetchedSchema.safeParse(value);
 	return parsed.success ? parsed.data : undefined;
 }
 

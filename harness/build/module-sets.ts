@@ -6,6 +6,7 @@ import {cacheKey, hashTree, sha256} from '../util/hash.ts';
 import {repoPath} from '../util/paths.ts';
 import {logDir, type BuildContext} from './context.ts';
 import {makeConfigFor, type KernelBuild} from './kernel.ts';
+import {kernelDef, kernelLabel} from './kernels.ts';
 import {makeEnv, moduleMakeArgs, runMake} from './make.ts';
 import type {KernelSource} from './source.ts';
 
@@ -60,14 +61,16 @@ export function stagingDir(cacheDir: string, profile: string, set: string): stri
 // Build (or find cached) one module set against a profile's kernel.
 export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
 	const key = cacheKey(await moduleKeyParts(set, kernel, source));
-	const dir = join(ctx.cacheDir, 'modules', `${kernel.profile}-${set.name}-${key}`);
+	// The default kernel's entries keep their names; another kernel's carry its id (7.3-thumb2-…).
+	const profile = kernelLabel(kernelDef(kernel.kernel), kernel.profile);
+	const dir = join(ctx.cacheDir, 'modules', `${profile}-${set.name}-${key}`);
 	const entry = {files: async (d: string) => Object.keys(await listModules(d)), progress: ctx.progress};
 	if (!(await isPublished(dir, entry))) {
 		await mkdir(logDir(ctx), {recursive: true});
-		const logFile = join(logDir(ctx), `modules-${kernel.profile}-${set.name}-${key}.log`);
+		const logFile = join(logDir(ctx), `modules-${profile}-${set.name}-${key}.log`);
 		await rm(logFile, {force: true});
 		await publishAtomically(dir, async tmp => {
-			const staging = stagingDir(ctx.cacheDir, kernel.profile, set.name);
+			const staging = stagingDir(ctx.cacheDir, profile, set.name);
 			// Another build of this set (another key, another kplug process) may be using the folder.
 			await withLock(staging, async () => {
 				await rm(staging, {recursive: true, force: true});
@@ -80,7 +83,7 @@ export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, k
 					}
 					for (const file of set.fromKernel) await copyFile(join(source.dir, file), join(staging, basename(file)));
 					const cfg = makeConfigFor(ctx, source, kernel.dir);
-					await ctx.progress.step(`modules ${set.name} for ${kernel.profile}`, () =>
+					await ctx.progress.step(`modules ${set.name} for ${profile}`, () =>
 						runMake(moduleMakeArgs(cfg, staging), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000, signal: ctx.signal}),
 					);
 					for (const [name, path] of Object.entries(await listModules(staging))) await copyFile(path, join(tmp, name));
