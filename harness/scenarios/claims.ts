@@ -5,7 +5,7 @@
 import {moduleNames} from '../subject/designs.ts';
 import {configKey} from './config-key.ts';
 import {residentLine} from './module-line.ts';
-import {cellOutcome} from './outcome.ts';
+import {cellOutcome, eventKinds} from './outcome.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import {seedWhere, threadQuotes, type Source} from './sources.ts';
 import type {CellObservation, CellResult, ClaimResult, PathProbe, StepResult, Verdict} from './types.ts';
@@ -124,7 +124,7 @@ function underLoad(obs: CellObservation): ClaimResult {
 	if (!residentLine(before?.modulesAfter ?? [], arch) || !residentLine(before?.modulesAfter ?? [], moduleNames.driver)) {
 		return verdictOf('C5b', 'n/a', `arch module and the library's user not both loaded before the loop (${failedSteps(obs).join('; ') || 'nothing failed'})`);
 	}
-	const events = [...new Set(step.consoleEvents.map(e => e.split(':')[0]!).filter(k => k !== 'call-trace'))];
+	const events = eventKinds(step.consoleEvents);
 	const refusals = Object.entries(load.refusals).map(([text, n]) => `${n}× ${text}`);
 	const counts = `${load.iterations} iterations: ${load.removed} removals allowed, ${load.removeRefused} refused, ${load.inserted} inserts; caller ran across ${load.callerRanAcross}; ${load.calls} calls, ${load.wrong} wrong`;
 	const kernel = load.kernel ? `; kernel saw NEON core ${load.kernel.counts.neon}×, generic ${load.kernel.counts.generic}×` : '';

@@ -15,8 +15,8 @@ export function taintLetters(value: string): string {
 	return letters || 'none';
 }
 
-// Console event kinds a step printed (WARN, Oops, BUG, panic), from "kind: line" entries.
-function eventKinds(events: readonly string[]): string[] {
+// Console event kinds a step printed (WARN, Oops, BUG, panic), from "kind: line" entries (the outcome and C5b).
+export function eventKinds(events: readonly string[]): string[] {
 	return [...new Set(events.map(e => e.split(':')[0]!).filter(k => k !== 'call-trace'))].sort();
 }
 
