@@ -4,8 +4,6 @@ import {prepareCells} from '../scenarios/runner.ts';
 import type {CellId} from '../scenarios/types.ts';
 import {stoppedByInterrupt} from '../util/pool.ts';
 
-export {runPool, stoppedByInterrupt} from '../util/pool.ts';
-
 // Build the kernels and images the cells need before the pool runs; an interrupt here (or before) means
 // nothing can run, which the caller reports as every task not run.
 export async function prepareUnlessInterrupted(ctx: BuildContext, cells: readonly CellId[]): Promise<boolean> {

@@ -13,7 +13,8 @@ import {KplugError} from '../util/errors.ts';
 import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
 import type {SubjectFilter} from './subject-options.ts';
 import {configKey, kernelField} from '../scenarios/config-key.ts';
-import {prepareUnlessInterrupted, runPool, stoppedByInterrupt} from './job-pool.ts';
+import {runPool, stoppedByInterrupt} from '../util/pool.ts';
+import {prepareUnlessInterrupted} from './job-pool.ts';
 
 export const memoryOptions: OptionSpec = {repeat: {type: 'string'}, rounds: {type: 'string'}};
 
