@@ -4,6 +4,7 @@
 import {residentLine} from '../scenarios/module-line.ts';
 import {moduleNames} from '../subject/designs.ts';
 import type {CellResult, ClaimResult, StepResult} from '../scenarios/types.ts';
+import type {UnplugLoadResult} from '../scenarios/unplug-load.ts';
 import type {ClaimDefinition} from './schema.ts';
 
 export interface Finding {
@@ -140,11 +141,22 @@ function underLoadFindings(input: FindingInput, design: string): Finding[] {
 	const sum = (pick: (l: (typeof loads)[number]) => number): number => loads.reduce((n, l) => n + pick(l), 0);
 	const refusal = loads.flatMap(l => Object.keys(l.refusals)).find(k => k.startsWith('refused: '));
 	return [finding(
-		`${design}: under load (${listConfigs(cells.map(c => c.cellKey))}), ${sum(l => l.removed)} of ${sum(l => l.iterations)} removals of ${arch} went through and ${sum(l => l.inserted)} re-inserts` +
+		`${design}: under load (${listConfigs(cells.map(c => c.cellKey))}), ${sum(l => l.removed)} of ${sum(l => l.iterations)} removals of ${arch} went through and ${sum(l => l.inserted)} re-insert${sum(l => l.inserted) === 1 ? '' : 's'}` +
 			`${refusal ? ` (refused: ${refusal.slice(9)})` : ''}; the caller ran across ${sum(l => l.callerRanAcross)} of them, ${sum(l => l.calls)} calls, ${sum(l => l.wrong)} wrong; ` +
-			`removal with the caller stopped: ${idleSummary(loads.map(l => l.idle))}.`,
+			`removal with the caller stopped: ${idleSummary(loads.map(l => l.idle))}${afterSummary(loads)}.`,
 		cells.map(c => c.cellKey),
 	)];
+}
+
+// "; after it 2780 calls without the arch module, 0 wrong (kernel: generic 2780×, NEON core 0×)": the caller's runs
+// after the idle removals, summed; nothing when no removal went through.
+function afterSummary(loads: readonly UnplugLoadResult[]): string {
+	const after = loads.map(l => l.afterRemoval).filter(a => a !== undefined);
+	if (after.length === 0) return '';
+	const sum = (pick: (a: (typeof after)[number]) => number): number => after.reduce((n, a) => n + pick(a), 0);
+	const traced = after.filter(a => a.kernel);
+	const kernel = traced.length === after.length ? ` (kernel: generic ${sum(a => a.kernel!.counts.generic)}×, NEON core ${sum(a => a.kernel!.counts.neon)}×)` : '';
+	return `; after it ${sum(a => a.calls)} calls without the arch module, ${sum(a => a.wrong)} wrong${kernel}`;
 }
 
 // "refused 3/3" / "removed 2/3, refused 1/3": the timing-free answer, over the cells.

@@ -9,7 +9,7 @@ import {VmError} from '../vm/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {errnoFromMessage, errnoFromSyscallAnswer} from './errno.ts';
 import {countedByKernel, guestVersions, kallsymsArch, kernelLog, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
-import {parseUnplugLoad, unplugLoadScript} from './unplug-load.ts';
+import {afterRemovalScript, parseAfterRemoval, parseUnplugLoad, unplugLoadScript} from './unplug-load.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import {bootPhases, phaseRecorder} from './timing.ts';
 import {cellKey} from './config-key.ts';
@@ -19,6 +19,10 @@ import type {CellId, CellObservation, Step, StepResult, StepTool} from './types.
 export {cellKey};
 
 type ActionStep = Exclude<Step, {kind: 'probe'}>;
+
+// The caller's run after an idle removal: until this many calls, bounded by this many seconds.
+const AFTER_REMOVAL_CALLS = 20;
+const AFTER_REMOVAL_SECONDS = 10;
 
 // The agent's raw-syscall mode (images/agent/PROTOCOL.md): the kernel's answer, no tool in between.
 const AGENT = '/sbin/kplug-agent';
@@ -67,6 +71,19 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 	);
 	const message = (tool === 'kernel' ? result.stdout : result.stderr).trim();
 	const load: StepResult['load'] = loadRun ? {...parseUnplugLoad(result.stdout), ...(kernel ? {kernel} : {})} : undefined;
+	// Removed with the caller stopped: does the caller go on, right, without it? Counted by the kernel on its own.
+	if (load && load.idle === 'removed' && step.kind === 'unplug-under-load') {
+		const afterLabel = `${label}: after the removal`;
+		const archKo = `${moduleDir}/${basename(files['arch']!)}`;
+		const counted = await countedByKernel(vm, afterLabel, tracing, () =>
+			vm.exec(['sh', '-c', afterRemovalScript(archKo, AFTER_REMOVAL_CALLS, AFTER_REMOVAL_SECONDS)], {step: afterLabel, settleMs: 30, timeoutMs: (AFTER_REMOVAL_SECONDS + 60) * 1000}),
+		);
+		const {after, reinsertFailed} = parseAfterRemoval(counted.result.stdout, counted.result.exitCode);
+		load.afterRemoval = {...after, ...(counted.kernel ? {kernel: counted.kernel} : {})};
+		if (reinsertFailed) load.refusals[`insert-failed: ${reinsertFailed}`] = (load.refusals[`insert-failed: ${reinsertFailed}`] ?? 0) + 1;
+		result.consoleLines.push(...counted.result.consoleLines);
+		result.console.push(...counted.result.console);
+	}
 	return {
 		label,
 		argv,

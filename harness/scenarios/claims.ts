@@ -138,8 +138,19 @@ function underLoad(obs: CellObservation): ClaimResult {
 	if (load.idle === 'refused') return verdictOf('C5b', 'fails', `removal refused even with the caller stopped (${idleRefusal ?? 'no message'}); under load ${refusals[0] ?? 'no refusal'} (${counts})`, lines);
 	if (load.callerRanAcross === 0) return verdictOf('C5b', 'not evaluated', `the caller thread was never seen running across a transition (${counts})`, lines);
 	if (load.idle === 'removed') {
+		// The claim is that calls continue on the generic path: judged on the caller's run after the removal.
+		const after = load.afterRemoval;
+		const afterKernel = after?.kernel ? `; kernel saw NEON core ${after.kernel.counts.neon}×, generic ${after.kernel.counts.generic}×` : '';
+		const afterCounts = after ? `after the removal: ${after.calls} calls, ${after.wrong} wrong${afterKernel}` : 'no run after the removal';
+		const withAfter = [...lines.slice(0, 1), afterCounts, ...lines.slice(1)];
 		const inFlight = load.removed === 0 ? `; under load every removal was refused while a call was in flight (${refusals[0] ?? 'no message'})` : '';
-		return verdictOf('C5b', 'holds', `removed with the caller stopped, and under load every result right (${counts}${kernel})${inFlight}`, lines);
+		if (!after || after.exitCode !== 0 || after.calls === 0) {
+			return verdictOf('C5b', 'not evaluated', `removed with the caller stopped, but no call ran without the arch module (${afterCounts}${after && after.exitCode !== 0 ? `, exit ${after.exitCode}` : ''})`, withAfter);
+		}
+		if (after.wrong > 0) return verdictOf('C5b', 'fails', `removed with the caller stopped, then ${after.wrong} of ${after.calls} calls without it wrong${afterKernel}`, withAfter);
+		if (after.kernel && after.kernel.counts.neon > 0) return verdictOf('C5b', 'fails', `removed with the caller stopped, yet NEON code ran ${after.kernel.counts.neon}× after the removal (${afterCounts})`, withAfter);
+		if (after.kernel && after.kernel.counts.generic === 0) return verdictOf('C5b', 'not evaluated', `removed with the caller stopped; the caller made ${after.calls} calls after it but the kernel saw no generic entry (${afterCounts})`, withAfter);
+		return verdictOf('C5b', 'holds', `removed with the caller stopped, then ${after.calls} calls without it, every one right${afterKernel}; under load every result right (${counts}${kernel})${inFlight}`, withAfter);
 	}
 	if (load.removed > 0) return verdictOf('C5b', 'holds', `removed and re-inserted under load with every result right (${counts}${kernel}); not loaded when the caller stopped`, lines);
 	return verdictOf('C5b', 'not evaluated', `no removal under load and the arch module was ${load.idle === 'absent' ? 'not loaded' : 'not tried'} once the caller stopped (${counts})`, lines);

@@ -29,7 +29,9 @@ export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]
 			const kinds = eventKinds(s.consoleEvents);
 			// Under load only the timing-free facts: the removal once the caller stopped, was any result wrong.
 			// (How many removals went through while calls were in flight depends on timing: report only.)
-			const load = s.load ? ` (removal with the caller stopped: ${s.load.idle}, ${s.load.wrong > 0 ? 'WRONG results' : 'results right'})` : '';
+			const after = s.load?.afterRemoval;
+			const afterLine = after ? `, then ${after.calls === 0 ? 'no call' : after.wrong > 0 ? 'WRONG calls' : 'calls right'} without it${after.kernel ? ` (kernel: ${after.kernel.paths.join('+') || 'none'})` : ''}` : '';
+			const load = s.load ? ` (removal with the caller stopped: ${s.load.idle}${afterLine}, ${s.load.wrong > 0 ? 'WRONG results' : 'results right'})` : '';
 			return `${s.label} [${s.tool}]: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}${load}${kinds.length ? ` + console ${kinds.join(',')}` : ''}`;
 		}),
 		loaded: obs.modulesAtEnd.map(moduleLine).sort(),

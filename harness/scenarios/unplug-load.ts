@@ -3,6 +3,7 @@
 // The loop runs in the guest (one EXEC): forks from the host would dominate the timing under TCG. The kmod
 // tools are named by absolute path: Debian's busybox sh prefers its own applets for bare names.
 import {moduleNames} from '../subject/designs.ts';
+import type {KernelPathEvidence} from './types.ts';
 
 export interface UnplugLoadResult {
 	// Loop iterations (each: try rmmod, then try insmod), and what happened.
@@ -22,6 +23,18 @@ export interface UnplugLoadResult {
 	// timing-free answer to "can this design unplug the arch module at runtime". Under load the answer can
 	// depend on timing (a call in flight holds softdep's symbol_get reference); idle it cannot.
 	idle: IdleRemoval;
+	// When the idle removal went through: the caller run once more with the arch module absent (the claim is
+	// that calls continue on the generic path), before the module is inserted again. Absent otherwise.
+	afterRemoval?: AfterRemoval;
+}
+
+// The caller's run after the idle removal: its exit, calls and wrong results (counted from its own start), and
+// what the kernel saw entered meanwhile (kprobes, when the profile traces).
+export interface AfterRemoval {
+	exitCode: number;
+	calls: number;
+	wrong: number;
+	kernel?: KernelPathEvidence;
 }
 
 // removed / refused: the idle removal's result; absent: the arch module was not loaded when the caller
@@ -53,12 +66,32 @@ export function unplugLoadScript(archKo: string, iterations: number, seconds: nu
 		'echo 0 > $P/load',
 		`if grep -q '^${moduleNames.arch} ' /proc/modules; then`,
 		`  if m=$(/sbin/rmmod ${moduleNames.arch} 2>&1); then echo "idle=removed"; else echo "idle=refused"; echo "idle-refused: $m"; fi`,
-		// Put it back, so the cell ends as the loop left it (the end-of-cell probes judge the loaded arch module).
-		`  grep -q '^${moduleNames.arch} ' /proc/modules || m=$(/sbin/insmod ${archKo} 2>&1) || echo "insert-failed: $m"`,
 		'else echo "idle=absent"; fi',
 		'echo "iterations=$i removed=$rm_ok removeRefused=$rm_no inserted=$in_ok insertFailed=$in_no callerRanAcross=$ran"',
 		'echo "calls=$(cat $P/load_calls) wrong=$(cat $P/load_wrong)"',
 	].join('\n');
+}
+
+// After an idle removal: run the caller again with the arch module absent until it has made minCalls calls (or
+// `seconds` passed: a bound, not the measure), stop it, print its counts, then insert the arch module again so
+// the cell ends as the loop left it (the end-of-cell probes judge the loaded arch module).
+export function afterRemovalScript(archKo: string, minCalls: number, seconds: number): string {
+	return [
+		`P=${PARAMS}`,
+		`echo 1 > $P/load || { echo "load-thread: could not start"; exit 90; }`,
+		`end=$(( $(date +%s) + ${seconds} ))`,
+		`while [ $(cat $P/load_calls) -lt ${minCalls} ] && [ $(date +%s) -lt $end ]; do sleep 1; done`,
+		'echo 0 > $P/load',
+		'echo "afterCalls=$(cat $P/load_calls) afterWrong=$(cat $P/load_wrong)"',
+		`grep -q '^${moduleNames.arch} ' /proc/modules || m=$(/sbin/insmod ${archKo} 2>&1) || echo "insert-failed: $m"`,
+	].join('\n');
+}
+
+// Parse the after-removal script's output: its counts (missing numbers are 0), and a failed re-insert.
+export function parseAfterRemoval(stdout: string, exitCode: number): {after: AfterRemoval; reinsertFailed?: string} {
+	const number = (key: string): number => Number(new RegExp(`\\b${key}=(\\d+)`).exec(stdout)?.[1] ?? 0);
+	const failed = /^insert-failed: (.*)$/m.exec(stdout)?.[1];
+	return {after: {exitCode, calls: number('afterCalls'), wrong: number('afterWrong')}, ...(failed ? {reinsertFailed: failed} : {})};
 }
 
 // Parse the script's output (anything unexpected is left out; missing numbers are 0).
@@ -77,7 +110,7 @@ export function parseUnplugLoad(stdout: string): UnplugLoadResult {
 			continue;
 		}
 		for (const [, key, value] of line.matchAll(/(\w+)=(\d+)/g)) {
-			if (key! in result && key !== 'refusals' && key !== 'idle') (result as unknown as Record<string, number>)[key!] = Number(value);
+			if (key! in result && key !== 'refusals' && key !== 'idle' && key !== 'afterRemoval') (result as unknown as Record<string, number>)[key!] = Number(value);
 		}
 	}
 	return result;

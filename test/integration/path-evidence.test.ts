@@ -110,6 +110,7 @@ test('unplug under load: softdep and static-call can be removed (static-call eve
 		t.true((load!.kernel?.counts.neon ?? 0) > 0, JSON.stringify(load!.kernel?.counts));
 		const c5b = cell.claims.find(c => c.claim === 'C5b');
 		if (cell.id.design === 'weak') {
+			t.is(load!.afterRemoval, undefined, 'no run after a refused removal');
 			t.is(load!.removed, 0);
 			t.is(load!.idle, 'refused');
 			t.is(c5b?.verdict, 'fails');
@@ -117,6 +118,11 @@ test('unplug under load: softdep and static-call can be removed (static-call eve
 		} else {
 			t.is(load!.idle, 'removed', cell.cellKey);
 			t.is(c5b?.verdict, 'holds', c5b?.evidence);
+			// After the idle removal the caller ran on without the arch module: right, and on the generic code only.
+			const after = load!.afterRemoval;
+			t.true((after?.calls ?? 0) > 0 && after?.wrong === 0, JSON.stringify(after));
+			t.is(after?.kernel?.counts.neon, 0, JSON.stringify(after?.kernel?.counts));
+			t.is(after?.kernel?.counts.generic, after?.calls, JSON.stringify(after?.kernel?.counts));
 			// The cell ends with the arch module back in place.
 			t.true(cell.modulesAtEnd.some(m => m.name === 'curve25519_neon'), cell.cellKey);
 			// Refusals, if any, are a call in flight: kmod's own "in use" check, or the kernel's EAGAIN when a

@@ -6,7 +6,9 @@ export const unplugUnderLoad: Scenario = {
 	description:
 		'modprobe the driver, start its caller thread (the library in a loop, every result checked against RFC 7748 §5.2), then ' +
 		'remove and insert the arch module up to 100 times (bounded to 90 s) with kmod from the guest shell while it runs; the ' +
-		'caller is watched across each transition. Counts go to the report; the outcome keeps the timing-free facts.',
+		'caller is watched across each transition. Then, with the caller stopped, one more removal; if it goes through, the ' +
+		'caller runs again with the arch module absent (at least 20 calls, bounded to 10 s, counted by the kernel too) before the ' +
+		'module is inserted again. Counts go to the report; the outcome keeps the timing-free facts.',
 	withArch: true,
 	files: [],
 	append: [],

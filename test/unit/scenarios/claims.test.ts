@@ -117,7 +117,23 @@ test('static-call: load order matters the other way round (the arch module needs
 // C5b under load: the timing-free facts decide (wrong results, console events, the removal once the caller has
 // stopped); how many removals went through while calls were in flight is evidence only.
 test('weak under load: removal refused even with the caller stopped (the library pins the arch module)', verdict, () => cell(k.weakUnderLoad), 'C5b', 'fails', /^removal refused even with the caller stopped \(rmmod: ERROR: Module curve25519_neon is in use by: libcurve25519\); under load \d+× refused: rmmod: ERROR: Module curve25519_neon is in use by: libcurve25519 \(\d+ iterations: 0 removals allowed/);
-test('softdep under load: removed once the caller stopped, every result right', verdict, () => cell(k.softdepUnderLoad), 'C5b', 'holds', /^removed with the caller stopped, and under load every result right \(\d+ iterations: \d+ removals allowed, \d+ refused, \d+ inserts; caller ran across \d+; \d+ calls, 0 wrong; kernel saw NEON core \d+×, generic \d+×\)/);
+test('softdep under load: removed once the caller stopped, then calls right on generic without it', verdict, () => cell(k.softdepUnderLoad), 'C5b', 'holds', /^removed with the caller stopped, then [1-9]\d* calls without it, every one right; kernel saw NEON core 0×, generic [1-9]\d*×; under load every result right \(\d+ iterations: \d+ removals allowed, \d+ refused, \d+ inserts; caller ran across \d+; \d+ calls, 0 wrong; kernel saw NEON core \d+×, generic \d+×\)/);
+// "Calls continue on the generic path" is judged on calls made with the arch module absent, not on the loop alone.
+test('under load, removed once the caller stopped but no run after it: not evaluated', verdict, () => cell(k.softdepUnderLoad, obs => {
+	delete step(obs, 'unplug arch under load').load!.afterRemoval;
+}), 'C5b', 'not evaluated', /^removed with the caller stopped, but no call ran without the arch module \(no run after the removal\)/);
+test('under load, removed once the caller stopped, but the caller made no call after it: not evaluated', verdict, () => cell(k.softdepUnderLoad, obs => {
+	step(obs, 'unplug arch under load').load!.afterRemoval!.calls = 0;
+}), 'C5b', 'not evaluated', /but no call ran without the arch module \(after the removal: 0 calls/);
+test('under load, removed once the caller stopped, then a wrong result without it: fails', verdict, () => cell(k.softdepUnderLoad, obs => {
+	step(obs, 'unplug arch under load').load!.afterRemoval!.wrong = 3;
+}), 'C5b', 'fails', /^removed with the caller stopped, then 3 of \d+ calls without it wrong/);
+test('under load, removed once the caller stopped, yet the kernel saw NEON code after it: fails', verdict, () => cell(k.softdepUnderLoad, obs => {
+	step(obs, 'unplug arch under load').load!.afterRemoval!.kernel!.counts.neon = 7;
+}), 'C5b', 'fails', /yet NEON code ran 7× after the removal/);
+test('under load, removed once the caller stopped, calls after it but no generic entry seen: not evaluated', verdict, () => cell(k.softdepUnderLoad, obs => {
+	step(obs, 'unplug arch under load').load!.afterRemoval!.kernel!.counts.generic = 0;
+}), 'C5b', 'not evaluated', /the kernel saw no generic entry/);
 test('softdep under load with every in-flight removal refused: still holds, and says why they were refused', verdict, () => cell(k.softdepUnderLoad, obs => {
 	const load = step(obs, 'unplug arch under load').load!;
 	load.refusals = {'refused: rmmod: ERROR: Module curve25519_neon is in use': load.iterations};

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {parseUnplugLoad, unplugLoadScript} from '../../../harness/scenarios/unplug-load.ts';
+import {afterRemovalScript, parseAfterRemoval, parseUnplugLoad, unplugLoadScript} from '../../../harness/scenarios/unplug-load.ts';
 
 test('the guest script is bounded by iterations and seconds, starts and stops the caller thread', t => {
 	const script = unplugLoadScript('/lib/modules/6.1.176/kernel/kplug/curve25519-neon.ko', 100, 40);
@@ -18,9 +18,30 @@ test('the guest script is bounded by iterations and seconds, starts and stops th
 	const stop = script.indexOf('echo 0 > $P/load');
 	const idle = script.indexOf("if grep -q '^curve25519_neon ' /proc/modules");
 	t.true(stop > 0 && idle > stop);
-	t.regex(script.slice(idle), /then echo "idle=removed"; else echo "idle=refused"; echo "idle-refused: \$m"; fi\n.*\nelse echo "idle=absent"; fi/);
-	// … and inserted again, so the end-of-cell probes see the state the loop left.
-	t.regex(script.slice(idle), /grep -q '\^curve25519_neon ' \/proc\/modules \|\| m=\$\(\/sbin\/insmod \/lib\/modules\/6\.1\.176\/kernel\/kplug\/curve25519-neon\.ko 2>&1\) \|\| echo "insert-failed: \$m"/);
+	t.regex(script.slice(idle), /then echo "idle=removed"; else echo "idle=refused"; echo "idle-refused: \$m"; fi\nelse echo "idle=absent"; fi/);
+	// A removed module stays out: the after-removal run needs it absent.
+	t.notRegex(script.slice(idle), /insmod/);
+});
+
+test('the after-removal script runs the caller until enough calls (bounded), stops it, then inserts the arch module again', t => {
+	const script = afterRemovalScript('/lib/modules/6.1.176/kernel/kplug/curve25519-neon.ko', 20, 10);
+	const start = script.indexOf('echo 1 > $P/load');
+	const wait = script.indexOf('while [ $(cat $P/load_calls) -lt 20 ] && [ $(date +%s) -lt $end ]; do sleep 1; done');
+	const stop = script.indexOf('echo 0 > $P/load');
+	const counts = script.indexOf('echo "afterCalls=$(cat $P/load_calls) afterWrong=$(cat $P/load_wrong)"');
+	const insert = script.indexOf("grep -q '^curve25519_neon ' /proc/modules || m=$(/sbin/insmod /lib/modules/6.1.176/kernel/kplug/curve25519-neon.ko 2>&1) || echo \"insert-failed: $m\"");
+	t.true(start > 0 && wait > start && stop > wait && counts > stop && insert > counts, script);
+	t.regex(script, /end=\$\(\( \$\(date \+%s\) \+ 10 \)\)/);
+});
+
+test('parseAfterRemoval reads the counts and a failed re-insert', t => {
+	t.deepEqual(parseAfterRemoval('afterCalls=923 afterWrong=0\n', 0), {after: {exitCode: 0, calls: 923, wrong: 0}});
+	t.deepEqual(parseAfterRemoval('afterCalls=5 afterWrong=2\ninsert-failed: insmod: ERROR: could not insert module: Exec format error\n', 0), {
+		after: {exitCode: 0, calls: 5, wrong: 2},
+		reinsertFailed: 'insmod: ERROR: could not insert module: Exec format error',
+	});
+	// The thread could not start: no counts, the exit code kept.
+	t.deepEqual(parseAfterRemoval('load-thread: could not start\n', 90), {after: {exitCode: 90, calls: 0, wrong: 0}});
 });
 
 test('parseUnplugLoad reads the counts and groups refusals by message', t => {
