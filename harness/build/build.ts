@@ -16,6 +16,12 @@ export interface ProfileBuild {
 	sets: Record<string, ModuleSetBuild>;
 }
 
+// A module set that does not build on a kernel: the same inputs fail the same way, so it is not retried in a
+// process, and the cells that need it are listed with this line instead of stopping the run.
+export class ModuleSetBuildError extends KplugError {
+	override name = 'ModuleSetBuildError';
+}
+
 // A module set by name.
 export function moduleSet(name: string): ModuleSet {
 	const found = moduleSets.find(s => s.name === name);
@@ -28,14 +34,14 @@ export function moduleSet(name: string): ModuleSet {
 export async function buildModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
 	const lacking: string[] = [];
 	for (const file of set.fromKernel) if (!(await access(join(source.dir, file)).then(() => true, () => false))) lacking.push(file);
-	if (lacking.length > 0) throw new KplugError(`module set ${set.name} does not build on kernel ${kernel.kernel}: it takes ${lacking.join(', ')} from the kernel tree, which ${source.package} ${source.packageVersion} does not have`);
+	if (lacking.length > 0) throw new ModuleSetBuildError(`module set ${set.name} does not build on kernel ${kernel.kernel}: it takes ${lacking.join(', ')} from the kernel tree, which ${source.package} ${source.packageVersion} does not have`);
 	try {
 		return await ensureModuleSet(ctx, source, kernel, set);
 	} catch (error) {
 		if (kernel.kernel === defaultKernel || !(error instanceof ToolFailure) || ctx.signal?.aborted) throw error;
 		const [headline = '', ...tail] = error.message.split('\n');
 		const first = tail.find(l => /\berror\b|ERROR:/.test(l)) ?? tail[0] ?? '';
-		throw new KplugError(`module set ${set.name} does not build on kernel ${kernel.kernel}: ${first.trim()} (${headline})`);
+		throw new ModuleSetBuildError(`module set ${set.name} does not build on kernel ${kernel.kernel}: ${first.trim()} (${headline})`);
 	}
 }
 

@@ -30,6 +30,10 @@ export interface KernelDef {
 	// The profiles built and validated on this kernel so far (all when absent); another is one clear line.
 	profiles?: readonly string[];
 	inTreeModules: InTreeModulePaths;
+	// In-tree modules the curve25519 modules need on this kernel and 6.1 does not (crypto infrastructure that is a
+	// module here): carried by every image of the kernel and loaded right after boot, before anything is observed,
+	// so every scenario starts from the state it starts from on 6.1. Paths relative to the build folder.
+	preload?: readonly {file: string; why: string}[];
 	// The out-of-tree module sets (modules/<set>) `kplug build` builds with this kernel; a design whose set is not
 	// listed is still tried when a command asks for it, and fails with the compiler's line if it does not build.
 	moduleSets: readonly string[];
@@ -54,7 +58,11 @@ export const kernels: readonly KernelDef[] = [
 		fragment: 'kernel-config/kernels/6.12.config',
 		profiles: ['thumb2'],
 		inTreeModules: splitModules,
-		moduleSets: [],
+		preload: [
+			{file: 'crypto/crypto_algapi.ko', why: 'needed by kpp.ko'},
+			{file: 'crypto/kpp.ko', why: "6.12's curve25519-neon.ko registers a KPP algorithm (CRYPTO_CURVE25519_NEON selects CRYPTO_KPP, a module here); 6.1's registers none"},
+		],
+		moduleSets: allSets,
 	},
 	{
 		id: '7.3',
@@ -67,6 +75,10 @@ export const kernels: readonly KernelDef[] = [
 		moduleSets: [],
 	},
 ];
+
+// The kernels `kplug start` (npm start) covers unless --kernel names others: 6.1 with every profile, 6.12 with the
+// profiles it builds. 7.3 is opt-in (--kernel 7.3) until the designs' modules build there.
+export const startKernels: readonly string[] = ['6.1', '6.12'];
 
 // The kernel every command uses unless --kernel names others (the matrix and its baseline are 6.1's).
 export const defaultKernel = '6.1';

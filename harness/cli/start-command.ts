@@ -1,5 +1,6 @@
 // kplug start: the main job — setup, build, the full default matrix, vectors, memory, one report.
 import {buildKernels} from '../build/build.ts';
+import {startKernels} from '../build/kernels.ts';
 import {buildContext} from '../build/context.ts';
 import {bundleReport, writeReport} from '../report/write.ts';
 import {runSetup} from '../setup/setup.ts';
@@ -15,7 +16,9 @@ export const startCommand: Command = {
 	usage: 'kplug start [matrix filters as for run] [--random N] [--seed S] [--repeat N (memory boots)] [--skip-vectors] [--skip-memory] [--json]',
 	details: 'Writes report.json, report.md, report.html, junit.xml and a .tar.gz bundle under <out>/runs/, linked from <out>/latest.\nExit: 0 no deviation, all vectors passed and every memory configuration measured, 1 otherwise, 2 bad input or missing set-up.',
 	options: {...matrixOptions, ...vectorOptions, ...memoryOptions, 'skip-vectors': {type: 'boolean'}, 'skip-memory': {type: 'boolean'}},
-	async run(args) {
+	async run(argsIn) {
+		// Without --kernel: the start kernels (kernels.ts), for the matrix, the vectors and memory alike.
+		const args = argsIn.subject.kernels ? argsIn : {...argsIn, subject: {...argsIn.subject, kernels: [...startKernels]}};
 		await runSetup(args.cacheDir, args.progress);
 		await buildKernels(buildContext(args.cacheDir, args.progress, args.signal), args.subject.kernels, args.subject.profiles);
 		const runDir = await newRunDir(args.outDir, 'start');

@@ -75,18 +75,15 @@ export function matrixOrder(report: Report): (a: Configured, b: Configured) => n
 		a.cpu.localeCompare(b.cpu);
 }
 
-// Every configuration of the matrix in order, plus any that only the results mention.
+// Every configuration that ran or was meant to run (cells and not-run ids), in matrix order.
 export function configurations(report: Report): Configuration[] {
 	const seen = new Map<string, Configuration>();
 	const add = (c: Configured): void => {
 		const key = configKey(c);
 		if (!seen.has(key)) seen.set(key, {design: c.design, profile: c.profile, cpu: c.cpu, key});
 	};
-	for (const design of report.matrix.designs) {
-		for (const profile of report.matrix.profiles) {
-			for (const cpu of report.matrix.cpus) add({design, profile, cpu});
-		}
-	}
+	// From what ran or was meant to run (cells and not-run ids carry their kernel), never a cross product of the
+	// matrix lists: that would invent default-kernel columns for a run on another kernel.
 	report.cells.forEach(c => add(c.id));
 	report.notRun.forEach(add);
 	return [...seen.values()].sort(matrixOrder(report));

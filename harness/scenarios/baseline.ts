@@ -70,12 +70,18 @@ export async function readBaseline(path = defaultBaselinePath): Promise<Baseline
 	return checkedInput.data as Baseline;
 }
 
+// Versions are recorded per profile and kernel: "thumb2" on the default kernel, "thumb2@6.12" on another (as in
+// the cell keys), so cells of one kernel are never compared under another kernel's versions.
+export function versionKey(id: CellResult['id']): string {
+	return id.kernel ? `${id.profile}@${id.kernel}` : id.profile;
+}
+
 // The versions each profile's cells ran with (the first completed cell of the profile that read them).
 export function versionsOf(cells: readonly CellResult[], host: {qemu: string; gcc: string}): Record<string, VersionRecord> {
 	const out: Record<string, VersionRecord> = {};
 	for (const c of cells) {
-		if (c.status !== 'completed' || !c.guest || out[c.id.profile]) continue;
-		out[c.id.profile] = {kernel: c.guest.kernel, kmod: c.guest.kmod, qemu: host.qemu, gcc: host.gcc};
+		if (c.status !== 'completed' || !c.guest || out[versionKey(c.id)]) continue;
+		out[versionKey(c.id)] = {kernel: c.guest.kernel, kmod: c.guest.kmod, qemu: host.qemu, gcc: host.gcc};
 	}
 	return out;
 }
@@ -93,7 +99,7 @@ export function compareWithBaseline(baseline: Baseline, cells: readonly CellResu
 		const changed = (Object.keys(now) as (keyof VersionRecord)[]).filter(k => then[k] !== now[k]);
 		if (changed.length === 0) continue;
 		skipped.add(profile);
-		const count = cells.filter(c => c.id.profile === profile).length;
+		const count = cells.filter(c => versionKey(c.id) === profile).length;
 		deviations.push({
 			cellKey: `versions/${profile}`,
 			diff: [
@@ -103,7 +109,7 @@ export function compareWithBaseline(baseline: Baseline, cells: readonly CellResu
 		});
 	}
 	for (const cell of cells) {
-		if (skipped.has(cell.id.profile)) continue;
+		if (skipped.has(versionKey(cell.id))) continue;
 		const diff = diffOutcome(baseline.cells[cell.cellKey], cell.outcome);
 		if (diff.length > 0) deviations.push({cellKey: cell.cellKey, diff});
 	}

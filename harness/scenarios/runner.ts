@@ -1,6 +1,7 @@
 // Run cells on a pool of workers (each cell in its own fresh VM); results are handed over as they finish.
 import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
+import {ModuleSetBuildError} from '../build/build.ts';
 import type {BuildContext} from '../build/context.ts';
 import {design as lookupDesign} from '../subject/designs.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
@@ -41,7 +42,16 @@ export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]):
 		const withArch = lookupScenario(c.scenario).withArch;
 		images.set(`${profileName(c)}/${c.design}/${withArch}`, {...c, withArch});
 	}
-	for (const c of images.values()) await guestImage(ctx, {kernel: c.kernel, profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
+	for (const c of images.values()) {
+		try {
+			await guestImage(ctx, {kernel: c.kernel, profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
+		} catch (error) {
+			// A design that does not build on this kernel: its cells run, fail at once with the compiler's line and
+			// are listed as errors (not dropped, and the other designs still run).
+			if (!(error instanceof ModuleSetBuildError)) throw error;
+			ctx.progress.status(error.message);
+		}
+	}
 }
 
 // One cell, repeated; the first run is the result, differing outcomes are a flake.

@@ -1,12 +1,13 @@
 // Boot a guest of a given kernel × profile × design × CPU: build (cached), image (cached), VM.
-import {join} from 'node:path';
-import {buildModuleSet, buildProfile, moduleSet, type ProfileBuild} from '../build/build.ts';
+import {basename, join} from 'node:path';
+import {buildModuleSet, buildProfile, moduleSet, ModuleSetBuildError, type ProfileBuild} from '../build/build.ts';
 import type {BuildContext} from '../build/context.ts';
-import {defaultKernel, kernelDef, kernelLabel} from '../build/kernels.ts';
+import {defaultKernel, kernelDef, kernelLabel, type KernelDef} from '../build/kernels.ts';
 import {loadProfile} from '../build/profiles.ts';
 import {ensureKernelSource} from '../build/source.ts';
 import {ensureImage, type GuestImage} from '../image/image.ts';
 import {runSetup} from '../setup/setup.ts';
+import {KplugError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
 import {design as lookupDesign, imageModules, type Design, type DesignName} from './designs.ts';
@@ -55,7 +56,10 @@ async function withDesignSet(ctx: BuildContext, build: ProfileBuild, d: Design):
 			const source = await ensureKernelSource(ctx.cacheDir, ctx.progress, kernelDef(build.kernel.kernel), ctx.signal);
 			build.sets[d.moduleSet] = await buildModuleSet(ctx, source, build.kernel, moduleSet(d.moduleSet));
 		})();
-		memo.catch(() => setMemo.delete(key));
+		// A set that does not build stays failed (same inputs, same compiler line); anything else may be retried.
+		memo.catch(error => {
+			if (!(error instanceof ModuleSetBuildError)) setMemo.delete(key);
+		});
 		setMemo.set(key, memo);
 	}
 	await memo;
@@ -76,9 +80,22 @@ export async function guestImage(ctx: BuildContext, spec: GuestSpec): Promise<{b
 		systemMap: build.kernel.systemMap,
 		kernelDir: build.kernel.dir,
 		debs,
-		modules: d ? imageModules(build, d, spec.withArch) : {},
+		modules: {...preloadFiles(kernel, build), ...(d ? imageModules(build, d, spec.withArch) : {})},
 	}, ctx.progress);
 	return {build, image};
+}
+
+// The kernel's preload modules (kernels.ts), by file name, from its build folder.
+function preloadFiles(kernel: KernelDef, build: ProfileBuild): Record<string, string> {
+	return Object.fromEntries((kernel.preload ?? []).map(p => [basename(p.file), join(build.kernel.dir, p.file)]));
+}
+
+// Load the kernel's preload modules, in order, right after boot; one that does not load is a failure of the boot.
+async function loadPreload(vm: VmHandle, kernel: KernelDef, release: string): Promise<void> {
+	for (const p of kernel.preload ?? []) {
+		const result = await vm.exec(['insmod', `/lib/modules/${release}/kernel/kplug/${basename(p.file)}`], {step: `preload ${basename(p.file)}`});
+		if (result.exitCode !== 0) throw new KplugError(`kernel ${kernel.id}: preload module ${p.file} did not load: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+	}
 }
 
 // Boot a fresh VM for a guest spec; logs go to logDir.
@@ -96,5 +113,11 @@ export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: stri
 		consoleInput: spec.consoleInput,
 		...(ctx.signal ? {signal: ctx.signal} : {}),
 	});
+	try {
+		await loadPreload(vm, kernelDef(spec.kernel ?? defaultKernel), build.kernel.release);
+	} catch (error) {
+		await vm.close();
+		throw error;
+	}
 	return {vm, build, image};
 }

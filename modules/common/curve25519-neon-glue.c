@@ -22,6 +22,7 @@
 #include <asm/hwcap.h>
 #include <asm/neon.h>
 #include <asm/simd.h>
+#include <crypto/algapi.h> /* MODULE_ALIAS_CRYPTO from 6.12 (it was in <linux/crypto.h>) */
 #include <crypto/internal/simd.h>
 #include <linux/crypto.h>
 #include <linux/init.h>

@@ -21,7 +21,12 @@
 
 #include <asm/hwcap.h>
 #include <asm/simd.h>
+/* <asm/unaligned.h> became <linux/unaligned.h> in 6.12. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 #include <crypto/algapi.h> /* crypto_memneq */
 #include <crypto/internal/simd.h>
 #include <linux/fs.h>
@@ -39,6 +44,7 @@
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 
 #ifdef KPLUG_OWN_LIB
 #include "curve25519-kplug.h"
@@ -492,7 +498,9 @@ static const struct file_operations kplug_fops = {
 	.release = kplug_release,
 	.write = kplug_write,
 	.read = kplug_read,
-	.llseek = no_llseek,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	.llseek = no_llseek,	/* gone in 6.12: a NULL llseek is unseekable there */
+#endif
 };
 
 /*

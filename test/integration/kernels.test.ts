@@ -1,13 +1,18 @@
 // Every kernel object (6.12 and 7.3 fetched from the host's Debian mirror): built (thumb2), booted without kplug's
 // modules; the guest's /proc/version must be the source package's upstream version.
-import {access, readFile} from 'node:fs/promises';
+import {access, mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
+import {execa} from 'execa';
 import {kernelDef, kernels} from '../../harness/build/kernels.ts';
 import {parseDotConfig} from '../../harness/build/fragment.ts';
+import type {Report} from '../../harness/report/schema.ts';
 import {bootGuest, profileBuild} from '../../harness/subject/guest.ts';
+import {repoPath} from '../../harness/util/paths.ts';
 import {logDir, ourQemus, testContext} from './_context.ts';
 
+const kplug = repoPath('harness/bin/kplug.mjs');
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 for (const id of kernels.map(k => k.id)) {
@@ -34,3 +39,36 @@ for (const id of kernels.map(k => k.id)) {
 		t.deepEqual(await ourQemus(), []);
 	});
 }
+
+// Designs across kernels: on 6.12 every design builds and matches the baseline recorded there (which matched 6.1's
+// outcomes cell for cell, the preloaded kpp aside); a design that does not build on a kernel is listed with the
+// compiler's (or the missing file's) line, never dropped.
+async function runOn(kernel: string, filter: string[]): Promise<{exitCode: number | undefined; report: Report}> {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-kernels-'));
+	const result = await execa('node', [kplug, 'run', '--kernel', kernel, ...filter, '--json', '--out', out], {reject: false, env: {CI: 'true'}});
+	if (!result.stdout.startsWith('{')) throw new Error(`kplug run failed (exit ${result.exitCode}): ${result.stderr.split('\n').slice(-5).join('\n')}`);
+	return {exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report};
+}
+
+test('6.12: all four designs build, load, and match the 6.12 baseline (kpp preloaded)', async t => {
+	const {exitCode, report} = await runOn('6.12', ['--scenario', 'arch-first,lib-first,no-arch']);
+	t.is(report.cells.length, 24);
+	t.deepEqual(report.cells.filter(c => c.status !== 'completed').map(c => `${c.cellKey}: ${c.error?.message}`), []);
+	t.deepEqual(report.deviations, []);
+	t.is(exitCode, 0);
+	for (const c of report.cells) {
+		t.regex(c.cellKey, /^[a-z-]+\/thumb2@6\.12\/(neon|noneon)\//);
+		t.true(c.modulesAtEnd.some(m => m.name === 'kpp'), `${c.cellKey}: kpp preloaded`);
+	}
+	t.deepEqual(await ourQemus(), []);
+});
+
+test('7.3: a design that does not build there is listed per cell with the reason, not dropped', async t => {
+	const {report} = await runOn('7.3', ['--scenario', 'arch-first', '--cpu', 'neon']);
+	t.deepEqual(report.cells.map(c => c.id.design).sort(), ['mainline', 'softdep', 'static-call', 'weak']);
+	for (const c of report.cells.filter(x => x.status === 'error')) {
+		t.is(c.error?.class, 'ModuleSetBuildError', c.cellKey);
+		t.regex(c.error?.message ?? '', /^module set [a-z-]+ does not build on kernel 7\.3: \S/, c.cellKey);
+	}
+	t.deepEqual(await ourQemus(), []);
+});

@@ -1,7 +1,7 @@
 import {readdirSync} from 'node:fs';
 import test from 'ava';
 import {configFragments, kernelConfigEntries, kernelConfigMismatches} from '../../../harness/build/kernel.ts';
-import {checkKernelProfile, defaultKernel, kernelDef, kernelFragment, kernelLabel, kernels} from '../../../harness/build/kernels.ts';
+import {checkKernelProfile, defaultKernel, kernelDef, kernelFragment, kernelLabel, kernels, startKernels} from '../../../harness/build/kernels.ts';
 import {mergeFragments, renderFragment} from '../../../harness/build/fragment.ts';
 import {moduleSets} from '../../../harness/build/module-sets.ts';
 import {baseFragment, loadProfile, profileNames} from '../../../harness/build/profiles.ts';
@@ -78,6 +78,18 @@ test('every module set a kernel lists exists; 6.1 lists all of them', t => {
 	const names = moduleSets.map(s => s.name);
 	for (const k of kernels) for (const s of k.moduleSets) t.true(names.includes(s), `${k.id}: ${s}`);
 	t.deepEqual([...kernelDef('6.1').moduleSets], names);
+});
+
+test('npm start covers the default kernel and 6.12 (which builds every module set); 7.3 stays opt-in', t => {
+	t.deepEqual([...startKernels], ['6.1', '6.12']);
+	for (const id of startKernels) t.deepEqual([...kernelDef(id).moduleSets], moduleSets.map(s => s.name), id);
+	t.false(startKernels.includes('7.3'));
+});
+
+test('preload: 6.12 carries and loads kpp (its curve25519-neon.ko registers a KPP algorithm), after crypto_algapi; 6.1 needs none', t => {
+	t.deepEqual((kernelDef('6.12').preload ?? []).map(p => p.file), ['crypto/crypto_algapi.ko', 'crypto/kpp.ko']);
+	t.is(kernelDef('6.1').preload, undefined);
+	for (const k of kernels) for (const p of k.preload ?? []) t.regex(p.why, /\w{4,}/, `${k.id} ${p.file}: say why`);
 });
 
 test('notInKconfig: 7.3 leaves base.config\'s PROC_SYSCTL out (its Kconfig has SYSCTL only) and checks it stays absent', async t => {

@@ -3,7 +3,8 @@ import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline, type Baseline} from '../../../harness/scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline, versionsOf, type Baseline} from '../../../harness/scenarios/baseline.ts';
+import {startKernels} from '../../../harness/build/kernels.ts';
 import {cellKey} from '../../../harness/scenarios/cell.ts';
 import {claimDefinitions} from '../../../harness/scenarios/claims.ts';
 import {expandMatrix} from '../../../harness/scenarios/matrix.ts';
@@ -140,11 +141,13 @@ test('the default baseline is the committed test/baselines/matrix.json', t => {
 
 const committed = existsSync(defaultBaselinePath);
 
-(committed ? test : test.skip)('the committed baseline has exactly the cells of the full matrix', async t => {
+(committed ? test : test.skip)('the committed baseline has exactly the cells of the full matrix on the start kernels', async t => {
 	const baseline = await readBaseline();
-	const expected = (await expandMatrix({})).map(cellKey).sort();
+	const expected = (await expandMatrix({kernels: [...startKernels]})).map(cellKey).sort();
 	const keys = Object.keys(baseline.cells);
-	t.is(keys.length, 312);
+	// 6.1: 312 (every profile); 6.12: 104 (thumb2).
+	t.is(keys.length, 312 + 104);
+	t.is(keys.filter(k => k.includes('@6.12/')).length, 104);
 	t.deepEqual([...keys].sort(), expected);
 	t.deepEqual(
 		expected.filter(key => !(key in baseline.cells)),
@@ -193,6 +196,25 @@ test('a version change is one deviation for the profile, and its cells are not c
 	t.deepEqual(deviations[0]!.diff.slice(1), ['- kmod: kmod version 30', '+ kmod: kmod version 34']);
 	// Same versions: the changed cells are deviations again.
 	t.true(compareWithBaseline(baseline, cells, [], {thumb2: versions}).some(d => d.cellKey.startsWith('weak/thumb2/')));
+});
+
+// Cells on another kernel carry their own version key (thumb2@6.12), never the default kernel's profile's.
+test('cells on another kernel are compared under their own versions, not the default kernel\'s', t => {
+	const on612 = fixtureCells().filter(o => o.id.profile === 'thumb2' && o.id.design === 'weak').slice(0, 3).map(obs => {
+		obs.id = {...obs.id, kernel: '6.12'};
+		obs.cellKey = cellKey(obs.id);
+		if (obs.guest) obs.guest = {...obs.guest, kernel: 'Linux version 6.12.117 (kplug@kplug)'};
+		return toResult(obs);
+	});
+	t.deepEqual(Object.keys(versionsOf(on612, {qemu: versions.qemu, gcc: versions.gcc})), ['thumb2@6.12']);
+	const now = versionsOf(on612, {qemu: versions.qemu, gcc: versions.gcc});
+	// Not in a baseline recorded on 6.1: new cells, not "thumb2 was recorded with other versions".
+	const fresh = compareWithBaseline({...baselineOf(), versions: {thumb2: versions}}, on612, [], now);
+	t.deepEqual(fresh.map(d => d.cellKey), on612.map(c => c.cellKey));
+	t.true(fresh.every(d => d.diff[0] === '+ (new cell, not in baseline)'));
+	// Recorded on 6.12 with other versions: one line for thumb2@6.12.
+	const then = {...baselineOf(on612.map(() => fixtureCells()[0]!)), versions: {thumb2: versions, 'thumb2@6.12': {...versions, kernel: 'Linux version 6.12.100'}}};
+	t.deepEqual(compareWithBaseline(then, on612, [], now).map(d => d.cellKey), ['versions/thumb2@6.12']);
 });
 
 test('pair claims: a changed evaluated verdict deviates, "not evaluated" never does', t => {
