@@ -6,13 +6,13 @@ import test from 'ava';
 import {kernelDef, kernels} from '../../harness/build/kernels.ts';
 import {parseDotConfig} from '../../harness/build/fragment.ts';
 import {bootGuest, profileBuild} from '../../harness/subject/guest.ts';
-import {logDir, ourQemus, testContext} from './_context.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 for (const id of kernels.map(k => k.id)) {
 	test(`kernel ${id} (thumb2): source, build, boots to the agent, /proc/version is ${kernelDef(id).package}'s`, async t => {
-		const ctx = testContext();
+		const ctx = await testGuestContext();
 		const build = await profileBuild(ctx, 'thumb2', id);
 		t.is(build.kernel.kernel, id);
 		t.is(build.kernel.sourcePackage, kernelDef(id).package);
