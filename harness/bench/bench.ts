@@ -29,9 +29,11 @@ export interface BenchOptions {
 	repeat: number;
 	cold: boolean;
 	matrixRepeat: number;
-	// Which cells the matrix part runs (all by default).
+	// Which cells the matrix part runs (all by default; checked by the caller before setup).
 	matrix?: MatrixFilter;
 	progress: Progress;
+	// The guest packages from the caller's setup (BuildContext guestDebs).
+	guestDebs: Record<string, string>;
 }
 
 async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]> {
@@ -124,9 +126,7 @@ async function vectorFigures(ctx: BuildContext): Promise<Figure[]> {
 
 // Run the benchmark and write bench/results.json.
 export async function runBench(options: BenchOptions): Promise<{figures: Figure[]; file: string}> {
-	// Bad filters are one kplug: line now, not after minutes of builds and boots.
-	await expandMatrix(options.matrix ?? {});
-	const ctx = buildContext(options.cacheDir, options.progress);
+	const ctx = {...buildContext(options.cacheDir, options.progress), guestDebs: options.guestDebs};
 	const figures: Figure[] = [];
 	const breakdown: {phases: PhaseRow[]; steps: PhaseRow[]} = {phases: [], steps: []};
 	const builds = await withCcacheDelta(join(ctx.cacheDir, 'ccache'), () => options.progress.step('bench: builds', () => buildFigures(ctx)));

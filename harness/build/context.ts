@@ -14,6 +14,9 @@ export interface BuildContext {
 	useCcache: boolean;
 	// The command's interrupt (one AbortController per command): handed to every build, VM and worker pool.
 	signal?: AbortSignal;
+	// The guest .deb per package (setup.ts runSetup's guestDebs), for the images guests boot from. Set by the commands
+	// that boot guests, which run setup once before any guest work (cli/guest-context.ts); builds alone do without.
+	guestDebs?: Record<string, string>;
 }
 
 // A build context with defaults (jobs = cores).

@@ -1,9 +1,9 @@
 // kplug boot: a fresh VM of a kernel × profile × design × CPU, one command through the agent.
-import {buildContext} from '../build/context.ts';
 import {bootGuest} from '../subject/guest.ts';
 import {UsageError} from '../util/errors.ts';
 import {vmExitCodes} from '../vm/errors.ts';
 import {intOption, listOption, type Command} from './command.ts';
+import {guestContext} from './guest-context.ts';
 import {commandLogDir, guestOptions, oneGuest} from './guest-options.ts';
 
 export const bootCommand: Command = {
@@ -33,7 +33,7 @@ export const bootCommand: Command = {
 		if (warning) args.progress.info(warning);
 		const append = (listOption(args.values['append']) ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
 		const logDir = await commandLogDir(args.outDir, 'boot');
-		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
+		const ctx = await guestContext(args);
 		const bare = args.values['no-modules'] === true;
 		if (bare && args.subject.designs) throw new UsageError('boot: --no-modules boots no design: leave out --design');
 		const {vm} = await bootGuest(ctx, {...guest, ...(bare ? {design: undefined} : {}), withArch: args.values['no-arch'] !== true, append}, logDir);

@@ -1,10 +1,10 @@
 // The matrix job shared by `kplug run` and `kplug start`: run cells, compare with the baseline, write reports.
 import {mkdir, rm, symlink} from 'node:fs/promises';
 import {join} from 'node:path';
-import {buildContext} from '../build/context.ts';
+import type {BuildContext} from '../build/context.ts';
 import {assembleReport} from '../report/assemble.ts';
 import type {Report} from '../report/schema.ts';
-import {bundleReport, writeReport} from '../report/write.ts';
+import {writeReport} from '../report/write.ts';
 import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline, versionsOf} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
 import {hostFacts} from '../util/host-facts.ts';
@@ -40,7 +40,7 @@ Exit: 0 no deviation, 1 deviations or flakes, 2 bad input or no matching cells.`
 export interface MatrixJobResult {
 	report: Report;
 	runDir: string;
-	bundle: string;
+	// The matrix's rule: a deviation (unless the baseline was updated) or a flake fails the run.
 	failed: boolean;
 }
 
@@ -59,13 +59,13 @@ export function matrixFilter(args: ParsedArgs): MatrixFilter {
 	return {...args.subject, scenarios: listOption(args.values['scenario'])};
 }
 
-// Run the (filtered, sharded) matrix into runDir and write report.json/md/html, junit.xml and the bundle.
-export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Partial<Pick<Report, 'vectors' | 'memory'>> = {}): Promise<MatrixJobResult> {
+// Run the (filtered, sharded) matrix into runDir, keeping report.json/md/html and junit.xml up to date as cells
+// finish; the caller writes the final report and the bundle (report-job.ts finishRun).
+export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: string): Promise<MatrixJobResult> {
 	const shard = typeof args.values['shard'] === 'string' ? parseShard(args.values['shard']) : undefined;
 	const matrixCells = await expandMatrix(matrixFilter(args));
 	const cells = shardCells(matrixCells, shard);
 	if (cells.length === 0) throw new UsageError('no cells match the filters' + (shard ? ` in shard ${shard.index}/${shard.count}` : ''));
-	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
@@ -76,17 +76,14 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 	const finished: CellResult[] = [];
 	const host = await hostFacts();
 	const deviations = (): Report['deviations'] => compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versionsOf(finished, host));
-	const write = async (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
-		const report = await assembleReport({
-			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes,
-			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, ...extra, shard: shard && {...shard, matrixCells},
-		});
-		await writeReport(runDir, report);
-		return report;
-	};
-	// Workers finish cells concurrently; report writes are queued so each sees a consistent state.
+	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => assembleReport({
+		cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes,
+		kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
+	});
+	// Workers finish cells concurrently; report writes are queued so each sees a consistent state. One that fails
+	// stops nothing: the next write, and the run's last one (which reports it), hold the same cells.
 	let writes: Promise<unknown> = Promise.resolve();
-	const queueWrite = (notRunKeys: Set<string>): Promise<unknown> => (writes = writes.then(() => write(notRunKeys)));
+	const queueWrite = (notRunKeys: Set<string>): Promise<unknown> => (writes = writes.then(async () => writeReport(runDir, await assemble(notRunKeys))).catch(() => undefined));
 	args.progress.info(`running ${cells.length} cells with ${jobs} jobs into ${runDir}`);
 	const matrix = await runMatrix({
 		ctx, cells, jobs, repeat, runDir, vectors: await smallSubset(),
@@ -104,14 +101,13 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 		const n = await updateBaseline(finished, baselinePath, evaluatePairClaims(finished), versionsOf(finished, host));
 		args.progress.info(`baseline updated with ${n} cells: ${baselinePath} (review with git diff)`);
 	}
-	const report = await write(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
-	const bundle = await bundleReport(runDir);
+	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
 	const updating = args.values['update-baseline'] === true;
-	return {report, runDir, bundle, failed: (!updating && report.deviations.length > 0) || report.flakes.length > 0};
+	return {report, runDir, failed: (!updating && report.deviations.length > 0) || report.flakes.length > 0};
 }
 
-// A short human summary of a run.
-export function summarize(job: MatrixJobResult): string {
+// A short human summary of a run, with its bundle (undefined when it could not be written).
+export function summarize(job: MatrixJobResult & {bundle: string | undefined}): string {
 	const {report} = job;
 	const lines = [`${report.cells.length} cells in ${report.timing.wallSeconds}s (median ${report.timing.cellMedianSeconds ?? '-'}s per cell, ${report.timing.jobs} jobs)`];
 	const errors = report.cells.filter(c => c.status === 'error');
@@ -128,6 +124,6 @@ export function summarize(job: MatrixJobResult): string {
 	}
 	lines.push(report.deviations.length ? `${report.deviations.length} deviations from baseline:\n${report.deviations.map(d => `  ${d.cellKey}\n${d.diff.map(l => `    ${l}`).join('\n')}`).join('\n')}` : 'no deviations from baseline');
 	if (report.flakes.length) lines.push(`${report.flakes.length} flaky cells: ${report.flakes.map(f => f.cellKey).join(', ')}`);
-	lines.push(`report: ${join(job.runDir, 'report.md')} (html, json, junit.xml beside it; bundle ${job.bundle})`);
+	lines.push(`report: ${join(job.runDir, 'report.md')} (html, json, junit.xml beside it; bundle ${job.bundle ?? 'not written'})`);
 	return lines.join('\n');
 }

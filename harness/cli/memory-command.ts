@@ -1,9 +1,9 @@
 // kplug memory: resident memory saved by not loading the arch module.
 import {join} from 'node:path';
-import {output, type Command} from './command.ts';
+import type {Command} from './command.ts';
+import {guestContext} from './guest-context.ts';
 import {newRunDir} from './matrix-job.ts';
-import {writeMeasurementReport} from './report-job.ts';
-import {buildContext} from '../build/context.ts';
+import {finishRun, measurementReport} from './report-job.ts';
 import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {subjectOptions} from './subject-options.ts';
 import {configKey} from '../scenarios/config-key.ts';
@@ -27,17 +27,15 @@ export const memoryCommand: Command = {
 	options: {...memoryOptions, ...subjectOptions, jobs: {type: 'string'}},
 	async run(args) {
 		const started = performance.now();
+		const ctx = await guestContext(args);
 		const runDir = await newRunDir(args.outDir, 'memory');
-		const memory = await runMemoryJob(args, runDir, args.subject);
-		await writeMeasurementReport(buildContext(args.cacheDir, args.progress, args.signal), runDir, {vectors: [], memory}, (performance.now() - started) / 1000, args.subject.kernels?.[0]);
+		const memory = await runMemoryJob(args, ctx, runDir, args.subject);
+		const report = await measurementReport(ctx, {vectors: [], memory}, (performance.now() - started) / 1000, args.subject.kernels?.[0]);
 		const lines = memory.rows.filter(r => r.boots > 0 || !r.bootsNotRun).map(r => `${configKey(r)} ${r.situation.padEnd(17)} arch resident: ${r.archResident ? `yes, coresize ${r.archCoreSize} B, ${r.archVmallocPages} pages (${r.archVmallocBytes} B vmalloc)` : 'no'}; MemAvailable median ${r.memAvailableMedianKb} kB over ${r.boots} boots${r.notes?.length ? `; notes: ${r.notes.join('; ')}` : ''}`);
 		lines.push(...memory.comparisons.map(c => `${configKey(c)}: ${c.statement}`));
 		lines.push(...withinBootLines(memory));
 		const notRun = memoryNotRunLine(memory);
 		if (notRun) lines.push(notRun);
-		output(args, memory, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);
-		const unmeasured = unmeasuredLine(memory);
-		if (unmeasured) process.stderr.write(`kplug: ${unmeasured}\n`);
-		return unmeasured ? 1 : 0;
+		return finishRun(args, {runDir, report, json: memory, summary: () => lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`, failed: false, problems: [unmeasuredLine(memory)]});
 	},
 };

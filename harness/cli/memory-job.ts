@@ -1,7 +1,7 @@
 // The memory job shared by `kplug memory` and `kplug start`: repeated fresh boots per situation, and the
 // within-boot rounds per configuration. An interrupt keeps every finished boot and lists the rest as not run.
 import {join} from 'node:path';
-import {buildContext} from '../build/context.ts';
+import type {BuildContext} from '../build/context.ts';
 import {compareSamples, median, spread} from '../memory/stats.ts';
 import {memorySample, situations, withinBootSample, type MemorySample, type Situation, type WithinBootSample} from '../memory/measure.ts';
 import {summarizeRounds} from '../memory/within-boot.ts';
@@ -112,12 +112,11 @@ function comparisonsOf(c: Config, withArch: MemorySample[], without: MemorySampl
 
 // Run N fresh boots per configuration and situation (compare 'loaded' with 'skipped', the same image) and the
 // within-boot rounds (--rounds, default 5; 0 skips them) in one more boot per configuration.
-export async function runMemoryJob(args: ParsedArgs, runDir: string, filter: SubjectFilter, deps: MemoryJobDeps = realDeps): Promise<MemoryReport> {
+export async function runMemoryJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: MemoryJobDeps = realDeps): Promise<MemoryReport> {
 	const repeat = intOption('repeat', args.values['repeat'], 5);
 	const rounds = intOption('rounds', args.values['rounds'], 5, 0);
 	const configs = new Map<string, Config>();
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
-	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const tasks: Task[] = [...configs.values()].flatMap(c => [
 		...situations.flatMap(s => Array.from({length: repeat}, (_, i): Task => ({kind: 'boot', c, s, i}))),

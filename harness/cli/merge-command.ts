@@ -3,7 +3,6 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {checkReport} from '../report/report-input.ts';
 import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
-import {bundleReport, writeReport} from '../report/write.ts';
 import {compareWithBaseline, defaultBaselinePath, readBaseline, versionsOf} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
 import {hostFacts} from '../util/host-facts.ts';
@@ -11,8 +10,9 @@ import {cellKey} from '../scenarios/cell.ts';
 import type {CellId} from '../scenarios/types.ts';
 import {scenarios} from '../scenarios/registry.ts';
 import {UsageError} from '../util/errors.ts';
-import {output, type Command} from './command.ts';
+import type {Command} from './command.ts';
 import {newRunDir, summarize} from './matrix-job.ts';
+import {finishRun} from './report-job.ts';
 
 // Read and check one shard's report.json.
 export async function readShardReport(dir: string): Promise<Report> {
@@ -117,11 +117,7 @@ export const mergeCommand: Command = {
 		const host = await hostFacts();
 		const report = mergeReports(reports, cells => compareWithBaseline(baseline, cells, evaluatePairClaims(cells), versionsOf(cells, host)));
 		const runDir = await newRunDir(args.outDir, 'merge');
-		await writeReport(runDir, report);
-		const bundle = await bundleReport(runDir);
-		output(args, report, summarize({report, runDir, bundle, failed: false}));
-		const incomplete = coverageLine(coverage);
-		if (incomplete) process.stderr.write(`kplug: ${incomplete}\n`);
-		return report.deviations.length > 0 || report.flakes.length > 0 || incomplete ? 1 : 0;
+		const failed = report.deviations.length > 0 || report.flakes.length > 0;
+		return finishRun(args, {runDir, report, json: report, summary: bundle => summarize({report, runDir, bundle, failed}), failed, problems: [coverageLine(coverage)]});
 	},
 };

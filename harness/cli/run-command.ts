@@ -1,6 +1,8 @@
 // kplug run: the scenario matrix.
 import {matrixHelp, matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
-import {output, type Command} from './command.ts';
+import type {Command} from './command.ts';
+import {guestContext} from './guest-context.ts';
+import {finishRun} from './report-job.ts';
 
 export const runCommand: Command = {
 	name: 'run',
@@ -9,8 +11,8 @@ export const runCommand: Command = {
 	details: matrixHelp,
 	options: matrixOptions,
 	async run(args) {
-		const job = await runMatrixJob(args, await newRunDir(args.outDir, 'run'));
-		output(args, job.report, summarize(job));
-		return job.failed ? 1 : 0;
+		const ctx = await guestContext(args);
+		const job = await runMatrixJob(args, ctx, await newRunDir(args.outDir, 'run'));
+		return finishRun(args, {runDir: job.runDir, report: job.report, json: job.report, summary: bundle => summarize({...job, bundle}), failed: job.failed});
 	},
 };

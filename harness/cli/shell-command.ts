@@ -1,5 +1,4 @@
 // kplug shell: an interactive busybox sh in a fresh guest of one design × profile × CPU, on its serial console.
-import {buildContext} from '../build/context.ts';
 import {kmodTools} from '../image/image.ts';
 import {bootGuest} from '../subject/guest.ts';
 import {UsageError} from '../util/errors.ts';
@@ -7,6 +6,7 @@ import {rawTerminal} from '../util/raw-terminal.ts';
 import {runConsoleSession} from '../vm/console-session.ts';
 import type {Command} from './command.ts';
 import {configKey} from '../scenarios/config-key.ts';
+import {guestContext} from './guest-context.ts';
 import {commandLogDir, guestDefaults, guestOptions, oneGuest} from './guest-options.ts';
 
 // The guest's /etc/profile for a session (read by the login shell): kmod's tools rather than busybox's applets of
@@ -45,7 +45,7 @@ export const shellCommand: Command = {
 		if (args.json) throw new UsageError('shell: --json does not apply (the session itself is the output)');
 		const guest = await oneGuest(args, 'shell');
 		const logDir = await commandLogDir(args.outDir, 'shell');
-		const ctx = buildContext(args.cacheDir, args.progress, args.signal);
+		const ctx = await guestContext(args);
 		const {vm} = await bootGuest(ctx, {...guest, withArch: true, consoleInput: true}, logDir);
 		try {
 			const label = configKey(guest);

@@ -1,13 +1,12 @@
 // kplug start: the main job — setup, build, the full default matrix, vectors, memory, one report.
 import {buildKernels} from '../build/build.ts';
 import {startKernels} from '../build/kernels.ts';
-import {buildContext} from '../build/context.ts';
-import {bundleReport, writeReport} from '../report/write.ts';
-import {runSetup} from '../setup/setup.ts';
 import {configKey} from '../scenarios/config-key.ts';
-import {output, type Command} from './command.ts';
+import type {Command} from './command.ts';
+import {guestContext} from './guest-context.ts';
 import {matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
 import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
+import {finishRun, saveRun} from './report-job.ts';
 import {runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
 
 export const startCommand: Command = {
@@ -19,26 +18,30 @@ export const startCommand: Command = {
 	async run(argsIn) {
 		// Without --kernel: the start kernels (kernels.ts), for the matrix, the vectors and memory alike.
 		const args = argsIn.subject.kernels ? argsIn : {...argsIn, subject: {...argsIn.subject, kernels: [...startKernels]}};
-		await runSetup(args.cacheDir, args.progress);
-		await buildKernels(buildContext(args.cacheDir, args.progress, args.signal), args.subject.kernels, args.subject.profiles);
+		// Setup once, for the builds and every guest of the three jobs.
+		const ctx = await guestContext(args);
+		await buildKernels(ctx, args.subject.kernels, args.subject.profiles);
 		const runDir = await newRunDir(args.outDir, 'start');
 		// The matrix's --repeat is the flake check; for start, --repeat sets the memory boots instead.
-		const job = await runMatrixJob({...args, values: {...args.values, repeat: undefined}}, runDir);
+		const job = await runMatrixJob({...args, values: {...args.values, repeat: undefined}}, ctx, runDir);
+		// The matrix's report and bundle are kept while vectors and memory run (finishRun reports a failed write).
+		await saveRun(runDir, job.report);
 		const filter = args.subject;
 		if (args.values['skip-vectors'] !== true) {
-			const vectors = await runVectorJob(args, runDir, filter);
+			const vectors = await runVectorJob(args, ctx, runDir, filter);
 			job.report.vectors = vectors.reports;
 			if (vectors.notRun.length) job.report.vectorsNotRun = vectors.notRun;
 		}
-		if (args.values['skip-memory'] !== true) job.report.memory = await runMemoryJob(args, runDir, filter);
-		await writeReport(runDir, job.report);
-		job.bundle = await bundleReport(runDir);
-		const vectorLine = job.report.vectors.length ? `\nvectors: ${job.report.vectors.map(v => `${configKey(v)} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
-		const memoryLine = job.report.memory ? `\nmemory:\n${job.report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${configKey(c)}: ${c.statement}`).join('\n')}` : '';
-		const notRun = [job.report.vectorsNotRun && vectorsNotRunLine(job.report.vectorsNotRun), job.report.memory && memoryNotRunLine(job.report.memory)].filter(Boolean).map(line => `\n${line}`).join('');
-		output(args, job.report, summarize(job) + vectorLine + memoryLine + notRun);
-		const unmeasured = job.report.memory && unmeasuredLine(job.report.memory);
-		if (unmeasured) process.stderr.write(`kplug: ${unmeasured}\n`);
-		return job.failed || vectorsFailed(job.report.vectors) || unmeasured ? 1 : 0;
+		if (args.values['skip-memory'] !== true) job.report.memory = await runMemoryJob(args, ctx, runDir, filter);
+		const {report} = job;
+		const vectorLine = report.vectors.length ? `\nvectors: ${report.vectors.map(v => `${configKey(v)} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
+		const memoryLine = report.memory ? `\nmemory:\n${report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${configKey(c)}: ${c.statement}`).join('\n')}` : '';
+		const notRun = [report.vectorsNotRun && vectorsNotRunLine(report.vectorsNotRun), report.memory && memoryNotRunLine(report.memory)].filter(Boolean).map(line => `\n${line}`).join('');
+		return finishRun(args, {
+			runDir, report, json: report,
+			summary: bundle => summarize({...job, bundle}) + vectorLine + memoryLine + notRun,
+			failed: job.failed || vectorsFailed(report.vectors),
+			problems: [report.memory && unmeasuredLine(report.memory)],
+		});
 	},
 };

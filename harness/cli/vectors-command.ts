@@ -1,9 +1,9 @@
 // kplug vectors: X25519 test vectors through every path inside the real kernel.
 import {join} from 'node:path';
-import {output, type Command} from './command.ts';
+import type {Command} from './command.ts';
+import {guestContext} from './guest-context.ts';
 import {newRunDir} from './matrix-job.ts';
-import {writeMeasurementReport} from './report-job.ts';
-import {buildContext} from '../build/context.ts';
+import {finishRun, measurementReport} from './report-job.ts';
 import {runVectorJob, vectorHelp, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
 import {subjectOptions} from './subject-options.ts';
 import {configKey} from '../scenarios/config-key.ts';
@@ -16,14 +16,14 @@ export const vectorsCommand: Command = {
 	options: {...vectorOptions, ...subjectOptions, jobs: {type: 'string'}},
 	async run(args) {
 		const started = performance.now();
+		const ctx = await guestContext(args);
 		const runDir = await newRunDir(args.outDir, 'vectors');
-		const {reports, notRun} = await runVectorJob(args, runDir, args.subject);
-		await writeMeasurementReport(buildContext(args.cacheDir, args.progress, args.signal), runDir, {vectors: reports, vectorsNotRun: notRun}, (performance.now() - started) / 1000, args.subject.kernels?.[0]);
+		const {reports, notRun} = await runVectorJob(args, ctx, runDir, args.subject);
+		const report = await measurementReport(ctx, {vectors: reports, vectorsNotRun: notRun}, (performance.now() - started) / 1000, args.subject.kernels?.[0]);
 		const lines = reports.map(r => `${configKey(r)}: ${r.error ?? (r.unavailable ? `library unavailable: ${r.unavailable}` : '') + r.paths.map(p => `${p.path} via ${p.servedBy.join('+')}: ${p.passed}/${p.total} passed, ${p.opsPerSecond} ops/s (TCG), ${p.guestSeconds.toFixed(2)}s guest`).join('; ')}${r.archToGenericSpeedRatio ? `; api/generic speed ${r.archToGenericSpeedRatio}×` : ''}${r.iterated.length ? `; iterated ${r.iterated.filter(i => i.passed).length}/${r.iterated.length}` : ''}`);
 		for (const r of reports) for (const p of r.paths) for (const f of p.failed.slice(0, 10)) lines.push(`  FAIL ${configKey(r)} ${p.path} ${f.id}: expected ${f.expectedHex} ok=${f.expectedOk}, got ${f.gotHex} ok=${f.gotOk} (bytes ${f.differingBytes.join(',')})`);
 		const notRunLine = vectorsNotRunLine(notRun);
 		if (notRunLine) lines.push(notRunLine);
-		output(args, reports, lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`);
-		return vectorsFailed(reports) ? 1 : 0;
+		return finishRun(args, {runDir, report, json: reports, summary: () => lines.join('\n') + `\nreport: ${join(runDir, 'report.md')} (json, html, junit.xml beside it)`, failed: vectorsFailed(reports)});
 	},
 };

@@ -1,5 +1,5 @@
 // The vector job shared by `kplug vectors` and `kplug start`: full vector sets per design × profile × CPU.
-import {buildContext} from '../build/context.ts';
+import type {BuildContext} from '../build/context.ts';
 import type {ConfigId, VectorCellReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
 import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
@@ -38,7 +38,7 @@ export interface VectorJobDeps {
 }
 
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
-export async function runVectorJob(args: ParsedArgs, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
+export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
 	const set = await loadVectorSet({
 		file: typeof args.values['file'] === 'string' ? args.values['file'] : undefined,
 		random: intOption('random', args.values['random'], 1000, 0),
@@ -52,7 +52,6 @@ export async function runVectorJob(args: ParsedArgs, runDir: string, filter: Sub
 	const cells = [...seen.values()];
 	if (cells.length === 0) throw new UsageError('no vector cells match the filters');
 	args.progress.info(`vectors: ${set.vectors.length} vectors + ${set.iterated.length} iterated tests per path${set.seed !== undefined ? `, random seed ${set.seed} (reproduce with --seed ${set.seed})` : ''}`);
-	const ctx = buildContext(args.cacheDir, args.progress, args.signal);
 	// Build kernels and images one at a time before workers run in parallel (no two publish one key).
 	if (!(await deps.prepare(ctx, await expandMatrix({...filter, scenarios: ['arch-first']})))) return {reports: [], notRun: cells};
 	const pool = await runPool(cells, {

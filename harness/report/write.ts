@@ -3,6 +3,7 @@ import {mkdir, readdir, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 import {create} from 'tar';
 import {writeFileAtomic} from '../util/atomic.ts';
+import {KplugError} from '../util/errors.ts';
 import {renderHtml} from './html.ts';
 import {renderJunit} from './junit.ts';
 import {renderKtap} from './ktap.ts';
@@ -17,15 +18,21 @@ export interface ReportFiles {
 	ktap: string;
 }
 
+// Some report files could not be written; the others were (each file on its own).
+export class ReportWriteError extends KplugError {
+	override name = 'ReportWriteError';
+}
+
 // Write report.json, report.md, report.html, junit.xml and report.ktap into `dir`; a reader never sees half a file.
+// Each file is rendered and written on its own: a rendering bug or a failed write keeps that file's previous version
+// and loses none of the others (then one ReportWriteError names what is missing).
 export async function writeReport(dir: string, report: Report): Promise<ReportFiles> {
-	// Render everything first, so a rendering bug leaves the previous files in place.
-	const contents = {
-		json: JSON.stringify(report, null, '\t') + '\n',
-		md: renderMarkdown(report),
-		html: renderHtml(report),
-		junit: renderJunit(report),
-		ktap: renderKtap(report),
+	const render: Record<keyof ReportFiles, () => string> = {
+		json: () => JSON.stringify(report, null, '\t') + '\n',
+		md: () => renderMarkdown(report),
+		html: () => renderHtml(report),
+		junit: () => renderJunit(report),
+		ktap: () => renderKtap(report),
 	};
 	const files: ReportFiles = {
 		json: join(dir, 'report.json'),
@@ -35,7 +42,15 @@ export async function writeReport(dir: string, report: Report): Promise<ReportFi
 		ktap: join(dir, 'report.ktap'),
 	};
 	await mkdir(dir, {recursive: true});
-	await Promise.all((Object.keys(files) as (keyof ReportFiles)[]).map(key => writeFileAtomic(files[key], contents[key])));
+	const failed = (await Promise.all((Object.keys(files) as (keyof ReportFiles)[]).map(async key => {
+		try {
+			await writeFileAtomic(files[key], render[key]());
+			return [];
+		} catch (error) {
+			return [`${basename(files[key])} (${(error as Error).message.split('\n')[0]})`];
+		}
+	}))).flat();
+	if (failed.length) throw new ReportWriteError(`could not write ${failed.join(', ')} in ${dir}`);
 	return files;
 }
 

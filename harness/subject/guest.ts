@@ -6,7 +6,6 @@ import {defaultKernel, kernelDef, kernelLabel, type KernelDef} from '../build/ke
 import {loadProfile} from '../build/profiles.ts';
 import {ensureKernelSource} from '../build/source.ts';
 import {ensureImage, type GuestImage} from '../image/image.ts';
-import {runSetup} from '../setup/setup.ts';
 import {KplugError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
@@ -31,7 +30,6 @@ export interface GuestSpec {
 
 const buildMemo = new Map<string, Promise<ProfileBuild>>();
 const setMemo = new Map<string, Promise<unknown>>();
-let debsMemo: Promise<Record<string, string>> | undefined;
 
 // Build (once per process) a kernel's profile and the module sets the kernel lists (default kernel: all of them).
 export function profileBuild(ctx: BuildContext, profile: string, kernel: string = defaultKernel): Promise<ProfileBuild> {
@@ -66,14 +64,19 @@ async function withDesignSet(ctx: BuildContext, build: ProfileBuild, d: Design):
 	return build;
 }
 
+// The guest packages the command's setup found: booting a guest never runs host setup itself.
+function guestDebs(ctx: BuildContext): Record<string, string> {
+	if (!ctx.guestDebs) throw new Error('a guest image was asked for with a BuildContext without guestDebs: a command that boots guests runs setup first and passes its guest packages in the context (cli/guest-context.ts)');
+	return ctx.guestDebs;
+}
+
 // The image for a guest spec (built or cached).
 export async function guestImage(ctx: BuildContext, spec: GuestSpec): Promise<{build: ProfileBuild; image: GuestImage}> {
+	const debs = guestDebs(ctx);
 	const kernel = kernelDef(spec.kernel ?? defaultKernel);
 	const d = spec.design === undefined ? undefined : lookupDesign(spec.design);
 	const profile = await profileBuild(ctx, spec.profile, kernel.id);
 	const build = d ? await withDesignSet(ctx, profile, d) : profile;
-	debsMemo ??= runSetup(ctx.cacheDir, ctx.progress).then(r => r.guestDebs);
-	const debs = await debsMemo;
 	const image = await ensureImage(ctx.cacheDir, {
 		label: kernelLabel(kernel, d ? `${spec.profile}-${d.name}${spec.withArch ? '' : '-noarch'}` : `${spec.profile}-bare`),
 		release: build.kernel.release,

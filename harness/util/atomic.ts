@@ -192,6 +192,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 	await mkdir(dirname(path), {recursive: true});
 	// Unique per call: concurrent writers of the same file must not share a temp name.
 	const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
-	await writeFile(tmp, data);
-	await rename(tmp, path);
+	try {
+		await writeFile(tmp, data);
+		await rename(tmp, path);
+	} catch (error) {
+		// A failed write leaves the previous file and no temporary one beside it.
+		await rm(tmp, {force: true});
+		throw error;
+	}
 }

@@ -3,6 +3,7 @@ import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {buildContext, type BuildContext} from '../../harness/build/context.ts';
+import {runSetup} from '../../harness/setup/setup.ts';
 import {defaultCacheDir} from '../../harness/util/paths.ts';
 import {createProgress} from '../../harness/util/progress.ts';
 import {run} from '../../harness/util/exec.ts';
@@ -10,6 +11,12 @@ import {run} from '../../harness/util/exec.ts';
 // The build context integration tests share (the same cache `npm test` built into).
 export function testContext(): BuildContext {
 	return buildContext(defaultCacheDir(), createProgress({quiet: true}));
+}
+
+// The context of tests that boot guests: setup's guest packages in it, as a command that boots guests passes them.
+export async function testGuestContext(): Promise<BuildContext> {
+	const ctx = testContext();
+	return {...ctx, guestDebs: (await runSetup(ctx.cacheDir, ctx.progress)).guestDebs};
 }
 
 // A fresh folder for a test's logs.

@@ -5,9 +5,9 @@ import {decodeDriverResponse, encodeDriverRequest, parseDriverInfo} from '../../
 import {bootGuest} from '../../harness/subject/guest.ts';
 import {errnoFromMessage} from '../../harness/scenarios/errno.ts';
 import {rfc7748FunctionVectors} from '../../harness/vectors/rfc7748.ts';
-import {logDir, ourQemus, testContext} from './_context.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
-const ctx = testContext();
+const ctx = await testGuestContext();
 const vector = rfc7748FunctionVectors()[0]!;
 
 test.afterEach.always('no qemu of ours is left running', async t => {

@@ -5,9 +5,9 @@ import {ensureFaultModules} from '../../harness/build/fault-modules.ts';
 import {ensureKernelSource} from '../../harness/build/source.ts';
 import {bootGuest, profileBuild} from '../../harness/subject/guest.ts';
 import {GuestStuckError} from '../../harness/vm/errors.ts';
-import {logDir, ourQemus, testContext} from './_context.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
-const ctx = testContext();
+const ctx = await testGuestContext();
 const spec = {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true} as const;
 
 test('a module whose init blocks uninterruptibly: the agent reports insmod stuck (D, wchan), the host kills the VM, the next VM runs', async t => {

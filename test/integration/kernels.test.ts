@@ -10,14 +10,14 @@ import {parseDotConfig} from '../../harness/build/fragment.ts';
 import type {Report} from '../../harness/report/schema.ts';
 import {bootGuest, profileBuild} from '../../harness/subject/guest.ts';
 import {repoPath} from '../../harness/util/paths.ts';
-import {logDir, ourQemus, testContext} from './_context.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 for (const id of kernels.map(k => k.id)) {
 	test(`kernel ${id} (thumb2): source, build, boots to the agent, /proc/version is ${kernelDef(id).package}'s`, async t => {
-		const ctx = testContext();
+		const ctx = await testGuestContext();
 		const build = await profileBuild(ctx, 'thumb2', id);
 		t.is(build.kernel.kernel, id);
 		t.is(build.kernel.sourcePackage, kernelDef(id).package);

@@ -1,9 +1,9 @@
 import test from 'ava';
 import {memorySample, situations, withinBootSample} from '../../harness/memory/measure.ts';
 import {summarizeRounds} from '../../harness/memory/within-boot.ts';
-import {logDir, ourQemus, testContext} from './_context.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
-const ctx = testContext();
+const ctx = await testGuestContext();
 const situation = (name: string) => situations.find(s => s.name === name)!;
 
 test('weak on the default profile: the arch module has a non-zero measured size when loaded, none when absent', async t => {

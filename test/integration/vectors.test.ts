@@ -1,9 +1,9 @@
 import test from 'ava';
 import {runVectorCell} from '../../harness/vectors/cell.ts';
 import {loadVectorSet} from '../../harness/vectors/select.ts';
-import {logDir, ourQemus, testContext} from './_context.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
-const ctx = testContext();
+const ctx = await testGuestContext();
 
 for (const design of ['weak', 'mainline'] as const) {
 	test(`${design}: all 518 Wycheproof vectors (+ RFC 7748, random) pass through both paths on the default profile`, async t => {

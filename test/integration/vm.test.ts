@@ -3,9 +3,9 @@ import {bootGuest} from '../../harness/subject/guest.ts';
 import {liveCount} from '../../harness/util/reaper.ts';
 import {KernelCrashError, RequestTimeoutError} from '../../harness/vm/errors.ts';
 import {guestCpus} from '../../harness/vm/qemu-args.ts';
-import {logDir, ourQemus, testContext} from './_context.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
-const ctx = testContext();
+const ctx = await testGuestContext();
 const guest = {profile: 'thumb2', design: 'weak' as const, withArch: true};
 
 test.afterEach.always('no qemu of ours is left running', async t => {

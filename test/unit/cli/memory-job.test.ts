@@ -2,6 +2,7 @@ import test, {type ExecutionContext} from 'ava';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {buildContext} from '../../../harness/build/context.ts';
 import {parseCommandArgs, type ParsedArgs} from '../../../harness/cli/command.ts';
 import {memoryCommand} from '../../../harness/cli/memory-command.ts';
 import {memoryNotRunLine, runMemoryJob, unmeasuredLine, type MemoryJobDeps} from '../../../harness/cli/memory-job.ts';
@@ -43,7 +44,7 @@ async function interruptedMemoryJob(t: ExecutionContext, stopAt: number, jobs = 
 		withinBoot: () => boot({rounds: [], failedSteps: []}),
 		prepare: async () => true,
 	};
-	const memory = await runMemoryJob(args, out, {designs: ['weak'], profiles: ['thumb2'], cpus: ['neon']}, deps);
+	const memory = await runMemoryJob(args, buildContext(out, args.progress, controller.signal), out, {designs: ['weak'], profiles: ['thumb2'], cpus: ['neon']}, deps);
 	return {memory, started};
 }
 
@@ -83,6 +84,6 @@ test('--rounds must be a whole number ≥ 0: anything else is a UsageError befor
 	let boots = 0;
 	const deps: MemoryJobDeps = {sample: async () => { boots++; throw new Error('no boot expected'); }, withinBoot: async () => { boots++; throw new Error('no boot expected'); }, prepare: async () => true};
 	const args = {...parseCommandArgs(memoryCommand, ['--rounds', 'many', '--out', out]), progress: createProgress({quiet: true})};
-	await t.throwsAsync(runMemoryJob(args, out, {designs: ['weak'], profiles: ['thumb2']}, deps), {instanceOf: UsageError, message: '--rounds must be an integer ≥ 0, got "many"'});
+	await t.throwsAsync(runMemoryJob(args, buildContext(out, args.progress), out, {designs: ['weak'], profiles: ['thumb2']}, deps), {instanceOf: UsageError, message: '--rounds must be an integer ≥ 0, got "many"'});
 	t.is(boots, 0);
 });

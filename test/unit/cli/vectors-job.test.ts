@@ -2,6 +2,7 @@ import test from 'ava';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {buildContext} from '../../../harness/build/context.ts';
 import {parseCommandArgs, type ParsedArgs} from '../../../harness/cli/command.ts';
 import {vectorsCommand} from '../../../harness/cli/vectors-command.ts';
 import {runVectorJob, vectorsFailed, vectorsNotRunLine, type VectorJobDeps} from '../../../harness/cli/vectors-job.ts';
@@ -32,7 +33,7 @@ async function vectorJob(t: {teardown(fn: () => Promise<void>): void}, stopAt: n
 			return report;
 		},
 	};
-	const result = await runVectorJob(args, out, {designs: ['weak', 'softdep'], profiles: ['thumb2']}, deps);
+	const result = await runVectorJob(args, buildContext(out, args.progress, controller.signal), out, {designs: ['weak', 'softdep'], profiles: ['thumb2']}, deps);
 	return {result, started};
 }
 

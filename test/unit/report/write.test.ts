@@ -3,7 +3,7 @@ import {mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile} from 'node:fs/
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {renderMarkdown} from '../../../harness/report/markdown.ts';
-import {bundleReport, writeReport} from '../../../harness/report/write.ts';
+import {bundleReport, ReportWriteError, writeReport} from '../../../harness/report/write.ts';
 import {run} from '../../../harness/util/exec.ts';
 import {sampleReport} from './_sample-report.ts';
 
@@ -22,6 +22,18 @@ test('writes the five files, with no temporary files left behind', async t => {
 	t.deepEqual(JSON.parse(await readFile(files.json, 'utf8')), JSON.parse(JSON.stringify(report)));
 	t.is(await readFile(files.md, 'utf8'), renderMarkdown(report));
 	t.true((await readFile(files.junit, 'utf8')).startsWith('<?xml'));
+});
+
+test('a file that cannot be written keeps its previous version and loses none of the others: one ReportWriteError names it', async t => {
+	const dir = join(await tempDir(t), 'run-3');
+	// report.html is a folder with something in it: renaming the new file over it fails.
+	await mkdir(join(dir, 'report.html'), {recursive: true});
+	await writeFile(join(dir, 'report.html', 'keep'), 'x');
+	const error = await t.throwsAsync(writeReport(dir, sampleReport()), {instanceOf: ReportWriteError});
+	t.regex(error.message, /^could not write report\.html \(.+\) in /);
+	t.false(error.message.includes('\n'));
+	t.deepEqual((await readdir(dir)).sort(), ['junit.xml', 'report.html', 'report.json', 'report.ktap', 'report.md'], 'no temporary file left behind');
+	t.is(await readFile(join(dir, 'report.md'), 'utf8'), renderMarkdown(sampleReport()));
 });
 
 test('bundles the folder as <dir>.tar.gz beside it', async t => {
