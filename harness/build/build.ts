@@ -1,11 +1,9 @@
 // The build stage: kernel source → per-profile kernel → per-profile module sets, for one kernel (kernels.ts).
-import {access} from 'node:fs/promises';
-import {join} from 'node:path';
 import {KplugError, ToolFailure} from '../util/errors.ts';
 import type {BuildContext} from './context.ts';
 import {ensureKernel, type KernelBuild} from './kernel.ts';
 import {checkKernelProfile, defaultKernel, kernelDef, type KernelDef} from './kernels.ts';
-import {ensureModuleSet, moduleSets, type ModuleSet, type ModuleSetBuild} from './module-sets.ts';
+import {ensureModuleSet, moduleSets, resolveKernelInputs, type ModuleSet, type ModuleSetBuild} from './module-sets.ts';
 import {selectProfiles, type Profile} from './profiles.ts';
 import {ensureKernelSource, type KernelSource} from './source.ts';
 
@@ -32,8 +30,7 @@ export function moduleSet(name: string): ModuleSet {
 // Build one module set against a kernel. On a kernel other than the default, a set that cannot build there is one
 // line: the kernel-tree files it lacks, or the compiler's first error line (the full log is named).
 export async function buildModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
-	const lacking: string[] = [];
-	for (const file of set.fromKernel) if (!(await access(join(source.dir, file)).then(() => true, () => false))) lacking.push(file);
+	const {lacking} = await resolveKernelInputs(set, source);
 	if (lacking.length > 0) throw new ModuleSetBuildError(`module set ${set.name} does not build on kernel ${kernel.kernel}: it takes ${lacking.join(', ')} from the kernel tree, which ${source.package} ${source.packageVersion} does not have`);
 	try {
 		return await ensureModuleSet(ctx, source, kernel, set);

@@ -1,6 +1,6 @@
 // Out-of-tree module sets in modules/: what is staged into one flat folder and built with M=.
-import {copyFile, mkdir, readdir, readFile, rm} from 'node:fs/promises';
-import {basename, join} from 'node:path';
+import {access, copyFile, mkdir, readdir, readFile, rm} from 'node:fs/promises';
+import {join} from 'node:path';
 import {isPublished, publishAtomically, withLock} from '../util/atomic.ts';
 import {cacheKey, hashTree, sha256} from '../util/hash.ts';
 import {repoPath} from '../util/paths.ts';
@@ -15,12 +15,55 @@ export interface ModuleSet {
 	// Repo folders whose files are staged (flat) into the build folder.
 	dirs: string[];
 	// Files taken from the extracted kernel source at build time (never copied into the repo).
-	fromKernel: string[];
+	fromKernel: readonly KernelInput[];
 }
 
-// What the out-of-tree designs (their own libcurve25519 + curve25519-neon) take from the kernel tree:
-// the NEON routine and the library's init self-test.
-const ownLibFromKernel = ['arch/arm/crypto/curve25519-core.S', 'lib/crypto/curve25519-selftest.c'];
+// One file a set takes from the kernel tree, staged as `as`. Paths differ between kernels (6.x has the NEON core in
+// arch/arm/crypto/, 7.x in lib/crypto/arm/): the first that exists is taken. A file with `ifMissing` may be absent:
+// make is then given `ifMissing=n` (else `=y`) and the set builds without it. `onlyWithoutInTree` stages the file
+// only on a kernel that builds no in-tree module of that role (make is told `makeVar=y` when it is staged).
+export interface KernelInput {
+	as: string;
+	from: readonly string[];
+	ifMissing?: string;
+	onlyWithoutInTree?: {role: 'generic'; makeVar: string};
+}
+
+// What one kernel gives a set: files to stage, make variables, and the required files it lacks.
+export interface ResolvedInputs {
+	staged: {as: string; path: string}[];
+	makeVars: string[];
+	lacking: string[];
+}
+
+export async function resolveKernelInputs(set: ModuleSet, source: KernelSource): Promise<ResolvedInputs> {
+	const kernel = kernelDef(source.kernel);
+	const out: ResolvedInputs = {staged: [], makeVars: [], lacking: []};
+	for (const input of set.fromKernel) {
+		if (input.onlyWithoutInTree && kernel.inTreeModules[input.onlyWithoutInTree.role]) continue;
+		let found: string | undefined;
+		for (const rel of input.from) {
+			if (await access(join(source.dir, rel)).then(() => true, () => false)) {
+				found = rel;
+				break;
+			}
+		}
+		if (found) out.staged.push({as: input.as, path: join(source.dir, found)});
+		if (input.ifMissing) out.makeVars.push(`${input.ifMissing}=${found ? 'y' : 'n'}`);
+		else if (!found) out.lacking.push(input.from.join(' or '));
+		if (input.onlyWithoutInTree && found) out.makeVars.push(`${input.onlyWithoutInTree.makeVar}=y`);
+	}
+	return out;
+}
+
+// What the out-of-tree designs (their own libcurve25519 + curve25519-neon) take from the kernel tree: the NEON
+// routine, the library's init self-test (7.x has none: its tests are KUnit), and on a kernel without an in-tree
+// libcurve25519-generic.ko (7.x) the generic implementation, built into one of kplug's own under that name.
+const ownLibFromKernel: readonly KernelInput[] = [
+	{as: 'curve25519-core.S', from: ['arch/arm/crypto/curve25519-core.S', 'lib/crypto/arm/curve25519-core.S']},
+	{as: 'curve25519-selftest.c', from: ['lib/crypto/curve25519-selftest.c'], ifMissing: 'KPLUG_SELFTEST'},
+	{as: 'curve25519-fiat32.c', from: ['lib/crypto/curve25519-fiat32.c'], onlyWithoutInTree: {role: 'generic', makeVar: 'KPLUG_OWN_GENERIC'}},
+];
 
 // The designs' out-of-tree sets: mainline only needs the driver; weak, softdep and static-call bring
 // their own library and arch module (modules/<design>/ + modules/common/).
@@ -41,7 +84,9 @@ export interface ModuleSetBuild {
 export async function moduleKeyParts(set: ModuleSet, kernel: KernelBuild, source: KernelSource): Promise<Record<string, string>> {
 	const parts: Record<string, string> = {set: set.name, kernel: kernel.key};
 	for (const dir of set.dirs) parts[`dir:${dir}`] = await hashTree(repoPath(dir));
-	for (const file of set.fromKernel) parts[`kernel:${file}`] = sha256(await readFile(join(source.dir, file)));
+	const inputs = await resolveKernelInputs(set, source);
+	for (const {as, path} of inputs.staged) parts[`kernel:${as}`] = sha256(await readFile(path));
+	if (inputs.makeVars.length > 0) parts['make'] = inputs.makeVars.join(' ');
 	return parts;
 }
 
@@ -81,10 +126,11 @@ export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, k
 							if (entry.isFile()) await copyFile(join(repoPath(d), entry.name), join(staging, entry.name));
 						}
 					}
-					for (const file of set.fromKernel) await copyFile(join(source.dir, file), join(staging, basename(file)));
+					const inputs = await resolveKernelInputs(set, source);
+					for (const {as, path} of inputs.staged) await copyFile(path, join(staging, as));
 					const cfg = makeConfigFor(ctx, source, kernel.dir);
 					await ctx.progress.step(`modules ${set.name} for ${profile}`, () =>
-						runMake(moduleMakeArgs(cfg, staging), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000, signal: ctx.signal}),
+						runMake(moduleMakeArgs(cfg, staging, inputs.makeVars), {env: makeEnv(join(ctx.cacheDir, 'ccache'), ctx.cacheDir), logFile, timeoutMs: 20 * 60_000, signal: ctx.signal}),
 					);
 					for (const [name, path] of Object.entries(await listModules(staging))) await copyFile(path, join(tmp, name));
 				} finally {

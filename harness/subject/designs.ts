@@ -63,7 +63,8 @@ export function designModuleFiles(build: ProfileBuild, d: Design): Record<Module
 	};
 	return {
 		lib: d.libFrom === 'kernel' ? build.kernel.inTreeModules.lib : fromSet('libcurve25519.ko'),
-		generic: inTree('generic'),
+		// 7.x builds no in-tree generic module: the own-library sets then build one under that name.
+		generic: build.kernel.inTreeModules.generic || d.libFrom === 'kernel' ? inTree('generic') : fromSet('libcurve25519-generic.ko'),
 		arch: d.archFrom === 'kernel' ? inTree('arch') : fromSet('curve25519-neon.ko'),
 		driver: fromSet('kplug-x25519.ko'),
 	};

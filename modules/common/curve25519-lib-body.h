@@ -73,10 +73,14 @@ EXPORT_SYMBOL(curve25519_kplug_path_counts);
 
 static int __init curve25519_kplug_init(void)
 {
+#ifndef KPLUG_NO_SELFTEST
 	/* Same gate and answer as 6.1's lib/crypto/curve25519.c. */
 	if (!IS_ENABLED(CONFIG_CRYPTO_MANAGER_DISABLE_TESTS) &&
 	    WARN_ON(!curve25519_selftest()))
 		return -ENODEV;
+#else
+	pr_info(KPLUG_LIB_DESIGN " design: no init self-test (this kernel has no lib/crypto/curve25519-selftest.c)\n");
+#endif
 	pr_info(KPLUG_LIB_DESIGN " design: arch code %s at load\n",
 		kplug_arch_bound() ? "reachable" : "not reachable; calls use curve25519_generic");
 	return 0;
