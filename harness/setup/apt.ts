@@ -1,5 +1,6 @@
 // apt-get, apt-cache and dpkg: pure argument builders and runners.
 import {run} from '../util/exec.ts';
+import {classifyUpdateOutput} from './private-apt.ts';
 
 // apt-get install line for missing packages (also what a non-root user is told to run).
 export function aptInstallArgs(packages: readonly string[]): string[] {
@@ -18,13 +19,29 @@ export function installLine(packages: readonly string[], arch?: string): string 
 	return `${pre}sudo apt-get update${install}`;
 }
 
-// apt-get update; a non-zero exit (one index mid-sync) is only a warning: install decides.
-export async function aptUpdate(): Promise<string | undefined> {
-	try {
-		await run('apt-get', ['update'], {timeoutMs: 10 * 60_000, env: {DEBIAN_FRONTEND: 'noninteractive'}});
+// The host's apt-get update. An index the mirror is still syncing ("File has unexpected size … Mirror sync in
+// progress?") gets one retry after `retryDelayMs`; what still fails then is a warning (returned), never a failure:
+// the install or download that follows decides.
+export async function aptUpdate(options: {retryDelayMs?: number} = {}): Promise<string | undefined> {
+	for (let attempt = 1; ; attempt++) {
+		let output: string;
+		let exitCode: number | undefined;
+		try {
+			const result = await run('apt-get', ['update'], {timeoutMs: 10 * 60_000, env: {DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C'}, okExitCodes: [100]});
+			output = `${result.stdout}\n${result.stderr}`;
+			exitCode = result.exitCode;
+		} catch (error) {
+			return `apt-get update reported a problem (continuing): ${(error as Error).message.split('\n')[0]}`;
+		}
+		const problems = classifyUpdateOutput(output);
+		if (problems.syncInProgress.length > 0 && attempt === 1) {
+			await new Promise(resolve => setTimeout(resolve, options.retryDelayMs ?? 30_000));
+			continue;
+		}
+		if (problems.syncInProgress.length > 0) return `apt-get update: an index still failing after a retry (mirror sync in progress?), continuing: ${problems.syncInProgress[0]}`;
+		const line = [...problems.missingSuite, ...problems.unverified, ...problems.other][0];
+		if (exitCode !== 0 || line) return `apt-get update reported a problem (continuing): ${line ?? `exit ${exitCode}`}`;
 		return undefined;
-	} catch (error) {
-		return `apt-get update reported a problem (continuing): ${(error as Error).message.split('\n')[0]}`;
 	}
 }
 

@@ -2,6 +2,7 @@ import {mkdtemp, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promis
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
+import {aptUpdate} from '../../../harness/setup/apt.ts';
 import {
 	classifyUpdateOutput, downloadedDebName, parseIndexRecord, privateApt, privateAptFiles, privateAptOptions, privateDownloadArgs,
 	privateIndexRecord, privateShowArgs, privateUpdateArgs, updatePrivateIndexes, writePrivateApt,
@@ -134,4 +135,23 @@ test.serial('privateIndexRecord: the candidate record through apt-cache show; no
 	await fakeApt(t, 'show fail');
 	t.is((await privateIndexRecord(apt, 'linux-source-7.3')).version, '7.3.4-1~bpo13+1');
 	await t.throwsAsync(privateIndexRecord(apt, 'linux-source-7.3'), {instanceOf: SetupError, message: /^package linux-source-7\.3 is not in trixie-backports on the host's Debian mirror/});
+});
+
+// The host's own apt-get update (setup): the same classification, but nothing in it stops setup.
+test.serial('host update: a mirror mid-sync is retried once; a clean second answer is no warning', async t => {
+	const fake = await fakeApt(t, 'sync ok');
+	t.is(await aptUpdate({retryDelayMs: 1}), undefined);
+	t.is(await fake.calls(), 2);
+	t.deepEqual((await readFile(join(fake.dir, 'state.argv.1'), 'utf8')).trim().split('\n'), ['update']);
+});
+
+test.serial('host update: still mid-sync after the retry, or any other problem, is one warning line', async t => {
+	const fake = await fakeApt(t, 'sync sync');
+	const warning = await aptUpdate({retryDelayMs: 1});
+	t.regex(warning ?? '', /^apt-get update: an index still failing after a retry \(mirror sync in progress\?\), continuing: E: Failed to fetch .*unexpected size/);
+	t.false(warning?.includes('\n'));
+	t.is(await fake.calls(), 2);
+	const other = await fakeApt(t, 'fail');
+	t.regex(await aptUpdate({retryDelayMs: 1}) ?? '', /^apt-get update reported a problem \(continuing\): E: Could not get lock/);
+	t.is(await other.calls(), 1);
 });
