@@ -1,4 +1,5 @@
 // The whole report as blocks: headline claims × configurations first, then the evidence behind it.
+import {defaultKernel} from '../build/kernels.ts';
 import {pairConfig} from '../scenarios/claims.ts';
 import type {ClaimResult} from '../scenarios/types.ts';
 import {cell, configKey, configurations, type Block, type TableCell} from './blocks.ts';
@@ -25,6 +26,17 @@ function claimIds(report: Report): string[] {
 	return ids;
 }
 
+// The kernels the cells ran on (a cell without one ran on the default kernel), each with the release a guest of it
+// reported: the header's "Kernel" line names only the report's build of the default profile.
+function kernelsOf(report: Report): string[] {
+	const ids = [...new Set([...report.cells.map(c => c.id), ...report.notRun].map(id => id.kernel ?? defaultKernel))];
+	return ids.map(id => {
+		const guest = report.cells.find(c => (c.id.kernel ?? defaultKernel) === id && c.guest)?.guest;
+		const release = guest ? /^Linux version (\S+)/.exec(guest.kernel)?.[1] : undefined;
+		return release ? `${id} (${release})` : id;
+	});
+}
+
 function headerBlocks(report: Report): Block[] {
 	const {host, kernel, matrix} = report;
 	return [
@@ -39,6 +51,7 @@ function headerBlocks(report: Report): Block[] {
 		{
 			kind: 'list',
 			items: [
+				`Kernels: ${kernelsOf(report).join(', ') || '—'}`,
 				`Designs: ${matrix.designs.join(', ') || '—'}`,
 				`Profiles: ${matrix.profiles.join(', ') || '—'}`,
 				`CPUs: ${matrix.cpus.join(', ') || '—'}`,

@@ -134,3 +134,21 @@ test(summarises, ['error', 'error'], 0, 'not evaluated');
 test(summarises, [], 2, 'not run');
 test(summarises, [], 0, 'n/a');
 test(summarises, ['holds', 'error'], 1, 'holds 1/1; 1 not evaluated; 1 not run');
+
+// The header names every kernel the cells ran on, with the release a guest reported; the per-configuration
+// columns come from the cells (a run on 6.12 only has no default-kernel column).
+test('header lists the kernels of the cells; configuration columns are those that ran', t => {
+	const report = sampleReport();
+	const moved = report.cells.filter(c => c.id.profile === 'thumb2').map(c => ({
+		...c,
+		id: {...c.id, kernel: '6.12'},
+		cellKey: c.cellKey.replace('/thumb2/', '/thumb2@6.12/'),
+		guest: {kernel: 'Linux version 6.12.117 (kplug@kplug) (gcc)', kmod: 'kmod version 30'},
+	}));
+	const md = renderMarkdown({...report, cells: moved, notRun: [], pairClaims: []});
+	t.regex(md, /^- Kernels: 6\.12 \(6\.12\.117\)$/m);
+	t.regex(renderMarkdown(report), /^- Kernels: 6\.1$/m, 'no guest version read: the id alone');
+	const header = tableAfter(md, '## Claims × configurations').length ? md.split('\n').find(l => l.startsWith('| Claim | ') && l.includes('@6.12')) : undefined;
+	t.truthy(header);
+	t.false(/\| [a-z-]+\/thumb2\/(neon|noneon) \|/.test(header ?? ''), header);
+});
