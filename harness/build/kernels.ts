@@ -76,10 +76,11 @@ export const kernels: readonly KernelDef[] = [
 	},
 ];
 
-// The kernels `kplug start` (npm start) covers unless --kernel names others: 6.1 with every profile, 6.12 and 7.3
-// with the profiles they build (thumb2). A design whose modules do not build on one is listed there, per cell, with
-// the reason (mainline on 7.3 today).
-export const startKernels: readonly string[] = ['6.1', '6.12', '7.3'];
+// The kernels `kplug start` (npm start) covers unless --kernel names others: 6.1 with every profile, 6.12 with the
+// profiles it builds (thumb2), where every design builds. 7.3 (--kernel 7.3, baseline recorded) stays opt-in while
+// mainline's driver does not build there: its vectors and memory configurations could not run, which would fail
+// the main job every time.
+export const startKernels: readonly string[] = ['6.1', '6.12'];
 
 // The kernel every command uses unless --kernel names others (the matrix and its baseline are 6.1's).
 export const defaultKernel = '6.1';

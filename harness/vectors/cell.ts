@@ -1,5 +1,6 @@
 // A vector cell (design × profile × CPU): load every module, send whole batches through each path.
 import {basename, join} from 'node:path';
+import {ModuleSetBuildError} from '../build/build.ts';
 import type {BuildContext} from '../build/context.ts';
 import {configKey} from '../scenarios/config-key.ts';
 import type {VectorCellReport, VectorPathReport} from './types.ts';
@@ -90,7 +91,10 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 		// Stopped by the command's interrupt: the cell is not run, not an error (the job lists it).
 		if (ctx.signal?.aborted) throw interruption(ctx.signal, `vectors ${configKey(id)}`);
 		if (!(error instanceof KplugError)) throw error;
-		report.error = error.message.split('\n')[0];
+		// A design whose modules do not build on this kernel: the library is unavailable there (listed with the
+		// compiler's line, like a library that does not load), not a failed vector.
+		if (error instanceof ModuleSetBuildError) report.unavailable = error.message.split('\n')[0];
+		else report.error = error.message.split('\n')[0];
 	} finally {
 		await vm?.close();
 	}

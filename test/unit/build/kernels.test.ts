@@ -80,8 +80,8 @@ test('every module set a kernel lists exists; 6.1 lists all of them', t => {
 	t.deepEqual([...kernelDef('6.1').moduleSets], names);
 });
 
-test('npm start covers 6.1, 6.12 and 7.3; 6.12 builds every module set, 7.3 the own-library ones (mainline\'s driver does not build there)', t => {
-	t.deepEqual([...startKernels], ['6.1', '6.12', '7.3']);
+test('npm start covers 6.1 and 6.12, which build every module set; 7.3 builds the own-library ones (mainline\'s driver does not build there) and stays opt-in', t => {
+	t.deepEqual([...startKernels], ['6.1', '6.12']);
 	t.deepEqual([...kernelDef('6.12').moduleSets], moduleSets.map(s => s.name));
 	t.deepEqual([...kernelDef('7.3').moduleSets], ['weak', 'softdep', 'static-call']);
 });
