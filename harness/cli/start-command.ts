@@ -5,7 +5,7 @@ import {bundleReport, writeReport} from '../report/write.ts';
 import {runSetup} from '../setup/setup.ts';
 import {configKey} from '../scenarios/config-key.ts';
 import {output, type Command} from './command.ts';
-import {matrixOptions, newRunDir, runMatrixJob, summarize} from './matrix-job.ts';
+import {matrixOptions, newRunDir, runMatrixJob, snapshotsOption, summarize} from './matrix-job.ts';
 import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
 
@@ -16,6 +16,8 @@ export const startCommand: Command = {
 	details: 'Writes report.json, report.md, report.html, junit.xml and a .tar.gz bundle under <out>/runs/, linked from <out>/latest.\nExit: 0 no deviation, all vectors passed and every memory configuration measured, 1 otherwise, 2 bad input or missing set-up.',
 	options: {...matrixOptions, ...vectorOptions, ...memoryOptions, 'skip-vectors': {type: 'boolean'}, 'skip-memory': {type: 'boolean'}},
 	async run(args) {
+		// Bad input before set-up and builds.
+		snapshotsOption(args);
 		await runSetup(args.cacheDir, args.progress);
 		await buildKernels(buildContext(args.cacheDir, args.progress, args.signal), args.subject.kernels, args.subject.profiles);
 		const runDir = await newRunDir(args.outDir, 'start');

@@ -1,5 +1,4 @@
 // Boot a guest of a given kernel × profile × design × CPU: build (cached), image (cached), VM.
-import {join} from 'node:path';
 import {buildModuleSet, buildProfile, moduleSet, type ProfileBuild} from '../build/build.ts';
 import type {BuildContext} from '../build/context.ts';
 import {defaultKernel, kernelDef, kernelLabel} from '../build/kernels.ts';
@@ -9,6 +8,7 @@ import {ensureImage, type GuestImage} from '../image/image.ts';
 import {runSetup} from '../setup/setup.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
+import type {SnapshotStore} from './snapshots.ts';
 import {design as lookupDesign, imageModules, type Design, type DesignName} from './designs.ts';
 
 export interface GuestSpec {
@@ -81,20 +81,24 @@ export async function guestImage(ctx: BuildContext, spec: GuestSpec): Promise<{b
 	return {build, image};
 }
 
-// Boot a fresh VM for a guest spec; logs go to logDir.
-export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: string): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage}> {
+// Boot a fresh VM for a guest spec; logs go to logDir. With a snapshot store, a boot whose configuration other boots
+// share starts from its saved state (snapshotMs: the wait for that state to be made, by this boot or another).
+export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: SnapshotStore} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number}> {
 	const cpu = cpuModel(spec.cpu);
 	const {build, image} = await guestImage(ctx, spec);
-	const vm = await startVm({
+	const vmOptions = {
 		kernel: build.kernel.zImage,
 		initrd: image.path,
 		qemuCpu: cpu.qemuCpu,
 		append: spec.append,
-		logDir: join(logDir),
 		bootTimeoutMs: spec.bootTimeoutMs,
 		memoryMiB: spec.memoryMiB,
 		consoleInput: spec.consoleInput,
 		...(ctx.signal ? {signal: ctx.signal} : {}),
-	});
-	return {vm, build, image};
+	};
+	const waiting = performance.now();
+	const restore = spec.consoleInput ? undefined : await options.snapshots?.restorePoint(spec, vmOptions);
+	const snapshotMs = Math.round(performance.now() - waiting);
+	const vm = await startVm({...vmOptions, logDir, ...(restore ? {restore} : {})});
+	return {vm, build, image, restored: restore !== undefined, snapshotMs};
 }
