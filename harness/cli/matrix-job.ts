@@ -130,6 +130,8 @@ export async function runMatrixJob(args: ParsedArgs, runDir: string, extra: Part
 export function summarize(job: MatrixJobResult): string {
 	const {report} = job;
 	const lines = [`${report.cells.length} cells in ${report.timing.wallSeconds}s (median ${report.timing.cellMedianSeconds ?? '-'}s per cell, ${report.timing.jobs} jobs)`];
+	const restored = report.cells.filter(c => c.timing?.start === 'restored').length;
+	if (restored) lines.push(`${restored} of them started from a snapshot of their boot configuration`);
 	const errors = report.cells.filter(c => c.status === 'error');
 	if (errors.length) lines.push(`${errors.length} cells could not complete: ${errors.map(c => `${c.cellKey} (${c.error?.class})`).join(', ')}`);
 	for (const claim of report.claims) {
