@@ -30,8 +30,9 @@ export const matrixOptions: OptionSpec = {
 	'no-snapshot': {type: 'boolean'},
 };
 
-// Whether cells that share a boot configuration start from its saved state when neither option is given.
-export const snapshotsByDefault = false;
+// Whether cells that share a boot configuration start from its saved state when neither option is given: on, since
+// test/integration/snapshots.test.ts (and the full matrix against the baseline) found restored outcomes identical.
+export const snapshotsByDefault = true;
 
 // --snapshot / --no-snapshot (not both).
 export function snapshotsOption(args: ParsedArgs): boolean {
@@ -46,8 +47,9 @@ export const matrixHelp = `Filters combine (each takes a name, a comma list, or 
 kernel is named design/profile@kernel/cpu/scenario, and without --profile it runs the profiles that kernel builds.
 --shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
 --repeat N runs each cell N times and reports cells whose outcome differs (flakes).
---snapshot: cells that share kernel, profile, design, CPU, image and command line start from one VM state saved
-once its agent was ready (a cell whose boot configuration is unique boots cold); --no-snapshot boots every cell cold.
+Cells that share kernel, profile, design, CPU, image and command line start from one VM state saved once its agent
+was ready (a cell whose boot configuration is unique boots cold); --no-snapshot boots every cell cold (--snapshot:
+the default, said explicitly).
 Outcomes are compared with test/baselines/matrix.json (--baseline FILE); a changed outcome is a
 deviation and exits 1. --update-baseline records the observed outcomes instead (review the diff).
 Exit: 0 no deviation, 1 deviations or flakes, 2 bad input or no matching cells.`;
