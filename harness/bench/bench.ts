@@ -1,5 +1,5 @@
 // npm run bench: where kplug's time goes, as medians and ratios measured in one run on this machine.
-import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {cp, mkdtemp, readFile, rm, stat as fileStat, writeFile} from 'node:fs/promises';
 import {availableParallelism, cpus, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {buildContext, type BuildContext} from '../build/context.ts';
@@ -12,13 +12,14 @@ import {runCell} from '../scenarios/cell.ts';
 import {expandMatrix, type MatrixFilter} from '../scenarios/matrix.ts';
 import {runMatrix} from '../scenarios/runner.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
+import {makeRestorePoint} from '../subject/snapshots.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Progress} from '../util/progress.ts';
 import {runVectorCell} from '../vectors/cell.ts';
 import {loadVectorSet, smallSubset} from '../vectors/select.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
-import {startVm} from '../vm/vm.ts';
+import {startVm, type RestorePoint, type VmOptions} from '../vm/vm.ts';
 import {bareBootToInitMs} from './bare-qemu.ts';
 import {coldFigures} from './cold-build.ts';
 import {ccacheFigure, round, stat, timed, withCcacheDelta, type Figure} from './figures.ts';
@@ -42,21 +43,48 @@ async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]>
 	const cfg = {kernel: build.kernel.zImage, initrd: image.path, qemuCpu: cpuModel('neon').qemuCpu, memoryMiB: 256};
 	const bare: number[] = [];
 	const kplug: number[] = [];
-	for (let i = 0; i < repeat; i++) {
-		bare.push(await bareBootToInitMs(cfg));
-		const logDir = await mkdtemp(join(tmpdir(), 'kplug-bench-'));
-		const started = performance.now();
-		const vm = await startVm({...cfg, logDir});
-		kplug.push(performance.now() - started);
+	const coldFirst: number[] = [];
+	const restoredFirst: number[] = [];
+	const snapshotDir = await mkdtemp(join(tmpdir(), 'kplug-bench-snapshot-'));
+	try {
+		const making = await timed(() => makeRestorePoint(cfg, snapshotDir));
+		for (let i = 0; i < repeat; i++) {
+			bare.push(await bareBootToInitMs(cfg));
+			const cold = await startToFirstAnswer(cfg);
+			kplug.push(cold.readyMs);
+			coldFirst.push(cold.answeredMs);
+			restoredFirst.push((await startToFirstAnswer(cfg, making.value)).answeredMs);
+		}
+		return [
+			{name: 'bare qemu boot to init', value: round(median(bare), 0), unit: 'ms', detail: stat(bare)},
+			{name: 'kplug VM start → agent ready', value: round(median(kplug), 0), unit: 'ms', detail: stat(kplug)},
+			{name: 'kplug / bare ratio', value: round(median(kplug) / median(bare)), unit: '×', target: '≤ 1.25'},
+			{name: 'guest image size', value: round(image.bytes / 1024 / 1024), unit: 'MiB'},
+			// The same request (EXEC true) after either start; the two alternate in one loop.
+			{name: 'cold boot → first request answered', value: round(median(coldFirst), 0), unit: 'ms', detail: stat(coldFirst)},
+			{name: 'restore from snapshot → first request answered', value: round(median(restoredFirst), 0), unit: 'ms', detail: stat(restoredFirst)},
+			{name: 'restore / cold ratio (first request answered)', value: round(median(restoredFirst) / median(coldFirst)), unit: '×'},
+			{name: 'snapshot: boot + save the VM state (once per configuration)', value: round(making.ms, 0), unit: 'ms'},
+			{name: 'snapshot: state file size', value: round((await fileStat(making.value.stateFile)).size / 1024 / 1024), unit: 'MiB'},
+		];
+	} finally {
+		await rm(snapshotDir, {recursive: true, force: true});
+	}
+}
+
+// Start a VM (cold, or restored from a snapshot) and send it one EXEC: ms until ready and until it answered.
+async function startToFirstAnswer(cfg: Omit<VmOptions, 'logDir'>, restore?: RestorePoint): Promise<{readyMs: number; answeredMs: number}> {
+	const logDir = await mkdtemp(join(tmpdir(), 'kplug-bench-'));
+	const started = performance.now();
+	const vm = await startVm({...cfg, logDir, ...(restore ? {restore} : {})});
+	try {
+		const readyMs = performance.now() - started;
+		await vm.exec(['true']);
+		return {readyMs, answeredMs: performance.now() - started};
+	} finally {
 		await vm.close();
 		await rm(logDir, {recursive: true, force: true});
 	}
-	return [
-		{name: 'bare qemu boot to init', value: round(median(bare), 0), unit: 'ms', detail: stat(bare)},
-		{name: 'kplug VM start → agent ready', value: round(median(kplug), 0), unit: 'ms', detail: stat(kplug)},
-		{name: 'kplug / bare ratio', value: round(median(kplug) / median(bare)), unit: '×', target: '≤ 1.25'},
-		{name: 'guest image size', value: round(image.bytes / 1024 / 1024), unit: 'MiB'},
-	];
 }
 
 async function buildFigures(ctx: BuildContext): Promise<Figure[]> {
@@ -96,12 +124,22 @@ async function matrixFigures(ctx: BuildContext, repeat: number, filter: MatrixFi
 	await runMatrix({ctx, cells, jobs: availableParallelism(), repeat: 1, runDir, vectors});
 	const warm = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors}));
 	const perCell = warm.value.results.map(r => r.durationMs / 1000);
+	// The same cells again, those that share a boot configuration restored from its snapshot.
+	const restored = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors, snapshots: true}));
+	const perCellRestored = restored.value.results.map(r => r.durationMs / 1000);
+	const differing = warm.value.results.filter(r => JSON.stringify(r.outcome) !== JSON.stringify(restored.value.results.find(x => x.cellKey === r.cellKey)?.outcome)).map(r => r.cellKey);
 	await rm(runDir, {recursive: true, force: true});
 	Object.assign(breakdown, phaseBreakdown(warm.value.results.map(r => r.timing)));
+	const restorePhase = phaseBreakdown(restored.value.results.map(r => r.timing)).phases.filter(p => p.name === 'restore' || p.name === 'snapshot');
 	const filtered = Object.values(filter).some(v => v !== undefined && v.length > 0);
+	const label = `${filtered ? 'filtered' : 'full default'} matrix (${cells.length} cells, ${availableParallelism()} jobs${repeat > 1 ? `, ×${repeat}` : ''})`;
 	return [
-		{name: `warm ${filtered ? 'filtered' : 'full default'} matrix (${cells.length} cells, ${availableParallelism()} jobs${repeat > 1 ? `, ×${repeat}` : ''})`, value: round(warm.ms / 1000, 1), unit: 's', ...(filtered ? {} : {target: '≤ 60'})},
+		{name: `warm ${label}`, value: round(warm.ms / 1000, 1), unit: 's', ...(filtered ? {} : {target: '≤ 60'})},
 		{name: 'per-cell median', value: round(median(perCell)), unit: 's', detail: stat(perCell)},
+		{name: `warm ${label}, with snapshots`, value: round(restored.ms / 1000, 1), unit: 's', detail: `${restored.value.results.filter(r => r.timing?.start === 'restored').length} cells restored`},
+		{name: 'per-cell median, with snapshots', value: round(median(perCellRestored)), unit: 's', detail: stat(perCellRestored)},
+		...restorePhase.map(r => ({name: `cell phase with snapshots: ${r.name}`, value: round(r.medianMs, 0), unit: 'ms', detail: phaseDetail(r)})),
+		{name: 'cells whose outcome differs with snapshots', value: differing.length, unit: 'cells', detail: differing.join(', ') || 'none'},
 		{name: 'flaky cells', value: warm.value.flakes.length, unit: 'cells', detail: repeat > 1 ? warm.value.flakes.map(f => f.cellKey).join(', ') || 'none' : 'run with --repeat N to check'},
 		// Where a cell's time goes, largest phase first; then each kind of step.
 		...[...breakdown.phases, ...breakdown.steps].map(r => ({name: `cell phase: ${r.name}`, value: round(r.medianMs, 0), unit: 'ms', detail: phaseDetail(r)})),

@@ -26,13 +26,30 @@ export const matrixOptions: OptionSpec = {
 	repeat: {type: 'string'},
 	'update-baseline': {type: 'boolean'},
 	baseline: {type: 'string'},
+	snapshot: {type: 'boolean'},
+	'no-snapshot': {type: 'boolean'},
 };
+
+// Whether cells that share a boot configuration start from its saved state when neither option is given: on, since
+// test/integration/snapshots.test.ts (and the full matrix against the baseline) found restored outcomes identical.
+export const snapshotsByDefault = true;
+
+// --snapshot / --no-snapshot (not both).
+export function snapshotsOption(args: ParsedArgs): boolean {
+	const on = args.values['snapshot'] === true;
+	const off = args.values['no-snapshot'] === true;
+	if (on && off) throw new UsageError('--snapshot and --no-snapshot contradict each other: give one');
+	return on || (!off && snapshotsByDefault);
+}
 
 export const matrixHelp = `Filters combine (each takes a name, a comma list, or repeats). --jobs defaults to the number of cores.
 --kernel K[,K…] runs the cells on those kernels (default 6.1, the baseline's; also 6.12, 7.3); a cell on another
 kernel is named design/profile@kernel/cpu/scenario, and without --profile it runs the profiles that kernel builds.
 --shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
 --repeat N runs each cell N times and reports cells whose outcome differs (flakes).
+Cells that share kernel, profile, design, CPU, image and command line start from one VM state saved once its agent
+was ready (a cell whose boot configuration is unique boots cold); --no-snapshot boots every cell cold (--snapshot:
+the default, said explicitly).
 Outcomes are compared with test/baselines/matrix.json (--baseline FILE); a changed outcome is a
 deviation and exits 1. --update-baseline records the observed outcomes instead (review the diff).
 Exit: 0 no deviation, 1 deviations or flakes, 2 bad input or no matching cells.`;
@@ -68,6 +85,7 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	if (cells.length === 0) throw new UsageError('no cells match the filters' + (shard ? ` in shard ${shard.index}/${shard.count}` : ''));
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const repeat = intOption('repeat', args.values['repeat'], 1);
+	const snapshots = snapshotsOption(args);
 	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
 	const baseline = await readBaseline(baselinePath);
 	const first = await profileBuild(ctx, cells[0]!.profile, cells[0]!.kernel);
@@ -84,9 +102,9 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	// stops nothing: the next write, and the run's last one (which reports it), hold the same cells.
 	let writes: Promise<unknown> = Promise.resolve();
 	const queueWrite = (notRunKeys: Set<string>): Promise<unknown> => (writes = writes.then(async () => writeReport(runDir, await assemble(notRunKeys))).catch(() => undefined));
-	args.progress.info(`running ${cells.length} cells with ${jobs} jobs into ${runDir}`);
+	args.progress.info(`running ${cells.length} cells with ${jobs} jobs${snapshots ? ', shared boots restored from snapshots' : ''} into ${runDir}`);
 	const matrix = await runMatrix({
-		ctx, cells, jobs, repeat, runDir, vectors: await smallSubset(),
+		ctx, cells, jobs, repeat, runDir, vectors: await smallSubset(), snapshots,
 		onCell: async result => {
 			finished.push(result);
 			const done = new Set(finished.map(r => r.cellKey));
@@ -110,6 +128,8 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 export function summarize(job: MatrixJobResult & {bundle: string | undefined}): string {
 	const {report} = job;
 	const lines = [`${report.cells.length} cells in ${report.timing.wallSeconds}s (median ${report.timing.cellMedianSeconds ?? '-'}s per cell, ${report.timing.jobs} jobs)`];
+	const restored = report.cells.filter(c => c.timing?.start === 'restored').length;
+	if (restored) lines.push(`${restored} of them started from a snapshot of their boot configuration`);
 	const errors = report.cells.filter(c => c.status === 'error');
 	if (errors.length) lines.push(`${errors.length} cells could not complete: ${errors.map(c => `${c.cellKey} (${c.error?.class})`).join(', ')}`);
 	for (const claim of report.claims) {

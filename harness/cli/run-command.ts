@@ -6,8 +6,8 @@ import {finishRun} from './report-job.ts';
 
 export const runCommand: Command = {
 	name: 'run',
-	summary: 'run the scenario matrix (each cell in a fresh VM) and write the blacklist-scenario report',
-	usage: 'kplug run [--design D] [--profile P] [--cpu C] [--scenario S] [--jobs N] [--shard i/n] [--repeat N] [--update-baseline] [--json]',
+	summary: 'run the scenario matrix (each cell in its own VM, booted or restored from a snapshot) and write the blacklist-scenario report',
+	usage: 'kplug run [--design D] [--profile P] [--cpu C] [--scenario S] [--jobs N] [--shard i/n] [--repeat N] [--update-baseline] [--snapshot | --no-snapshot] [--json]',
 	details: matrixHelp,
 	options: matrixOptions,
 	async run(args) {

@@ -1,8 +1,10 @@
-// Run one cell (design × profile × CPU × scenario) in its own fresh VM and record what happened.
+// Run one cell (design × profile × CPU × scenario) in its own fresh VM (booted, or restored from the snapshot of its
+// boot configuration) and record what happened.
 import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
-import {designModuleFiles, design as lookupDesign, moduleNames} from '../subject/designs.ts';
-import {bootGuest} from '../subject/guest.ts';
+import {designModuleFiles, design as lookupDesign, moduleNames, type DesignName} from '../subject/designs.ts';
+import {bootGuest, type GuestSpec} from '../subject/guest.ts';
+import type {SnapshotStore} from '../subject/snapshots.ts';
 import {interruption, KplugError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
@@ -100,9 +102,15 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 	};
 }
 
+// What a cell boots (its snapshot store key): the scenario decides the image (arch module or not) and command line.
+export function cellBootConfig(id: CellId): GuestSpec & {design: DesignName} {
+	const sc = lookupScenario(id.scenario);
+	return {kernel: id.kernel, profile: id.profile, design: lookupDesign(id.design).name, cpu: id.cpu, withArch: sc.withArch, append: sc.append};
+}
+
 // Run a cell; failures of the VM become an 'error' observation, never an exception. An interrupt (ctx.signal) is
 // not a failure of the cell: it throws an InterruptedError and the cell is listed as not run.
-export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[]): Promise<CellObservation> {
+export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[], options: {snapshots?: SnapshotStore} = {}): Promise<CellObservation> {
 	const sc = lookupScenario(id.scenario);
 	const d = lookupDesign(id.design);
 	const key = cellKey(id);
@@ -113,13 +121,15 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		steps: [], modulesAtEnd: [], kallsymsArch: {present: false, owner: undefined}, probes: [], tainted: '', kernelLogOfInterest: [], logDir,
 	};
 	let vm: VmHandle | undefined;
+	const spec = cellBootConfig(id);
 	const clock = phaseRecorder();
 	observation.timing = clock.timing;
 	try {
 		const booting = performance.now();
-		const booted = await bootGuest(ctx, {kernel: id.kernel, profile: id.profile, design: d.name, cpu: id.cpu, withArch: sc.withArch, append: sc.append}, logDir);
+		const booted = await bootGuest(ctx, spec, logDir, options);
 		vm = booted.vm;
-		Object.assign(clock.timing.phases, bootPhases(performance.now() - booting, vm));
+		clock.timing.start = booted.restored ? 'restored' : 'cold';
+		Object.assign(clock.timing.phases, bootPhases(performance.now() - booting, vm, booted.restored ? booted.snapshotMs : undefined));
 		const guest = vm;
 		observation.bootMs = vm.bootMs;
 		observation.cpuFeatures = vm.ready.cpuFeatures;
@@ -152,6 +162,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		observation.error = {class: error instanceof VmError ? error.failureClass : error.name, message: error.message.split('\n')[0] ?? error.message};
 	} finally {
 		if (vm) await clock.time('teardown', () => vm!.close());
+		await options.snapshots?.release(spec);
 		observation.durationMs = Math.round(performance.now() - started);
 	}
 	return observation;

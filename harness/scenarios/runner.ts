@@ -5,10 +5,11 @@ import {ModuleSetBuildError} from '../build/build.ts';
 import type {BuildContext} from '../build/context.ts';
 import {design as lookupDesign} from '../subject/designs.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
+import {SnapshotStore} from '../subject/snapshots.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {runPool} from '../util/pool.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
-import {runCell} from './cell.ts';
+import {cellBootConfig, runCell} from './cell.ts';
 import {cellResult} from './claims.ts';
 import {profileName} from './config-key.ts';
 import {scenario as lookupScenario} from './registry.ts';
@@ -25,6 +26,8 @@ export interface MatrixRunOptions {
 	onCell?: (result: CellResult) => Promise<void>;
 	// The command's interrupt (default: ctx.signal): no new cell starts, and a cell it stops is not run, not an error.
 	signal?: AbortSignal;
+	// Start cells that share a boot configuration from one saved VM state (subject/snapshots.ts) instead of cold.
+	snapshots?: boolean;
 }
 
 export interface MatrixRunResult {
@@ -55,13 +58,13 @@ export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]):
 }
 
 // One cell, repeated; the first run is the result, differing outcomes are a flake.
-async function runRepeated(options: MatrixRunOptions, id: CellId): Promise<{result: CellResult; outcomes: string[]}> {
+async function runRepeated(options: MatrixRunOptions, id: CellId, store: SnapshotStore | undefined): Promise<{result: CellResult; outcomes: string[]}> {
 	const ctx = options.signal ? {...options.ctx, signal: options.signal} : options.ctx;
 	const outcomes: string[] = [];
 	let first: CellResult | undefined;
 	for (let i = 0; i < options.repeat; i++) {
 		const dir = options.repeat > 1 ? join(options.runDir, `repeat-${i + 1}`) : options.runDir;
-		const observation = await runCell(ctx, id, dir, options.vectors);
+		const observation = await runCell(ctx, id, dir, options.vectors, store ? {snapshots: store} : {});
 		const result = cellResult(observation);
 		outcomes.push(JSON.stringify(result.outcome));
 		first ??= result;
@@ -86,11 +89,13 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	const started = performance.now();
 	const finished: CellResult[] = [];
 	const flakes: MatrixRunResult['flakes'] = [];
+	const store = options.snapshots ? new SnapshotStore(signal ? {...options.ctx, signal} : options.ctx) : undefined;
+	for (const c of store ? options.cells : []) store!.plan(cellBootConfig(c), options.repeat);
 	// The jobs' shared pool: a cell the interrupt stops (all its repeats) stays in the not-run list.
 	const pool = await runPool(options.cells, {
 		jobs: options.jobs,
 		signal,
-		run: id => runRepeated({...options, signal}, id),
+		run: id => runRepeated({...options, signal}, id, store),
 		onDone: async (_id, {result, outcomes}) => {
 			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
 			finished.push(result);
@@ -102,6 +107,6 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			// After the fact, so only the in-memory result carries it (result.json is what was being written).
 			if (result.timing) result.timing.phases.reportWrite = Math.round(performance.now() - writing);
 		},
-	});
+	}).finally(() => store?.dispose());
 	return {results: pool.done.map(d => d.result.result), flakes, notRun: pool.notRun};
 }

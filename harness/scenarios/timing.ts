@@ -3,7 +3,7 @@ import type {CellPhase, CellTiming, Step} from './types.ts';
 import type {VmStartPhases} from '../vm/vm.ts';
 
 // Every phase, in the order a cell goes through them (reports list them in this order).
-export const cellPhases: readonly CellPhase[] = ['image', 'vmPrepare', 'qemuStart', 'kernelBoot', 'agentReady', 'files', 'setup', 'steps', 'probes', 'readings', 'teardown', 'reportWrite'];
+export const cellPhases: readonly CellPhase[] = ['image', 'snapshot', 'vmPrepare', 'qemuStart', 'kernelBoot', 'agentReady', 'restore', 'files', 'setup', 'steps', 'probes', 'readings', 'teardown', 'reportWrite'];
 
 export interface PhaseRecorder {
 	timing: CellTiming;
@@ -45,14 +45,17 @@ export function phaseRecorder(): PhaseRecorder {
 	};
 }
 
-// Split the wall time of booting a guest into the image lookup and the VM's own start phases.
-export function bootPhases(totalMs: number, vm: {bootMs: number; startPhases: VmStartPhases}): Partial<Record<CellPhase, number>> {
+// Split the wall time of booting a guest into the image lookup, the wait for its snapshot (a restored guest) and the
+// VM's own start phases.
+export function bootPhases(totalMs: number, vm: {bootMs: number; startPhases: VmStartPhases}, snapshotMs?: number): Partial<Record<CellPhase, number>> {
 	const p = vm.startPhases;
 	return {
-		image: Math.max(0, Math.round(totalMs - p.prepareMs - vm.bootMs)),
+		image: Math.max(0, Math.round(totalMs - p.prepareMs - vm.bootMs - (snapshotMs ?? 0))),
+		...(snapshotMs !== undefined ? {snapshot: snapshotMs} : {}),
 		vmPrepare: p.prepareMs,
 		qemuStart: p.qemuStartMs,
 		...(p.kernelBootMs !== undefined ? {kernelBoot: p.kernelBootMs} : {}),
 		...(p.agentReadyMs !== undefined ? {agentReady: p.agentReadyMs} : {}),
+		...(p.restoreMs !== undefined ? {restore: p.restoreMs} : {}),
 	};
 }

@@ -135,14 +135,17 @@ export interface CellObservation {
 
 // A cell's time in ms per phase (harness/scenarios/timing.ts names them), and each step and probe on its own.
 export interface CellTiming {
+	// How the guest started: booted, or restored from its configuration's snapshot.
+	start?: 'cold' | 'restored';
 	phases: Partial<Record<CellPhase, number>>;
 	steps: {kind: Step['kind']; ms: number}[];
 }
 
-// The phases of a cell, in the order they happen: the image and build lookup, the VM start (before qemu, qemu until
-// it connects, kernel until init, init until the agent's READY), the scenario's files, guest versions and tracing
+// The phases of a cell, in the order they happen: the image and build lookup, the wait for the snapshot (restored
+// guests), the VM start (before qemu, qemu until it connects, kernel until init, init until the agent's READY; or,
+// restored, the socket connection until the agent's PONG), the scenario's files, guest versions and tracing
 // set-up, the load/unload steps, the path probes, the end-of-cell readings, closing the VM, writing result.json.
-export type CellPhase = 'image' | 'vmPrepare' | 'qemuStart' | 'kernelBoot' | 'agentReady' | 'files' | 'setup' | 'steps' | 'probes' | 'readings' | 'teardown' | 'reportWrite';
+export type CellPhase = 'image' | 'snapshot' | 'vmPrepare' | 'qemuStart' | 'kernelBoot' | 'agentReady' | 'restore' | 'files' | 'setup' | 'steps' | 'probes' | 'readings' | 'teardown' | 'reportWrite';
 
 // 'not evaluated': the observations needed were not made (the cell errored, or a pair claim's
 // partner cell was not run).

@@ -9,6 +9,7 @@ import {ensureImage, type GuestImage} from '../image/image.ts';
 import {KplugError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
+import type {SnapshotStore} from './snapshots.ts';
 import {design as lookupDesign, imageModules, type Design, type DesignName} from './designs.ts';
 
 export interface GuestSpec {
@@ -101,26 +102,31 @@ async function loadPreload(vm: VmHandle, kernel: KernelDef, release: string): Pr
 	}
 }
 
-// Boot a fresh VM for a guest spec; logs go to logDir.
-export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: string): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage}> {
+// Boot a fresh VM for a guest spec; logs go to logDir. With a snapshot store, a boot whose configuration other boots
+// share starts from its saved state (snapshotMs: the wait for that state to be made, by this boot or another).
+export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: SnapshotStore} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number}> {
 	const cpu = cpuModel(spec.cpu);
 	const {build, image} = await guestImage(ctx, spec);
-	const vm = await startVm({
+	const vmOptions = {
 		kernel: build.kernel.zImage,
 		initrd: image.path,
 		qemuCpu: cpu.qemuCpu,
 		append: spec.append,
-		logDir: join(logDir),
 		bootTimeoutMs: spec.bootTimeoutMs,
 		memoryMiB: spec.memoryMiB,
 		consoleInput: spec.consoleInput,
 		...(ctx.signal ? {signal: ctx.signal} : {}),
-	});
+	};
+	const waiting = performance.now();
+	const restore = spec.consoleInput ? undefined : await options.snapshots?.restorePoint(spec, vmOptions);
+	const snapshotMs = Math.round(performance.now() - waiting);
+	const vm = await startVm({...vmOptions, logDir, ...(restore ? {restore} : {})});
+	// Cold or restored (the snapshot is taken at agent-ready, before this), the kernel's preload modules load now.
 	try {
 		await loadPreload(vm, kernelDef(spec.kernel ?? defaultKernel), build.kernel.release);
 	} catch (error) {
 		await vm.close();
 		throw error;
 	}
-	return {vm, build, image};
+	return {vm, build, image, restored: restore !== undefined, snapshotMs};
 }

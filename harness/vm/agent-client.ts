@@ -86,6 +86,8 @@ function summarize(message: AgentMessage): string {
 			return `#${message.id} devio errno=${message.errno} ${message.response.length} bytes${message.timedOut ? ' timedOut' : ''}`;
 		case 'poweroff-ack':
 			return `#${message.id} poweroff-ack`;
+		case 'pong':
+			return `#${message.id} pong`;
 		case 'stuck':
 			return `#${message.id} STUCK pid ${message.pid} (${message.comm}) state ${message.state} wchan ${message.wchan} after ${message.waitedMs}ms`;
 		case 'error':

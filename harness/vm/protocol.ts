@@ -9,7 +9,7 @@ export const MAX_DEVIO_RESPONSE_BYTES = 16 * 1024 * 1024;
 // Message type bytes, as in the PROTOCOL.md table.
 export const MessageType = {
 	ready: 0x01, exec: 0x10, execResult: 0x11, writeFile: 0x20, writeResult: 0x21,
-	devio: 0x30, devioResult: 0x31, poweroff: 0x40, poweroffAck: 0x41, stuck: 0x7e, error: 0x7f,
+	devio: 0x30, devioResult: 0x31, poweroff: 0x40, poweroffAck: 0x41, ping: 0x50, pong: 0x51, stuck: 0x7e, error: 0x7f,
 } as const;
 
 export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
@@ -42,6 +42,7 @@ export type AgentMessage =
 	| {kind: 'write-result'; id: number; errno: number; message: string; timedOut: boolean}
 	| {kind: 'devio-result'; id: number; errno: number; response: Buffer; timedOut: boolean}
 	| {kind: 'poweroff-ack'; id: number}
+	| {kind: 'pong'; id: number}
 	// The request's child survived SIGKILL at its deadline: stuck in the kernel, as /proc/<pid>/ showed it.
 	| {kind: 'stuck'; id: number; pid: number; comm: string; state: string; wchan: string; waitedMs: number}
 	| {kind: 'error'; id: number | undefined; message: string};
@@ -211,6 +212,10 @@ export function decodeMessage(frame: Frame): AgentMessage {
 			const [id] = expectFields(frame, 1, 'POWEROFF_ACK') as [Buffer];
 			return {kind: 'poweroff-ack', id: integer(id, 'POWEROFF_ACK id', t)};
 		}
+		case MessageType.pong: {
+			const [id] = expectFields(frame, 1, 'PONG') as [Buffer];
+			return {kind: 'pong', id: integer(id, 'PONG id', t)};
+		}
 		case MessageType.error: {
 			const [id, message] = expectFields(frame, 2, 'ERROR') as [Buffer, Buffer];
 			return {kind: 'error', id: id.length === 0 ? undefined : integer(id, 'ERROR id', t), message: text(message)};
@@ -274,4 +279,9 @@ export function encodeDevio(request: {id: number; timeoutMs: number; path: strin
 // POWEROFF: ask the agent to acknowledge, sync and power the guest off.
 export function encodePoweroff(id: number): Buffer {
 	return encodeFrame(MessageType.poweroff, [checkUint(id, 'POWEROFF id')]);
+}
+
+// PING: the agent answers PONG from its serve loop (no child): a restored guest's first sign of life.
+export function encodePing(id: number): Buffer {
+	return encodeFrame(MessageType.ping, [checkUint(id, 'PING id')]);
 }

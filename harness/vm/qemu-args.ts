@@ -8,6 +8,10 @@ export interface QemuConfig {
 	agentSocket: string;
 	// Kernel command line additions (e.g. module_blacklist=…).
 	append: readonly string[];
+	// A QMP socket (qemu listens): where a VM's state is saved from (snapshots).
+	qmpSocket?: string;
+	// Start from this saved VM state (a migration stream in a file) instead of booting.
+	incomingState?: string;
 }
 
 // Every guest has two CPUs (the kernels are built with CONFIG_SMP): see kernel-config/base.config.
@@ -22,7 +26,18 @@ export function kernelCmdline(cfg: Pick<QemuConfig, 'append'>): string {
 
 // Arguments for qemu-system-arm: virt board, no network, no display, console on stdio, agent on virtio-serial.
 export function qemuArgs(cfg: QemuConfig): string[] {
-	return [...machineArgs(cfg), ...agentArgs(cfg.agentSocket)];
+	return [
+		...machineArgs(cfg),
+		...agentArgs(cfg.agentSocket),
+		...(cfg.qmpSocket !== undefined ? ['-qmp', `unix:${cfg.qmpSocket},server=on,wait=off`] : []),
+		// QEMU 7.2 has no file: migration URI; exec: runs through /bin/sh, hence the quoting.
+		...(cfg.incomingState !== undefined ? ['-incoming', `exec:cat ${shellQuote(cfg.incomingState)}`] : []),
+	];
+}
+
+// One word for /bin/sh, whatever the path holds.
+export function shellQuote(word: string): string {
+	return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 // The machine alone (what the bench boots bare): everything but the agent channel.

@@ -1,6 +1,6 @@
 // One VM: start qemu, wait for the agent, run requests, close (poweroff → SIGTERM → SIGKILL).
 import {createWriteStream} from 'node:fs';
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, rename, rm, writeFile} from 'node:fs/promises';
 import {createServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -10,8 +10,9 @@ import {isStopping, track} from '../util/reaper.ts';
 import {AgentClient} from './agent-client.ts';
 import {ConsoleWatcher, type ConsoleEvent} from './console-watch.ts';
 import {AgentLostError, AgentRequestError, BootTimeoutError, GuestStuckError, KernelCrashError, QemuExitedError, QemuStartError, RequestTimeoutError} from './errors.ts';
-import {encodeDevio, encodeExec, encodePoweroff, encodeWriteFile, type AgentMessage} from './protocol.ts';
-import {qemuArgs} from './qemu-args.ts';
+import {encodeDevio, encodeExec, encodePing, encodePoweroff, encodeWriteFile, type AgentMessage} from './protocol.ts';
+import {qemuArgs, shellQuote} from './qemu-args.ts';
+import {connectQmp} from './qmp.ts';
 
 export interface VmOptions {
 	kernel: string;
@@ -27,6 +28,20 @@ export interface VmOptions {
 	signal?: AbortSignal;
 	// Give the serial console an input (qemu's stdin, a pipe): the handle's `console` (kplug shell).
 	consoleInput?: boolean;
+	// A QMP socket, so that the handle can save the VM's state (saveState).
+	monitor?: boolean;
+	// Start from a saved state instead of booting (same kernel, image, CPU, memory and command line).
+	restore?: RestorePoint;
+}
+
+export type ReadyMessage = Extract<AgentMessage, {kind: 'ready'}>;
+
+// A VM state saved once the agent was ready: the state file (a migration stream), the READY it sent then, and the
+// console text printed until then (a restored VM's console.log starts with it, as if it had booted).
+export interface RestorePoint {
+	stateFile: string;
+	ready: ReadyMessage;
+	consoleText: string;
 }
 
 // The guest's serial console as bytes: what the host types in, and what the UART prints (qemu's stdout).
@@ -50,7 +65,7 @@ export interface ExecResult {
 
 export interface VmHandle {
 	pid: number;
-	ready: Extract<AgentMessage, {kind: 'ready'}>;
+	ready: ReadyMessage;
 	bootMs: number;
 	// Where bootMs went (the bench's per-cell breakdown).
 	startPhases: VmStartPhases;
@@ -62,16 +77,20 @@ export interface VmHandle {
 	writeFile(path: string, content: string | Uint8Array, mode?: number, options?: {timeoutMs?: number}): Promise<void>;
 	devio(path: string, request: Uint8Array, options?: {timeoutMs?: number; step?: string}): Promise<{errno: number; response: Buffer}>;
 	consoleTail(lines?: number): string;
+	// Stop the guest and save its state to `file` (needs `monitor`); the VM stays stopped: close it afterwards.
+	saveState(file: string, options?: {timeoutMs?: number}): Promise<void>;
 	close(): Promise<void>;
 }
 
 // Milliseconds of a VM start, in order: log folder and socket before qemu; qemu until it connects to the agent
 // socket; the kernel until it runs init (its console line; absent if never seen); init until the agent's READY.
+// A restored VM has restoreMs instead of the last two: the socket connection until the agent answered PING.
 export interface VmStartPhases {
 	prepareMs: number;
 	qemuStartMs: number;
 	kernelBootMs?: number;
 	agentReadyMs?: number;
+	restoreMs?: number;
 }
 
 // The kernel's last line before userspace: where kernel boot ends and the agent's start begins.
@@ -101,8 +120,14 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	const server = createServer();
 	await new Promise<void>((resolve, reject) => server.once('error', reject).listen(sockPath, resolve));
 	const connected = new Promise<Socket>(resolve => server.once('connection', resolve));
+	const qmpPath = join(sockDir, 'qmp.sock');
+	const restore = options.restore;
 
-	const argv = qemuArgs({kernel: options.kernel, initrd: options.initrd, qemuCpu: options.qemuCpu, memoryMiB: options.memoryMiB ?? 256, agentSocket: sockPath, append: options.append ?? []});
+	const argv = qemuArgs({
+		kernel: options.kernel, initrd: options.initrd, qemuCpu: options.qemuCpu, memoryMiB: options.memoryMiB ?? 256, agentSocket: sockPath, append: options.append ?? [],
+		...(options.monitor ? {qmpSocket: qmpPath} : {}),
+		...(restore ? {incomingState: restore.stateFile} : {}),
+	});
 	await writeFile(join(options.logDir, 'qemu-argv.json'), JSON.stringify([options.qemuBinary ?? 'qemu-system-arm', ...argv], null, 1));
 	const started = performance.now();
 	const qemu = spawnLong(options.qemuBinary ?? 'qemu-system-arm', argv, {stdin: options.consoleInput ? 'pipe' : 'ignore'});
@@ -114,6 +139,11 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		consoleError ??= error;
 	});
 	const watcher = new ConsoleWatcher();
+	// A restored VM's console goes on from the snapshot's: its log and watcher start with what the boot printed.
+	if (restore) {
+		consoleFile.write(restore.consoleText);
+		watcher.push(restore.consoleText);
+	}
 	const consoleListeners = new Set<(chunk: Buffer) => void>();
 	qemu.onOutput((chunk, from) => {
 		if (!consoleError) consoleFile.write(chunk);
@@ -131,6 +161,8 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	let stuck = false;
 	// Set when the agent's channel closed while qemu runs.
 	let lost: AgentLostError | undefined;
+	// Set once the state was saved: the guest is stopped and will not answer a poweroff.
+	let stopped = false;
 	let closed: Promise<void> | undefined;
 	// On SIGINT/SIGTERM: kill and wait (bounded) until qemu is really gone before kplug exits.
 	const untrack = track(async () => {
@@ -213,7 +245,16 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			lost = new AgentLostError('the agent closed its channel while qemu runs', currentStep, watcher.tailText());
 			client?.failAll(lost);
 		}, 300));
-		const ready = await withDeadline(client.waitReady(), bootTimeoutMs, () => new BootTimeoutError(`no agent ready within ${bootTimeoutMs} ms`, 'boot', watcher.tailText(), waited('agent READY')));
+		let ready: ReadyMessage;
+		if (restore) {
+			// The agent sent READY before the state was saved; PING is answered once the restored guest runs.
+			const ping = client.request(encodePing, 'ping (restored)');
+			const pong = await withDeadline(ping.answer, bootTimeoutMs, () => new BootTimeoutError(`no answer to PING within ${bootTimeoutMs} ms after restoring the saved state`, 'boot', watcher.tailText(), waited('agent PONG')));
+			if (pong.kind !== 'pong') throw new QemuStartError(`the restored agent answered ${pong.kind} to PING`, 'boot', watcher.tailText());
+			ready = client.ready = restore.ready;
+		} else {
+			ready = await withDeadline(client.waitReady(), bootTimeoutMs, () => new BootTimeoutError(`no agent ready within ${bootTimeoutMs} ms`, 'boot', watcher.tailText(), waited('agent READY')));
+		}
 		const readyAt = performance.now();
 		const bootMs = Math.round(readyAt - started);
 		offInit();
@@ -252,7 +293,9 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			pid: qemu.pid,
 			ready,
 			bootMs,
-			startPhases: startPhases({entered, spawned: started, connected: connectedAt, init: initAt, ready: readyAt}),
+			startPhases: restore
+				? {prepareMs: Math.round(started - entered), qemuStartMs: Math.round(connectedAt - started), restoreMs: Math.round(readyAt - connectedAt)}
+				: startPhases({entered, spawned: started, connected: connectedAt, init: initAt, ready: readyAt}),
 			consoleLog,
 			console: consoleChannel,
 			async exec(argvIn, opts = {}) {
@@ -276,6 +319,35 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 				return {errno: message.errno, response: message.response};
 			},
 			consoleTail: lines => watcher.tailText(lines),
+			async saveState(file, opts = {}) {
+				if (!options.monitor) throw new Error('saveState needs a VM started with monitor');
+				const timeoutMs = opts.timeoutMs ?? 60_000;
+				const step = `save state to ${file}`;
+				currentStep = step;
+				const partial = `${file}.partial`;
+				const qmp = await withDeadline(connectQmp(qmpPath), timeoutMs, () => new RequestTimeoutError('no QMP connection', step, watcher.tailText(), {waitingFor: 'QMP', waitedMs: timeoutMs}));
+				try {
+					// The guest is not stopped first: a source stopped before migrating is recorded as such in the stream
+					// (the global-state section) and the restored VM would stay paused. Idle (the agent waits in read), it
+					// dirties few pages, so precopy ends after one pass and the final stop.
+					// The default bandwidth cap (128 MiB/s in 7.2) would pace even a local file.
+					await qmp.execute('migrate-set-parameters', {'max-bandwidth': 8 * 1024 ** 3});
+					stopped = true;
+					await qmp.execute('migrate', {uri: `exec:cat > ${shellQuote(partial)}`});
+					const until = performance.now() + timeoutMs;
+					for (;;) {
+						const info = (await withDeadline(qmp.execute('query-migrate'), timeoutMs, () => new RequestTimeoutError('query-migrate got no answer', step, watcher.tailText(), {waitingFor: 'query-migrate', waitedMs: timeoutMs}))) as {status?: string; 'error-desc'?: string};
+						if (info.status === 'completed') break;
+						if (info.status === 'failed' || info.status === 'cancelled') throw new QemuExitedError(`saving the VM state failed: ${info['error-desc'] ?? info.status}`, step, watcher.tailText());
+						if (performance.now() > until) throw new RequestTimeoutError(`saving the VM state took over ${timeoutMs} ms`, step, watcher.tailText(), {waitingFor: 'migration', waitedMs: timeoutMs});
+						await new Promise(resolve => setTimeout(resolve, 10));
+					}
+					await rename(partial, file);
+				} finally {
+					qmp.close();
+					await rm(partial, {force: true});
+				}
+			},
 			close() {
 				if (closed) {
 					hardKill();
@@ -286,14 +358,19 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 					const exited = (ms: number): Promise<boolean> => Promise.race([qemu.exited.then(() => true), new Promise<boolean>(r => setTimeout(() => r(false), ms))]);
 					if (!qemu.hasExited()) {
 						// A guest with a process stuck in its kernel (or an interrupted command) is not asked to power off.
-						if (!stuck && !lost && !signal?.aborted) {
+						if (!stuck && !lost && !stopped && !signal?.aborted) {
 							try {
 								socket?.write(encodePoweroff(0));
 							} catch {
 								// channel gone: fall through to signals
 							}
 						}
-						if (stuck || lost || signal?.aborted || !(await exited(3000))) {
+						// Its state saved, the guest is stopped for good: SIGKILL, so that qemu adds no "terminating on
+						// signal" line to the console text restored VMs start with.
+						if (stopped) {
+							qemu.kill('SIGKILL');
+							await qemu.exited;
+						} else if (stuck || lost || signal?.aborted || !(await exited(3000))) {
 							qemu.kill('SIGTERM');
 							if (!(await exited(2000))) {
 								qemu.kill('SIGKILL');

@@ -32,7 +32,7 @@
 #define KILL_GRACE_MS 1000 // after SIGKILL: a child not reaped by then is stuck in the kernel
 
 enum { T_READY = 0x01, T_EXEC = 0x10, T_EXEC_RESULT = 0x11, T_WRITE_FILE = 0x20, T_WRITE_RESULT = 0x21,
-	T_DEVIO = 0x30, T_DEVIO_RESULT = 0x31, T_POWEROFF = 0x40, T_POWEROFF_ACK = 0x41, T_STUCK = 0x7e, T_ERROR = 0x7f };
+	T_DEVIO = 0x30, T_DEVIO_RESULT = 0x31, T_POWEROFF = 0x40, T_POWEROFF_ACK = 0x41, T_PING = 0x50, T_PONG = 0x51, T_STUCK = 0x7e, T_ERROR = 0x7f };
 
 struct buf { unsigned char *p; size_t len, cap; };
 struct field { const void *p; size_t len; };
@@ -498,6 +498,14 @@ static const char *do_devio(const struct field *f, size_t n) {
 	return NULL;
 }
 
+// Answered in the serve loop, no child: the host's check that a guest restored from a snapshot runs (READY was
+// sent once, before the state was saved).
+static const char *do_ping(const struct field *f, size_t n) {
+	if (n != 1) return "PING needs exactly an id";
+	send_msg(T_PONG, 1, f);
+	return NULL;
+}
+
 static const char *do_poweroff(const struct field *f, size_t n) {
 	if (n != 1) return "POWEROFF needs exactly an id";
 	send_msg(T_POWEROFF_ACK, 1, f);
@@ -537,6 +545,7 @@ static void handle_frame(const unsigned char *p, size_t len) {
 		case T_WRITE_FILE: err = do_write_file(f, n); break;
 		case T_DEVIO: err = do_devio(f, n); break;
 		case T_POWEROFF: err = do_poweroff(f, n); break;
+		case T_PING: err = do_ping(f, n); break;
 		default:
 			snprintf(errbuf, sizeof errbuf, "unknown message type 0x%02x", p[0]);
 			err = errbuf;

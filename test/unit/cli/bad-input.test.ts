@@ -29,6 +29,8 @@ const cases: [string, string[], RegExp][] = [
 	['malformed shard', ['run', '--shard', '3/2'], /--shard must be i\/n/],
 	['empty filter result', ['run', '--design', 'weak', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'arch-first', '--shard', '2/2'], /no cells match/],
 	['bad --jobs', ['run', '--jobs', '0'], /--jobs must be an integer ≥ 1/],
+	['--snapshot with --no-snapshot', ['run', '--scenario', 'arch-first', '--snapshot', '--no-snapshot'], /--snapshot and --no-snapshot contradict each other/],
+	['start --snapshot with --no-snapshot', ['start', '--snapshot', '--no-snapshot'], /--snapshot and --no-snapshot contradict each other/],
 	['bad --random', ['vectors', '--random', 'lots'], /--random must be an integer/],
 	['boot without a command', ['boot'], /nothing to run/],
 	['run on an unknown kernel', ['run', '--kernel', '9.9'], /unknown kernel "9\.9"/],

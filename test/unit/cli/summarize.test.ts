@@ -13,3 +13,12 @@ test('summarize: a line per claim that applied somewhere, none for a claim that 
 	report.cells[0]!.claims.find(c => c.claim === 'C9')!.verdict = 'not evaluated';
 	t.regex(summarize({report, runDir: '/tmp/run', bundle: '/tmp/run.tar.gz', failed: false}), /^C9: holds in 0, fails in 0 cells, not evaluated in 1 — a claim nothing judged$/m);
 });
+
+test('summarize: how many cells started from a snapshot, and no such line when none did', t => {
+	const report = sampleReport();
+	for (const c of report.cells) c.timing = {start: 'cold', phases: {}, steps: []};
+	const summary = (): string => summarize({report, runDir: '/tmp/run', bundle: '/tmp/run.tar.gz', failed: false});
+	t.false(summary().includes('snapshot'), summary());
+	report.cells[0]!.timing!.start = 'restored';
+	t.regex(summary(), /^1 of them started from a snapshot of their boot configuration$/m);
+});

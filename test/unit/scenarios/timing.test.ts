@@ -45,9 +45,16 @@ test('bootPhases: the image lookup is what booting took beyond the VM start', t 
 	t.is(bootPhases(500, vm).image, 0);
 });
 
+test('bootPhases of a restored guest: the wait for its snapshot and the restore, no kernel boot', t => {
+	const vm = {bootMs: 200, startPhases: {prepareMs: 5, qemuStartMs: 40, restoreMs: 160}};
+	t.deepEqual(bootPhases(1500, vm, 1200), {image: 95, snapshot: 1200, vmPrepare: 5, qemuStart: 40, restore: 160});
+});
+
 test('cellPhases: every phase once, in the order a cell goes through them', t => {
 	t.is(new Set(cellPhases).size, cellPhases.length);
 	t.is(cellPhases[0], 'image');
 	t.is(cellPhases.at(-1), 'reportWrite');
 	t.true(cellPhases.indexOf('kernelBoot') < cellPhases.indexOf('agentReady'));
+	t.true(cellPhases.indexOf('snapshot') < cellPhases.indexOf('vmPrepare'));
+	t.true(cellPhases.indexOf('restore') < cellPhases.indexOf('files'));
 });

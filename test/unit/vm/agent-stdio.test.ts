@@ -7,7 +7,7 @@ import {release} from 'node:os';
 import {join} from 'node:path';
 import {errnoFromSyscallAnswer} from '../../../harness/scenarios/errno.ts';
 import {
-	FrameDecoder, decodeMessage, encodeDevio, encodeExec, encodeFrame, encodePoweroff, encodeWriteFile, MessageType,
+	FrameDecoder, decodeMessage, encodeDevio, encodeExec, encodeFrame, encodePing, encodePoweroff, encodeWriteFile, MessageType,
 	type AgentMessage,
 } from '../../../harness/vm/protocol.ts';
 import {nativeAgent} from './_native-agent.ts';
@@ -288,6 +288,14 @@ test('EOF on stdin makes the agent exit 0', async t => {
 	const agent = await startAgent(t);
 	agent.process.stdin.end();
 	t.is((await agent.process).exitCode, 0);
+});
+
+test('PING is answered with PONG and its id, between other requests', async t => {
+	const agent = await startAgent(t);
+	t.deepEqual(await agent.request(encodePing(41)), {kind: 'pong', id: 41});
+	t.like(await agent.request(encodeExec({id: 42, argv: ['true'], timeoutMs: 5000})), {kind: 'exec-result', id: 42, exitCode: 0});
+	t.like(await agent.request(encodeFrame(MessageType.ping, [])), {kind: 'error', message: 'PING needs exactly an id'});
+	t.deepEqual(await agent.request(encodePing(43)), {kind: 'pong', id: 43});
 });
 
 test('POWEROFF is acknowledged and the agent exits 0', async t => {

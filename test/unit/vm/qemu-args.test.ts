@@ -1,6 +1,6 @@
 import test from 'ava';
 import {cpuModel, cpuModels} from '../../../harness/vm/cpu-models.ts';
-import {baseCmdline, kernelCmdline, qemuArgs, type QemuConfig} from '../../../harness/vm/qemu-args.ts';
+import {baseCmdline, kernelCmdline, qemuArgs, shellQuote, type QemuConfig} from '../../../harness/vm/qemu-args.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
 
 const cfg: QemuConfig = {
@@ -101,4 +101,22 @@ test('cpuModel of an unknown name throws a UsageError listing the valid models',
 	t.regex(error?.message ?? '', /neon, noneon/);
 	t.throws(() => cpuModel('NEON'), {instanceOf: UsageError});
 	t.throws(() => cpuModel('cortex-a15'), {instanceOf: UsageError});
+});
+
+test('no monitor and no incoming state unless asked for', t => {
+	t.false(argv.includes('-qmp'));
+	t.false(argv.includes('-incoming'));
+});
+
+test('a snapshot VM has a QMP socket; a restored VM reads its state through exec:cat, quoted for /bin/sh', t => {
+	t.is(valueOf(qemuArgs({...cfg, qmpSocket: '/tmp/kplug-XYZ/qmp.sock'}), '-qmp'), 'unix:/tmp/kplug-XYZ/qmp.sock,server=on,wait=off');
+	const restored = qemuArgs({...cfg, incomingState: "/tmp/it's here/state.bin"});
+	t.is(valueOf(restored, '-incoming'), `exec:cat '/tmp/it'\\''s here/state.bin'`);
+	// The rest of the machine is the same as a cold boot's: a state only loads into the machine that saved it.
+	t.deepEqual(restored.slice(0, argv.length), argv);
+});
+
+test('shellQuote: one word for sh, whatever it holds', t => {
+	t.is(shellQuote('plain'), `'plain'`);
+	t.is(shellQuote(`a'b $x`), `'a'\\''b $x'`);
 });

@@ -1,0 +1,103 @@
+// Guests restored from a snapshot: boots that share a boot configuration (kernel, profile, design, image, CPU,
+// command line, memory) start from one VM state saved once its agent was ready, instead of booting cold.
+//
+// Snapshots live per run in a temporary folder (a migration stream of ~33 MB per configuration, read-only and shared
+// by every VM restored from it); a configuration's file is removed when its last planned boot is done, the folder
+// when the run ends. Per run, not in the cache: a state only fits the exact qemu binary and machine that saved it,
+// and a run pays one extra boot per shared configuration for that certainty.
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {BuildContext} from '../build/context.ts';
+import {defaultKernel} from '../build/kernels.ts';
+import {sha256} from '../util/hash.ts';
+import {startVm, type RestorePoint, type VmOptions} from '../vm/vm.ts';
+
+// What a boot depends on, as a GuestSpec names it (the kernel and image are built from these).
+export interface BootConfig {
+	kernel?: string;
+	profile: string;
+	design?: string;
+	cpu: string;
+	withArch: boolean;
+	append?: readonly string[];
+	memoryMiB?: number;
+}
+
+// One key per boot configuration: two specs with the same key boot the same machine to the same state.
+export function bootConfigKey(spec: BootConfig): string {
+	return JSON.stringify([spec.kernel ?? defaultKernel, spec.profile, spec.design ?? '(bare)', spec.cpu, spec.withArch, spec.append ?? [], spec.memoryMiB ?? 256]);
+}
+
+// Boot a VM to agent-ready, save its state into dir, and return what a restored VM needs.
+export async function makeRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, dir: string): Promise<RestorePoint> {
+	const logDir = join(dir, 'boot');
+	const vm = await startVm({...vmOptions, logDir, monitor: true});
+	const stateFile = join(dir, 'state.bin');
+	try {
+		await vm.saveState(stateFile);
+	} finally {
+		await vm.close();
+	}
+	// After close() the log holds everything qemu printed before it was stopped.
+	return {stateFile, ready: vm.ready, consoleText: await readFile(join(logDir, 'console.log'), 'utf8')};
+}
+
+export class SnapshotStore {
+	// Boots planned per configuration, and those not done yet.
+	private readonly planned = new Map<string, number>();
+	private readonly left = new Map<string, number>();
+	private readonly points = new Map<string, Promise<RestorePoint | undefined>>();
+	private dir: Promise<string> | undefined;
+	// Why a configuration's snapshot could not be made (its boots then start cold).
+	readonly failures: {key: string; message: string}[] = [];
+
+	constructor(private readonly ctx: BuildContext) {}
+
+	// Count a boot the run will make (each repeat of a cell is one).
+	plan(spec: BootConfig, boots = 1): void {
+		const key = bootConfigKey(spec);
+		this.planned.set(key, (this.planned.get(key) ?? 0) + boots);
+		this.left.set(key, (this.left.get(key) ?? 0) + boots);
+	}
+
+	// The saved state to start this boot from, made on first use; undefined: boot cold (the configuration is not
+	// shared, or its snapshot could not be made: each boot then meets the failure itself, as a cold boot would).
+	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>): Promise<RestorePoint | undefined> {
+		const key = bootConfigKey(spec);
+		if ((this.planned.get(key) ?? 0) < 2) return Promise.resolve(undefined);
+		let point = this.points.get(key);
+		if (!point) {
+			point = (async () => {
+				this.dir ??= mkdtemp(join(tmpdir(), 'kplug-snapshots-'));
+				const dir = join(await this.dir, sha256(key).slice(0, 16));
+				try {
+					return await makeRestorePoint(vmOptions, dir);
+				} catch (error) {
+					if (this.ctx.signal?.aborted) throw error;
+					const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+					this.failures.push({key, message});
+					this.ctx.progress.info(`snapshot of ${key} could not be made (${message}): its cells boot cold`);
+					await rm(dir, {recursive: true, force: true});
+					return undefined;
+				}
+			})();
+			this.points.set(key, point);
+		}
+		return point;
+	}
+
+	// A planned boot is done: the last one of its configuration removes the state file.
+	async release(spec: BootConfig): Promise<void> {
+		const key = bootConfigKey(spec);
+		const left = (this.left.get(key) ?? 0) - 1;
+		this.left.set(key, left);
+		if (left > 0) return;
+		const point = await this.points.get(key)?.catch(() => undefined);
+		if (point) await rm(join(point.stateFile, '..'), {recursive: true, force: true});
+	}
+
+	async dispose(): Promise<void> {
+		if (this.dir) await rm(await this.dir, {recursive: true, force: true});
+	}
+}

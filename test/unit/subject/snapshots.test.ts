@@ -1,0 +1,45 @@
+import test from 'ava';
+import {buildContext} from '../../../harness/build/context.ts';
+import {cellBootConfig} from '../../../harness/scenarios/cell.ts';
+import {expandMatrix} from '../../../harness/scenarios/matrix.ts';
+import {bootConfigKey, SnapshotStore} from '../../../harness/subject/snapshots.ts';
+import {createProgress} from '../../../harness/util/progress.ts';
+
+const base = {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true};
+// VM options that cannot boot: a test that reached qemu would fail on them.
+const noVm = {kernel: '/nonexistent/zImage', initrd: '/nonexistent/initrd', qemuCpu: 'cortex-a15', qemuBinary: '/nonexistent/qemu'};
+
+test('bootConfigKey: what the boot depends on, and only that', t => {
+	t.is(bootConfigKey(base), bootConfigKey({...base, kernel: '6.1', memoryMiB: 256, append: []}));
+	for (const other of [{cpu: 'noneon'}, {withArch: false}, {append: ['module_blacklist=curve25519_neon']}, {design: 'mainline'}, {profile: 'arm'}, {kernel: '6.12'}, {memoryMiB: 512}]) {
+		t.not(bootConfigKey({...base, ...other}), bootConfigKey(base), JSON.stringify(other));
+	}
+});
+
+test('the default matrix: per design × profile × CPU, the ten scenarios with the full image and no extra command line share one boot; three boot alone', async t => {
+	const cells = await expandMatrix({designs: ['weak'], profiles: ['thumb2'], cpus: ['neon']});
+	const counts = new Map<string, number>();
+	for (const c of cells) counts.set(bootConfigKey(cellBootConfig(c)), (counts.get(bootConfigKey(cellBootConfig(c))) ?? 0) + 1);
+	t.deepEqual([...counts.values()].sort((a, b) => a - b), [1, 1, 1, cells.length - 3]);
+});
+
+test('a boot configuration planned once boots cold: no snapshot is made', async t => {
+	const store = new SnapshotStore(buildContext('/nonexistent-cache', createProgress({quiet: true})));
+	store.plan(base);
+	store.plan({...base, cpu: 'noneon'});
+	t.is(await store.restorePoint(base, noVm), undefined);
+	await store.release(base);
+	await store.dispose();
+	t.deepEqual(store.failures, []);
+});
+
+test('a snapshot that cannot be made is recorded, and its boots start cold (each meets the failure itself)', async t => {
+	const store = new SnapshotStore(buildContext('/nonexistent-cache', createProgress({quiet: true})));
+	store.plan(base, 2);
+	t.is(await store.restorePoint(base, noVm), undefined);
+	t.is(await store.restorePoint(base, noVm), undefined);
+	t.is(store.failures.length, 1, 'made once, not once per boot');
+	await store.release(base);
+	await store.release(base);
+	await store.dispose();
+});
