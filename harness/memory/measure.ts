@@ -1,9 +1,8 @@
 // Memory samples from fresh guests: one situation per boot (sizes, module-area pages, /proc/meminfo), or the within-boot rounds.
-import {basename, join} from 'node:path';
+import {join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
-import type {ProfileBuild} from '../build/build.ts';
-import {designModuleFiles, design as lookupDesign, moduleNames, type Design, type DesignName, type ModuleRole} from '../subject/designs.ts';
-import {bootGuest} from '../subject/guest.ts';
+import {design as lookupDesign, moduleNames, type DesignName} from '../subject/designs.ts';
+import {bootGuest, guestModuleFiles, loadDesignModules} from '../subject/guest.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {parseMeminfo, pickMemFields, type MemFields} from './meminfo.ts';
 import {parseProcModules} from './proc-modules.ts';
@@ -41,10 +40,6 @@ export interface MemorySample {
 	failedSteps: string[];
 }
 
-// The design's .ko files by role, and the folder the image installs them in.
-function guestModules(build: ProfileBuild, d: Design): {files: Record<ModuleRole, string>; dir: string} {
-	return {files: designModuleFiles(build, d), dir: `/lib/modules/${build.kernel.release}/kernel/kplug`};
-}
 
 async function readNumber(vm: VmHandle, path: string): Promise<number | undefined> {
 	const result = await vm.exec(['cat', path], {step: `read ${path}`});
@@ -56,12 +51,12 @@ export async function memorySample(ctx: BuildContext, cfg: {design: DesignName; 
 	const d = lookupDesign(cfg.design);
 	const {vm, build} = await bootGuest(ctx, {...cfg, withArch: situation.withArch, append: situation.append}, join(logDir));
 	try {
-		const {files, dir} = guestModules(build, d);
+		const {files} = guestModuleFiles(build, d);
 		const failedSteps: string[] = [];
 		// insmod in the design's dependency order (static-call: the library before the arch module).
 		const steps = [...situation.steps].sort((a, b) => (a.tool === 'insmod' && b.tool === 'insmod' ? d.loadOrder.indexOf(a.role) - d.loadOrder.indexOf(b.role) : 0));
 		for (const step of steps) {
-			const argv = step.tool === 'insmod' ? ['insmod', `${dir}/${basename(files[step.role])}`] : ['modprobe', moduleNames[step.role]];
+			const argv = step.tool === 'insmod' ? ['insmod', files[step.role]] : ['modprobe', moduleNames[step.role]];
 			const result = await vm.exec(argv, {step: `${step.tool} ${step.role}`});
 			if (result.exitCode !== 0) failedSteps.push(`${step.tool} ${step.role}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
 		}
@@ -103,14 +98,11 @@ export async function withinBootSample(ctx: BuildContext, cfg: {design: DesignNa
 	const d = lookupDesign(cfg.design);
 	const {vm, build} = await bootGuest(ctx, {...cfg, withArch: true}, logDir);
 	try {
-		const {files, dir} = guestModules(build, d);
-		const failedSteps: string[] = [];
-		for (const role of d.loadOrder.slice(0, d.loadOrder.indexOf('arch'))) {
-			const result = await vm.exec(['insmod', `${dir}/${basename(files[role])}`], {step: `insmod ${role}`});
-			if (result.exitCode !== 0) failedSteps.push(`insmod ${role}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
-		}
+		const {files} = guestModuleFiles(build, d);
+		const loads = await loadDesignModules(vm, build, d, d.loadOrder.slice(0, d.loadOrder.indexOf('arch')));
+		const failedSteps = loads.filter(l => l.exitCode !== 0).map(l => `insmod ${l.role}: ${l.message}`);
 		await vm.writeFile('/proc/sys/kernel/kptr_restrict', '1\n');
-		const measured = await withinBootRounds(vm, {archPath: `${dir}/${basename(files.arch)}`, archName: moduleNames.arch, rounds, ...(ctx.signal ? {signal: ctx.signal} : {})});
+		const measured = await withinBootRounds(vm, {archPath: files.arch, archName: moduleNames.arch, rounds, ...(ctx.signal ? {signal: ctx.signal} : {})});
 		return {rounds: measured, failedSteps};
 	} finally {
 		await vm.close();

@@ -10,7 +10,7 @@ import {KplugError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
 import type {SnapshotStore} from './snapshots.ts';
-import {design as lookupDesign, imageModules, type Design, type DesignName} from './designs.ts';
+import {designModuleFiles, design as lookupDesign, imageModules, type Design, type DesignName, type ModuleRole} from './designs.ts';
 
 export interface GuestSpec {
 	// The kernel (kernels.ts); the default kernel when absent.
@@ -130,3 +130,32 @@ export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: stri
 	}
 	return {vm, build, image, restored: restore !== undefined, snapshotMs};
 }
+
+// Where a design's modules are inside its guest, by role: the image installs them flat under kernel/kplug.
+export function guestModuleFiles(build: ProfileBuild, d: Design): {files: Record<ModuleRole, string>; dir: string} {
+	const dir = `/lib/modules/${build.kernel.release}/kernel/kplug`;
+	const files = designModuleFiles(build, d);
+	return {dir, files: Object.fromEntries(Object.entries(files).map(([role, path]) => [role, `${dir}/${basename(path)}`])) as Record<ModuleRole, string>};
+}
+
+export interface ModuleLoad {
+	role: ModuleRole;
+	exitCode: number;
+	// insmod's first stderr line (empty when it loaded).
+	message: string;
+}
+
+// insmod the given roles of a design in its load order (static-call: the library before the arch module), the one
+// way the vector and memory jobs load a guest's modules. `stopAfterFailureOf`: stop at the first failed role it
+// accepts (what follows could not load anyway); other failures are answered and the loading goes on.
+export async function loadDesignModules(vm: VmHandle, build: ProfileBuild, d: Design, roles: readonly ModuleRole[], options: {stopAfterFailureOf?: (role: ModuleRole) => boolean} = {}): Promise<ModuleLoad[]> {
+	const {files} = guestModuleFiles(build, d);
+	const loads: ModuleLoad[] = [];
+	for (const role of d.loadOrder.filter(r => roles.includes(r))) {
+		const result = await vm.exec(['insmod', files[role]], {step: `insmod ${role}`});
+		loads.push({role, exitCode: result.exitCode, message: result.exitCode === 0 ? '' : (result.stderr.trim().split('\n')[0] ?? '')});
+		if (result.exitCode !== 0 && options.stopAfterFailureOf?.(role)) break;
+	}
+	return loads;
+}
+

@@ -1,12 +1,12 @@
 // A vector cell (design × profile × CPU): load every module, send whole batches through each path.
-import {basename, join} from 'node:path';
+import {join} from 'node:path';
 import {ModuleSetBuildError} from '../build/build.ts';
 import type {BuildContext} from '../build/context.ts';
 import {configKey} from '../scenarios/config-key.ts';
 import type {VectorCellReport, VectorPathReport} from './types.ts';
-import {designModuleFiles, design as lookupDesign, type DesignName} from '../subject/designs.ts';
+import {design as lookupDesign, type DesignName} from '../subject/designs.ts';
 import {decodeDriverResponse, encodeDriverRequest, type DriverMode} from '../subject/driver-protocol.ts';
-import {bootGuest} from '../subject/guest.ts';
+import {bootGuest, loadDesignModules} from '../subject/guest.ts';
 import {interruption, KplugError} from '../util/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {compareResults, summarizeThroughput} from './compare.ts';
@@ -70,16 +70,13 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 	try {
 		const booted = await bootGuest(ctx, {...id, withArch: true}, join(runDir, 'vectors', configKey(id).replace(/\//g, '__')));
 		vm = booted.vm;
-		const files = designModuleFiles(booted.build, d);
-		const dir = `/lib/modules/${booted.build.kernel.release}/kernel/kplug`;
 		// Arch first so the library can bind it; the arch module may refuse (no NEON): that is recorded, not fatal.
-		for (const role of d.loadOrder) {
-			const result = await vm.exec(['insmod', `${dir}/${basename(files[role])}`], {step: `insmod ${role}`});
-			if (result.exitCode !== 0 && role !== 'arch') {
-				// The design's own behaviour (e.g. no PLTs for an unresolved weak call): record, do not fail.
-				report.unavailable = `insmod ${role}: ${result.stderr.trim().replace(/^insmod: ERROR: /, '')}`;
-				return report;
-			}
+		const loads = await loadDesignModules(vm, booted.build, d, d.loadOrder, {stopAfterFailureOf: role => role !== 'arch'});
+		const refused = loads.find(l => l.exitCode !== 0 && l.role !== 'arch');
+		if (refused) {
+			// The design's own behaviour (e.g. no PLTs for an unresolved weak call): record, do not fail.
+			report.unavailable = `insmod ${refused.role}: ${refused.message.replace(/^insmod: ERROR: /, '')}`;
+			return report;
 		}
 		for (const mode of ['api', 'generic'] as const) report.paths.push(await pathReport(vm, mode, vectors));
 		const [api, generic] = report.paths;
