@@ -80,11 +80,10 @@ export interface ModuleSetBuild {
 	modules: Record<string, string>;
 }
 
-// The parts of a module set's cache key (kernel key + every staged file).
-export async function moduleKeyParts(set: ModuleSet, kernel: KernelBuild, source: KernelSource): Promise<Record<string, string>> {
+// The parts of a module set's cache key (kernel key, the repo folders, every file staged from the kernel tree).
+export async function moduleKeyParts(set: ModuleSet, kernel: KernelBuild, inputs: ResolvedInputs): Promise<Record<string, string>> {
 	const parts: Record<string, string> = {set: set.name, kernel: kernel.key};
 	for (const dir of set.dirs) parts[`dir:${dir}`] = await hashTree(repoPath(dir));
-	const inputs = await resolveKernelInputs(set, source);
 	for (const {as, path} of inputs.staged) parts[`kernel:${as}`] = sha256(await readFile(path));
 	if (inputs.makeVars.length > 0) parts['make'] = inputs.makeVars.join(' ');
 	return parts;
@@ -105,7 +104,9 @@ export function stagingDir(cacheDir: string, profile: string, set: string): stri
 
 // Build (or find cached) one module set against a profile's kernel.
 export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, kernel: KernelBuild, set: ModuleSet): Promise<ModuleSetBuild> {
-	const key = cacheKey(await moduleKeyParts(set, kernel, source));
+	// The kernel-tree files are looked up once: the key hashes them and the build stages them.
+	const inputs = await resolveKernelInputs(set, source);
+	const key = cacheKey(await moduleKeyParts(set, kernel, inputs));
 	// The default kernel's entries keep their names; another kernel's carry its id (7.3-thumb2-…).
 	const profile = kernelLabel(kernelDef(kernel.kernel), kernel.profile);
 	const dir = join(ctx.cacheDir, 'modules', `${profile}-${set.name}-${key}`);
@@ -126,7 +127,6 @@ export async function ensureModuleSet(ctx: BuildContext, source: KernelSource, k
 							if (entry.isFile()) await copyFile(join(repoPath(d), entry.name), join(staging, entry.name));
 						}
 					}
-					const inputs = await resolveKernelInputs(set, source);
 					for (const {as, path} of inputs.staged) await copyFile(path, join(staging, as));
 					const cfg = makeConfigFor(ctx, source, kernel.dir);
 					await ctx.progress.step(`modules ${set.name} for ${profile}`, () =>

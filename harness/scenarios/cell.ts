@@ -3,7 +3,7 @@
 import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {designModuleFiles, design as lookupDesign, moduleNames, type DesignName} from '../subject/designs.ts';
-import {bootGuest, type GuestSpec} from '../subject/guest.ts';
+import {bootGuest, guestModuleDir, type GuestSpec} from '../subject/guest.ts';
 import type {SnapshotStore} from '../subject/snapshots.ts';
 import {interruption, KplugError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
@@ -135,7 +135,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		observation.cpuFeatures = vm.ready.cpuFeatures;
 		observation.neonInCpuinfo = vm.ready.cpuFeatures.includes('neon');
 		const files = designModuleFiles(booted.build, d);
-		const moduleDir = `/lib/modules/${booted.build.kernel.release}/kernel/kplug`;
+		const moduleDir = guestModuleDir(booted.build.kernel.release);
 		await clock.time('files', async () => {
 			for (const file of sc.files) await guest.writeFile(file.path, file.content);
 		});

@@ -94,10 +94,15 @@ function preloadFiles(kernel: KernelDef, build: ProfileBuild): Record<string, st
 	return Object.fromEntries((kernel.preload ?? []).map(p => [basename(p.file), join(build.kernel.dir, p.file)]));
 }
 
+// The folder inside the guest where the image installs every module it carries (flat).
+export function guestModuleDir(release: string): string {
+	return `/lib/modules/${release}/kernel/kplug`;
+}
+
 // Load the kernel's preload modules, in order, right after boot; one that does not load is a failure of the boot.
 async function loadPreload(vm: VmHandle, kernel: KernelDef, release: string): Promise<void> {
 	for (const p of kernel.preload ?? []) {
-		const result = await vm.exec(['insmod', `/lib/modules/${release}/kernel/kplug/${basename(p.file)}`], {step: `preload ${basename(p.file)}`});
+		const result = await vm.exec(['insmod', `${guestModuleDir(release)}/${basename(p.file)}`], {step: `preload ${basename(p.file)}`});
 		if (result.exitCode !== 0) throw new KplugError(`kernel ${kernel.id}: preload module ${p.file} did not load: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
 	}
 }
@@ -133,7 +138,7 @@ export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: stri
 
 // Where a design's modules are inside its guest, by role: the image installs them flat under kernel/kplug.
 export function guestModuleFiles(build: ProfileBuild, d: Design): {files: Record<ModuleRole, string>; dir: string} {
-	const dir = `/lib/modules/${build.kernel.release}/kernel/kplug`;
+	const dir = guestModuleDir(build.kernel.release);
 	const files = designModuleFiles(build, d);
 	return {dir, files: Object.fromEntries(Object.entries(files).map(([role, path]) => [role, `${dir}/${basename(path)}`])) as Record<ModuleRole, string>};
 }
