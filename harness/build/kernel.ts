@@ -43,7 +43,7 @@ export function kernelKeyParts(source: KernelSource, fragmentText: string, toolc
 // What later stages read from a kernel build (recorded and checked by the cache manifest); module builds
 // read much more of the folder, these are the files whose damage would otherwise show up as a boot timeout.
 export function kernelManifestFiles(kernel: KernelDef = kernelDef(defaultKernel)): string[] {
-	return ['arch/arm/boot/zImage', 'System.map', 'include/config/kernel.release', '.config', 'Module.symvers', ...Object.values(kernel.inTreeModules)];
+	return ['arch/arm/boot/zImage', 'System.map', 'include/config/kernel.release', '.config', 'Module.symvers', ...Object.values(kernel.inTreeModules), ...(kernel.kunit ? [...kernel.kunit.needs, kernel.kunit.module] : [])];
 }
 
 function describe(kernel: KernelDef, source: KernelSource, profile: string, key: string, dir: string, release: string): KernelBuild {

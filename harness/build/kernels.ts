@@ -34,6 +34,10 @@ export interface KernelDef {
 	// module here): carried by every image of the kernel and loaded right after boot, before anything is observed,
 	// so every scenario starts from the state it starts from on 6.1. Paths relative to the build folder.
 	preload?: readonly {file: string; why: string}[];
+	// The kernel's own KUnit suite for the library, where the tree has one (7.x; 6.x tests at init instead): the test
+	// module and what it needs loaded first, relative to the build folder. Every image of the kernel carries them; the
+	// vector job loads them after the design's modules (harness/vectors/kunit.ts).
+	kunit?: {suite: string; module: string; needs: readonly string[]};
 	// The out-of-tree module sets (modules/<set>) `kplug build` builds with this kernel; a design whose set is not
 	// listed is still tried when a command asks for it, and fails with the compiler's line if it does not build.
 	moduleSets: readonly string[];
@@ -72,15 +76,14 @@ export const kernels: readonly KernelDef[] = [
 		notInKconfig: [{symbol: 'PROC_SYSCTL', why: '/proc/sys is SYSCTL itself (fs/proc/Kconfig), which base.config asks for'}],
 		profiles: ['thumb2'],
 		inTreeModules: {lib: 'lib/crypto/libcurve25519.ko'},
-		moduleSets: ['weak', 'softdep', 'static-call'],
+		kunit: {suite: 'curve25519', module: 'lib/crypto/tests/curve25519_kunit.ko', needs: ['lib/kunit/kunit.ko']},
+		moduleSets: allSets,
 	},
 ];
 
-// The kernels `kplug start` (npm start) covers unless --kernel names others: 6.1 with every profile, 6.12 with the
-// profiles it builds (thumb2), where every design builds. 7.3 (--kernel 7.3, baseline recorded) stays opt-in while
-// mainline's driver does not build there: its vectors and memory configurations could not run, which would fail
-// the main job every time.
-export const startKernels: readonly string[] = ['6.1', '6.12'];
+// The kernels `kplug start` (npm start) covers unless --kernel names others: 6.1 with every profile, 6.12 and 7.3 with
+// the profiles they build (thumb2). Every design builds on each: on 7.3 mainline is the consolidated library.
+export const startKernels: readonly string[] = ['6.1', '6.12', '7.3'];
 
 // The kernel every command uses unless --kernel names others (the matrix and its baseline are 6.1's).
 export const defaultKernel = '6.1';

@@ -65,10 +65,16 @@ const ownLibFromKernel: readonly KernelInput[] = [
 	{as: 'curve25519-fiat32.c', from: ['lib/crypto/curve25519-fiat32.c'], onlyWithoutInTree: {role: 'generic', makeVar: 'KPLUG_OWN_GENERIC'}},
 ];
 
+// What mainline's driver takes from a kernel that exports no generic code (7.x): the tree's fiat32, compiled into the
+// driver under another name for its GENERIC mode (modules/mainline/Kbuild).
+const mainlineFromKernel: readonly KernelInput[] = [
+	{as: 'curve25519-fiat32.c', from: ['lib/crypto/curve25519-fiat32.c'], onlyWithoutInTree: {role: 'generic', makeVar: 'KPLUG_REFERENCE_GENERIC'}},
+];
+
 // The designs' out-of-tree sets: mainline only needs the driver; weak, softdep and static-call bring
 // their own library and arch module (modules/<design>/ + modules/common/).
 export const moduleSets: readonly ModuleSet[] = [
-	{name: 'mainline', dirs: ['modules/mainline', 'modules/driver'], fromKernel: []},
+	{name: 'mainline', dirs: ['modules/mainline', 'modules/driver'], fromKernel: mainlineFromKernel},
 	...['weak', 'softdep', 'static-call'].map(name => ({name, dirs: [`modules/${name}`, 'modules/common', 'modules/driver'], fromKernel: ownLibFromKernel})),
 ];
 

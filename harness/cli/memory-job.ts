@@ -7,7 +7,8 @@ import {memorySample, situations, withinBootSample, type MemorySample, type Situ
 import {summarizeRounds} from '../memory/within-boot.ts';
 import type {ConfigId, MemoryComparison, MemoryReport, MemoryRow, WithinBootReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
-import type {DesignName} from '../subject/designs.ts';
+import {archHome, design as lookupDesign, type DesignName} from '../subject/designs.ts';
+import {defaultKernel, kernelDef} from '../build/kernels.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {KplugError} from '../util/errors.ts';
 import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
@@ -51,8 +52,21 @@ function row(c: Config, situation: Situation, samples: MemorySample[], counts: {
 		boots: samples.length,
 		...(counts.failed ? {bootsFailed: counts.failed} : {}),
 		...(counts.notRun ? {bootsNotRun: counts.notRun} : {}),
-		...(notes.length ? {notes} : {}),
+		...(first?.archModule ? {archModule: first.archModule, ...(first.neonCoreBytes !== undefined ? {neonCoreBytes: first.neonCoreBytes} : {})} : {}),
+		...(notes.length || first?.archModule ? {notes: [...(first?.archModule ? [`no arch module: the arch columns are ${first.archModule}'s, which carries ${first.neonCoreBytes ?? 'an unknown number of'} bytes of NEON core (curve25519_neon, nm -S) and stays resident whenever the library is`] : []), ...notes]} : {}),
 	};
+}
+
+// A design whose arch code is linked into the library on this kernel (mainline on 7.x) has no arch module to leave
+// out, insert or remove: its 'skipped' and 'absent' boots would be the 'loaded' boot again, and the within-boot
+// rounds have nothing to insert. It is measured loaded and blacklisted (module_blacklist= names a module that does
+// not exist there), and its rows say where the NEON code is and how many bytes of it stay resident.
+export function consolidatedConfig(c: Config): boolean {
+	return archHome(lookupDesign(c.design), kernelDef(c.kernel ?? defaultKernel)).consolidated;
+}
+
+function situationsFor(c: Config): readonly Situation[] {
+	return consolidatedConfig(c) ? situations.filter(s => s.name === 'loaded' || s.name === 'blacklisted') : situations;
 }
 
 // Whether a row had boots that failed and none measured (a row the interrupt alone emptied is not run, not lost).
@@ -119,10 +133,11 @@ export async function runMemoryJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const tasks: Task[] = [...configs.values()].flatMap(c => [
-		...situations.flatMap(s => Array.from({length: repeat}, (_, i): Task => ({kind: 'boot', c, s, i}))),
-		...(rounds > 0 ? [{kind: 'within-boot' as const, c}] : []),
+		...situationsFor(c).flatMap(s => Array.from({length: repeat}, (_, i): Task => ({kind: 'boot', c, s, i}))),
+		...(rounds > 0 && !consolidatedConfig(c) ? [{kind: 'within-boot' as const, c}] : []),
 	]);
-	args.progress.info(`memory: ${configs.size} configurations × (${situations.length} situations × ${repeat} boots${rounds > 0 ? ` + 1 within-boot boot of ${rounds}+${rounds} rounds` : ''}) = ${tasks.length} boots`);
+	const consolidated = [...configs.values()].filter(consolidatedConfig).length;
+	args.progress.info(`memory: ${configs.size} configurations × (${situations.length} situations × ${repeat} boots${rounds > 0 ? ` + 1 within-boot boot of ${rounds}+${rounds} rounds` : ''})${consolidated ? ` (${consolidated} with the arch code inside the library: loaded and blacklisted only, no rounds)` : ''} = ${tasks.length} boots`);
 	// Build kernels and images (with and without the arch module) serially before the parallel boots.
 	const prepared = await deps.prepare(ctx, await expandMatrix({...filter, scenarios: ['arch-first', 'no-arch']}));
 	const folder = (t: Task): string => join(runDir, 'memory', `${key(t.c)}/${t.kind === 'boot' ? t.s.name : 'within-boot'}`.replace(/\//g, '__'), t.kind === 'boot' ? `boot-${t.i + 1}` : '');
@@ -148,13 +163,13 @@ export async function runMemoryJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		const mine = pool.done.filter(d => d.task.c === c);
 		const outcomes = (s: Situation): Outcome[] => mine.filter(d => d.task.kind === 'boot' && d.task.s === s).map(d => d.result);
 		const samples = (s: Situation): MemorySample[] => outcomes(s).flatMap(o => ('sample' in o ? [o.sample] : []));
-		for (const s of situations) {
+		for (const s of situationsFor(c)) {
 			const errors = outcomes(s).flatMap(o => ('error' in o ? [o.error] : []));
 			const notes = [...new Set([...errors, ...samples(s).flatMap(x => x.failedSteps)])];
 			const stopped = notRun.filter(t => t.kind === 'boot' && t.c === c && t.s === s).length;
 			rows.push(row(c, s, samples(s), {failed: errors.length, notRun: stopped}, notes));
 		}
-		comparisons.push(...comparisonsOf(c, samples(situations.find(s => s.name === 'loaded')!), samples(situations.find(s => s.name === 'skipped')!)));
+		if (!consolidatedConfig(c)) comparisons.push(...comparisonsOf(c, samples(situations.find(s => s.name === 'loaded')!), samples(situations.find(s => s.name === 'skipped')!)));
 		const entry = withinBootEntry(c, mine.find(d => d.task.kind === 'within-boot')?.result);
 		if (entry) withinBoot.push(entry);
 	}

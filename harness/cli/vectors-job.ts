@@ -10,6 +10,7 @@ import {prepareUnlessInterrupted} from './job-pool.ts';
 import {runVectorCell, type VectorCellId} from '../vectors/cell.ts';
 import {loadVectorSet} from '../vectors/select.ts';
 import {UsageError} from '../util/errors.ts';
+import {kunitPassed} from '../vectors/kunit-result.ts';
 
 export const vectorOptions: OptionSpec = {
 	file: {type: 'string'},
@@ -73,5 +74,7 @@ export function vectorsNotRunLine(notRun: readonly ConfigId[]): string | undefin
 
 // Whether any vector or iterated test failed, or a cell could not run.
 export function vectorsFailed(reports: readonly VectorCellReport[]): boolean {
-	return reports.some(r => r.error !== undefined || r.paths.some(p => p.failed.length > 0) || r.iterated.some(i => !i.passed));
+	// The kernel's own KUnit suite counts like a vector: a failed or crashed test is a wrong answer of the library, and
+	// a suite that did not run (or ran nothing) is no answer at all.
+	return reports.some(r => r.error !== undefined || r.paths.some(p => p.failed.length > 0) || r.iterated.some(i => !i.passed) || (r.kunit !== undefined && !kunitPassed(r.kunit)));
 }

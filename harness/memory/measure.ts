@@ -1,7 +1,9 @@
 // Memory samples from fresh guests: one situation per boot (sizes, module-area pages, /proc/meminfo), or the within-boot rounds.
 import {join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
-import {design as lookupDesign, moduleNames, type DesignName} from '../subject/designs.ts';
+import {archHome, design as lookupDesign, missingRoleReason, moduleNames, type DesignName} from '../subject/designs.ts';
+import {neonCoreBytes} from './neon-bytes.ts';
+import {KplugError} from '../util/errors.ts';
 import {bootGuest, guestModuleFiles, loadDesignModules} from '../subject/guest.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {parseMeminfo, pickMemFields, type MemFields} from './meminfo.ts';
@@ -38,6 +40,9 @@ export interface MemorySample {
 	archVmallocPages: number | undefined;
 	mem: MemFields;
 	failedSteps: string[];
+	// Set when the arch code is inside another module (a consolidated library): that module, and its NEON bytes.
+	archModule?: string;
+	neonCoreBytes?: number;
 }
 
 
@@ -56,14 +61,19 @@ export async function memorySample(ctx: BuildContext, cfg: {design: DesignName; 
 		// insmod in the design's dependency order (static-call: the library before the arch module).
 		const steps = [...situation.steps].sort((a, b) => (a.tool === 'insmod' && b.tool === 'insmod' ? d.loadOrder.indexOf(a.role) - d.loadOrder.indexOf(b.role) : 0));
 		for (const step of steps) {
-			const argv = step.tool === 'insmod' ? ['insmod', files[step.role]] : ['modprobe', moduleNames[step.role]];
+			const file = files[step.role];
+			// A role the design does not have on this kernel (a consolidated library) is not a step there.
+			if (step.tool === 'insmod' && !file) continue;
+			const argv = step.tool === 'insmod' ? ['insmod', file!] : ['modprobe', moduleNames[step.role]];
 			const result = await vm.exec(argv, {step: `${step.tool} ${step.role}`});
 			if (result.exitCode !== 0) failedSteps.push(`${step.tool} ${step.role}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
 		}
 		// Root sees real module addresses in /proc/vmallocinfo only with kptr_restrict=1.
 		await vm.writeFile('/proc/sys/kernel/kptr_restrict', '1\n');
 		const modules = parseProcModules((await vm.exec(['cat', '/proc/modules'], {step: 'read /proc/modules'})).stdout);
-		const arch = modules.find(m => m.name === moduleNames.arch);
+		// The module that carries the arch code: curve25519_neon, or the library itself when the kernel links it in.
+		const home = archHome(d, build.kernel);
+		const arch = modules.find(m => m.name === home.module);
 		let vmalloc: {bytes: number; pages: number} | undefined;
 		if (arch) {
 			const areas = parseVmallocinfo((await vm.exec(['cat', '/proc/vmallocinfo'], {step: 'read /proc/vmallocinfo'})).stdout);
@@ -73,13 +83,14 @@ export async function memorySample(ctx: BuildContext, cfg: {design: DesignName; 
 		return {
 			loaded: modules.map(m => m.name).sort(),
 			archResident: Boolean(arch),
-			archCoreSize: arch ? await readNumber(vm, `/sys/module/${moduleNames.arch}/coresize`) : undefined,
-			archInitSize: arch ? await readNumber(vm, `/sys/module/${moduleNames.arch}/initsize`) : undefined,
+			archCoreSize: arch ? await readNumber(vm, `/sys/module/${home.module}/coresize`) : undefined,
+			archInitSize: arch ? await readNumber(vm, `/sys/module/${home.module}/initsize`) : undefined,
 			archProcModulesSize: arch?.size,
 			archVmallocBytes: vmalloc?.bytes,
 			archVmallocPages: vmalloc?.pages,
 			mem,
 			failedSteps,
+			...(home.consolidated ? {archModule: home.module, neonCoreBytes: await neonCoreBytes(build.kernel.inTreeModules.lib)} : {}),
 		};
 	} finally {
 		await vm.close();
@@ -99,6 +110,7 @@ export async function withinBootSample(ctx: BuildContext, cfg: {design: DesignNa
 	const {vm, build} = await bootGuest(ctx, {...cfg, withArch: true}, logDir);
 	try {
 		const {files} = guestModuleFiles(build, d);
+		if (!files.arch) throw new KplugError(`within-boot rounds: ${missingRoleReason(d, build.kernel.kernel, 'arch')}`);
 		const loads = await loadDesignModules(vm, build, d, d.loadOrder.slice(0, d.loadOrder.indexOf('arch')));
 		const failedSteps = loads.filter(l => l.exitCode !== 0).map(l => `insmod ${l.role}: ${l.message}`);
 		await vm.writeFile('/proc/sys/kernel/kptr_restrict', '1\n');

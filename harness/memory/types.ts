@@ -27,6 +27,10 @@ export interface MemoryRow {
 	bootsNotRun?: number;
 	// Failed steps or boots behind this row (e.g. the library could not load).
 	notes?: string[];
+	// A design whose arch code is inside another module (mainline on 7.x: libcurve25519): that module, whose sizes the
+	// arch columns then give, and the bytes of NEON core it carries (curve25519_neon's size in the .ko, nm -S).
+	archModule?: string;
+	neonCoreBytes?: number;
 }
 
 // The within-boot method for one configuration: insert/remove rounds against control rounds in one guest.

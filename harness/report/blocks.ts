@@ -43,6 +43,9 @@ export interface ResidentBar {
 	withinBoot?: {kb: number; noiseFloorKb: number | null};
 	// Why a bar is 0 or missing ('insmod refused: No such device', 'not run', 'not measured').
 	note?: string;
+	// The arch code has no module of its own (a consolidated library): the pages are that module's, and moduleBytes
+	// the NEON core's bytes inside it.
+	insideModule?: string;
 }
 
 export interface Configuration {

@@ -9,6 +9,7 @@ const rigLine = /kplug-agent|rdinit=|\bkplug\.agent\b/;
 
 // "insmod arch ✓" or "insmod lib ✗ ENOENT".
 export function stepSummary(step: StepResult): string {
+	if (step.skipped) return `${step.label} — n/a`;
 	const who = step.tool === 'kernel' ? ' (kernel)' : '';
 	if (step.exitCode === 0) return `${step.label} ✓${who}`;
 	return `${step.label} ✗ ${step.errno ?? `exit ${step.exitCode}`}${who}`;

@@ -1,6 +1,7 @@
 // The whole report as blocks: headline claims × configurations first, then the evidence behind it.
 import {defaultKernel} from '../build/kernels.ts';
 import {pairConfig} from '../scenarios/claims.ts';
+import {profileName} from '../scenarios/config-key.ts';
 import type {ClaimResult} from '../scenarios/types.ts';
 import {cell, configKey, configurations, type Block, type TableCell} from './blocks.ts';
 import {deviationBlocks, flakeBlocks, notRunBlocks, scenarioBlocks} from './cell-sections.ts';
@@ -10,6 +11,7 @@ import {memoryBlocks} from './memory-sections.ts';
 import type {Report} from './schema.ts';
 import {summarizeVerdicts} from './verdict-summary.ts';
 import {verdictCell} from './verdict-cell.ts';
+import {designVariant, designVariants, variantOfKey} from './variants.ts';
 
 export {summarizeResults, summarizeVerdicts, type JudgedResult, type VerdictSummary} from './verdict-summary.ts';
 
@@ -94,15 +96,16 @@ export function headlineBlocks(report: Report): Block[] {
 // The verdict table: one row per claim (written out), one column per design, each cell aggregated over
 // profiles and CPUs with its exceptions named and a link to the evidence; then the findings built from the data.
 export function verdictBlocks(report: Report): Block[] {
-	const designs = report.matrix.designs;
+	// One column per design variant: mainline on a kernel that links the NEON code into the library is its own.
+	const designs = designVariants(report.matrix.designs, [...report.cells.map(c => c.id), ...report.notRun]);
 	const rows: TableCell[][] = claimIds(report).map(claim => {
 		const text = report.claims.find(c => c.id === claim)?.text;
 		return [
 			cell(text ? `${claim}: ${text}` : claim),
 			...designs.map(design => {
-				const cells = report.cells.filter(c => c.id.design === design);
-				const notRun = report.notRun.filter(id => id.design === design).length;
-				return verdictCell(claim, cells, notRun, pairsWhere(report, k => k.startsWith(`${design}/`)));
+				const cells = report.cells.filter(c => designVariant(c.id) === design);
+				const notRun = report.notRun.filter(id => designVariant(id) === design).length;
+				return verdictCell(claim, cells, notRun, pairsWhere(report, k => variantOfKey(k) === design));
 			}),
 		];
 	});
@@ -127,7 +130,7 @@ export function recordedBlocks(report: Report): Block[] {
 	const rows: TableCell[][] = [];
 	const seen = new Set<string>();
 	for (const c of report.cells) {
-		const key = `${c.id.design}/${c.id.profile}`;
+		const key = `${c.id.design}/${profileName(c.id)}`;
 		if (!c.recorded || seen.has(key) || c.id.scenario !== 'modprobe') continue;
 		seen.add(key);
 		for (const [module, depends] of Object.entries(c.recorded.modinfoDepends)) {

@@ -6,6 +6,7 @@ import {moduleNames} from '../subject/designs.ts';
 import type {CellResult, ClaimResult, StepResult} from '../scenarios/types.ts';
 import type {UnplugLoadResult} from '../scenarios/unplug-load.ts';
 import type {ClaimDefinition} from './schema.ts';
+import {designVariant, variantOfKey} from './variants.ts';
 
 export interface Finding {
 	text: string;
@@ -16,6 +17,7 @@ export interface Finding {
 }
 
 export interface FindingInput {
+	// Design variants (report/variants.ts): mainline, mainline@7.3, weak, …
 	designs: readonly string[];
 	claims: readonly ClaimDefinition[];
 	cells: readonly CellResult[];
@@ -47,11 +49,11 @@ const resident = (modules: readonly string[] | undefined, name: string): boolean
 // Claims that fail, per design: how many judged results fail and the first one's evidence.
 function claimFindings(input: FindingInput, design: string): Finding[] {
 	const out: Finding[] = [];
-	const cells = input.cells.filter(c => c.id.design === design);
+	const cells = input.cells.filter(c => designVariant(c.id) === design);
 	for (const claim of input.claims) {
 		const results =
 			claim.scope === 'pair'
-				? input.pairClaims.filter(p => p.claim === claim.id && p.cells?.[0]?.startsWith(`${design}/`)).map(p => ({key: p.cells?.[1] ?? '', result: p}))
+				? input.pairClaims.filter(p => p.claim === claim.id && variantOfKey(p.cells?.[0] ?? '') === design).map(p => ({key: p.cells?.[1] ?? '', result: p}))
 				: cells.flatMap(c => c.claims.filter(r => r.claim === claim.id).map(result => ({key: c.cellKey, result})));
 		const judged = results.filter(r => r.result.verdict === 'holds' || r.result.verdict === 'fails');
 		const failing = judged.filter(r => r.result.verdict === 'fails');
@@ -65,7 +67,7 @@ function claimFindings(input: FindingInput, design: string): Finding[] {
 // The same removal answered differently by the tool and by the kernel.
 function whoAnsweredFindings(input: FindingInput, design: string): Finding[] {
 	const pairs = new Map<string, string[]>();
-	for (const c of input.cells.filter(x => x.id.design === design)) {
+	for (const c of input.cells.filter(x => designVariant(x.id) === design)) {
 		c.steps.forEach((step: StepResult, i) => {
 			const next = c.steps[i + 1];
 			if (step.tool === 'kernel' || !next || next.tool !== 'kernel' || step.exitCode === 0) return;
@@ -80,7 +82,7 @@ function whoAnsweredFindings(input: FindingInput, design: string): Finding[] {
 // The kernel's own answer to a raw finit_module (no tool in between), where it refused.
 function kernelRefusalFindings(input: FindingInput, design: string): Finding[] {
 	const groups = new Map<string, string[]>();
-	for (const c of input.cells.filter(x => x.id.design === design)) {
+	for (const c of input.cells.filter(x => designVariant(x.id) === design)) {
 		for (const s of c.steps.filter(st => st.tool === 'kernel' && st.label.startsWith('finit_module ') && st.exitCode !== 0)) {
 			const name = s.argv[s.argv.length - 1]!.split('/').pop();
 			const text = `${design}: in ${c.id.scenario} the kernel itself refuses finit_module(${name}) with ${s.errno ?? `exit ${s.exitCode}`}`;
@@ -92,7 +94,7 @@ function kernelRefusalFindings(input: FindingInput, design: string): Finding[] {
 
 // The stock module loader refusing the library whose weak reference stayed unresolved.
 function loaderFindings(input: FindingInput, design: string): Finding[] {
-	const cells = input.cells.filter(c => c.id.design === design && c.steps.some(s => s.label === 'insmod lib' && s.errno === 'ENOEXEC'));
+	const cells = input.cells.filter(c => designVariant(c.id) === design && c.steps.some(s => s.label === 'insmod lib' && s.errno === 'ENOEXEC'));
 	if (cells.length === 0) return [];
 	return [finding(`${design}: on ${listConfigs(cells.map(c => c.cellKey))} the stock module loader refuses libcurve25519 with ENOEXEC (the call to an unresolved weak curve25519_arch cannot be relocated); the proposal needed "a tweak in the module loader (two lines but not pretty)", which this kernel does not have.`, cells.map(c => c.cellKey))];
 }
@@ -101,7 +103,7 @@ function loaderFindings(input: FindingInput, design: string): Finding[] {
 function aliasFindings(input: FindingInput, design: string): Finding[] {
 	const out: Finding[] = [];
 	const groups = new Map<string, string[]>();
-	for (const c of input.cells.filter(x => x.id.design === design && (x.id.scenario === 'alias' || x.id.scenario === 'alias-blacklist'))) {
+	for (const c of input.cells.filter(x => designVariant(x.id) === design && (x.id.scenario === 'alias' || x.id.scenario === 'alias-blacklist'))) {
 		const [alias, next] = c.steps;
 		if (!alias?.resolved || !next) continue;
 		const blacklisted = c.id.scenario === 'alias-blacklist';
@@ -118,7 +120,7 @@ function aliasFindings(input: FindingInput, design: string): Finding[] {
 // What depmod wrote for the library: whether the arch module is recorded as its dependency.
 function depmodFindings(input: FindingInput, design: string): Finding[] {
 	const groups = new Map<string, string[]>();
-	for (const c of input.cells.filter(x => x.id.design === design && x.id.scenario === 'modprobe')) {
+	for (const c of input.cells.filter(x => designVariant(x.id) === design && x.id.scenario === 'modprobe')) {
 		const line = c.recorded?.modulesDep.find(l => /(^|\/)libcurve25519\.ko:/.test(l));
 		if (!line) continue;
 		const deps = line.split(':')[1]!.trim().split(/\s+/).filter(Boolean).map(d => d.split('/').pop()!);
@@ -132,7 +134,7 @@ function depmodFindings(input: FindingInput, design: string): Finding[] {
 // What unplugging under load did, per design, over the cells where it could be tried (arch module and driver
 // loaded): removals that went through, calls made and wrong results, summed (the counts vary run to run).
 function underLoadFindings(input: FindingInput, design: string): Finding[] {
-	const cells = input.cells.filter(c => c.id.design === design && c.id.scenario === 'unplug-under-load').filter(c => {
+	const cells = input.cells.filter(c => designVariant(c.id) === design && c.id.scenario === 'unplug-under-load').filter(c => {
 		const verdict = c.claims.find(r => r.claim === 'C5b')?.verdict;
 		return verdict === 'holds' || verdict === 'fails';
 	});

@@ -1,6 +1,7 @@
 // Report sections about measurements: vectors per path, timing (memory is in memory-sections.ts).
 import {cell, configKey, matrixOrder, num, type Block, type TableCell} from './blocks.ts';
 import type {ConfigId, Report, VectorCellReport, VectorPathReport} from './schema.ts';
+import {kunitLine} from '../vectors/kunit-result.ts';
 
 const tcg = 'measured under TCG emulation';
 const maxBytesListed = 12;
@@ -42,6 +43,22 @@ function runRow(v: VectorCellReport): TableCell[] {
 	];
 }
 
+// The kernel's own KUnit suite per cell (kernels that have one): kunit.py's counts and the KTAP result lines.
+function kunitBlocks(cells: readonly VectorCellReport[]): Block[] {
+	const withKunit = cells.filter(v => v.kunit);
+	if (withKunit.length === 0) return [];
+	const rows = withKunit.map(v => {
+		const k = v.kunit!;
+		const results = k.ktap.filter(l => /^\s*(not )?ok \d+ /.test(l)).map(l => l.trim()).join('\n');
+		const bad = (k.counts?.failed ?? 0) + (k.counts?.crashed ?? 0) > 0;
+		return [cell(configKey(v)), cell(`${k.suite} (${k.module})`), cell(kunitLine(k).replace(/^KUnit \S+: /, ''), bad ? 'fails' : k.counts ? 'holds' : 'na'), cell(results || '—')];
+	});
+	return [
+		{kind: 'paragraph', text: "The kernel's own KUnit suite for the library, loaded in the vector cell's guest after the design's modules (so it calls that design's libcurve25519 through the real API) and parsed by the kernel tree's tools/testing/kunit/kunit.py parse."},
+		{kind: 'table', header: ['Configuration', 'Suite (module)', 'Result (kunit.py parse)', 'KTAP results'], rows},
+	];
+}
+
 // A cell the interrupt stopped or never started: 'not run' (never an error), dashes for the rest.
 function notRunRow(c: ConfigId, columns: number): TableCell[] {
 	return [cell(configKey(c)), cell('not run', 'skipped'), ...Array.from({length: columns - 2}, () => cell('—', 'skipped'))];
@@ -70,6 +87,7 @@ export function vectorBlocks(report: Report): Block[] {
 		},
 		{kind: 'table', header: ['Configuration', 'Seed', 'Sources', 'Iterated', 'Error'], rows: withNotRun(cells.map(v => ({at: v, rows: [runRow(v)]})), 5)},
 	);
+	blocks.push(...kunitBlocks(cells));
 	if (notRun.length > 0) blocks.push({kind: 'paragraph', text: `${notRun.length} vector cell${notRun.length === 1 ? ' was' : 's were'} not run (the run was interrupted): ${notRun.map(configKey).join(', ')}.`});
 	const failures = cells.flatMap(v => v.paths.flatMap(p => p.failed.map(f => ({v, p, f}))));
 	if (failures.length > 0) {

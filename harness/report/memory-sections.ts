@@ -1,6 +1,7 @@
 // The report's memory section: arch code resident per design × CPU (the chart that answers the question),
 // the within-boot deltas against their control noise floor, then the across-boot rows and comparisons.
 import {cpuModels} from '../vm/cpu-models.ts';
+import {profileName} from '../scenarios/config-key.ts';
 import {cell, configKey, matrixOrder, num, type Block, type ResidentBar, type TableCell, type Tone} from './blocks.ts';
 import type {ConfigId, MemoryReport, MemoryRow, Report, WithinBootReport} from './schema.ts';
 import type {WithinBootFigure} from '../memory/within-boot-stats.ts';
@@ -25,11 +26,13 @@ export function residentBars(memory: MemoryReport): ResidentBar[] {
 		const w = within.get(key);
 		const vmalloc = w?.figures?.find(f => f.field === 'VmallocUsed');
 		const base: ResidentBar = {
-			design: c.design, profile: c.profile, cpu: c.cpu, neon: cpuModels.find(m => m.name === c.cpu)?.neon, pages: undefined, moduleBytes: undefined,
+			design: c.design, profile: profileName(c), cpu: c.cpu, neon: cpuModels.find(m => m.name === c.cpu)?.neon, pages: undefined, moduleBytes: undefined,
 			...(vmalloc ? {withinBoot: {kb: vmalloc.insert.median, noiseFloorKb: vmalloc.noiseFloor}} : {}),
 		};
 		if (loaded && loaded.boots > 0) {
 			if (!loaded.archResident) return {...base, pages: 0, moduleBytes: 0, note: refusal(loaded.notes) ?? 'not resident'};
+			// The arch code inside the library (a consolidated design): its NEON bytes, not the whole module's.
+			if (loaded.archModule) return {...base, pages: loaded.archVmallocPages, moduleBytes: loaded.neonCoreBytes, insideModule: loaded.archModule, note: `${loaded.archModule}'s pages: coresize ${loaded.archCoreSize ?? '?'} B, no arch module of its own`};
 			return {...base, pages: loaded.archVmallocPages, moduleBytes: (loaded.archCoreSize ?? 0) + (loaded.archInitSize ?? 0)};
 		}
 		if (w?.figures) {

@@ -45,7 +45,7 @@ function cpuLabel(bar: ResidentBar): string {
 export function residentLabel(bar: ResidentBar): string {
 	if (bar.pages === undefined) return bar.note ?? 'not measured';
 	if (bar.pages === 0) return `0 B: not resident${bar.note ? ` (${bar.note})` : ''}`;
-	const size = bar.moduleBytes ? ` · module ${bar.moduleBytes} B` : '';
+	const size = bar.moduleBytes ? ` · ${bar.insideModule ? `NEON core ${bar.moduleBytes} B inside ${bar.insideModule}` : `module ${bar.moduleBytes} B`}` : '';
 	return `${kib(bar.pages * page)} · ${bar.pages} page${bar.pages === 1 ? '' : 's'}${size}${bar.note ? ` (${bar.note})` : ''}`;
 }
 

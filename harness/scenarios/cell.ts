@@ -2,7 +2,7 @@
 // boot configuration) and record what happened.
 import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
-import {designModuleFiles, design as lookupDesign, moduleNames, type DesignName} from '../subject/designs.ts';
+import {archHome, designModuleFiles, designRoles, design as lookupDesign, missingRoleReason, moduleNames, type DesignFiles, type DesignName, type ModuleRole} from '../subject/designs.ts';
 import {bootGuest, guestModuleDir, type GuestSpec} from '../subject/guest.ts';
 import type {SnapshotStore} from '../subject/snapshots.ts';
 import {interruption, KplugError} from '../util/errors.ts';
@@ -10,7 +10,7 @@ import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {errnoFromMessage, errnoFromSyscallAnswer} from './errno.ts';
-import {countedByKernel, guestVersions, kallsymsArch, kernelLog, loadedModules, moduleSnapshot, probePaths, recordedDependencies, setupTracing} from './observe.ts';
+import {countedByKernel, endReadings, guestVersions, moduleSnapshot, probePaths, setupTracing} from './observe.ts';
 import {afterRemovalScript, parseAfterRemoval, parseUnplugLoad, unplugLoadScript} from './unplug-load.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import {bootPhases, phaseRecorder} from './timing.ts';
@@ -30,7 +30,7 @@ const AFTER_REMOVAL_SECONDS = 10;
 const AGENT = '/sbin/kplug-agent';
 
 // The command a step runs, and who answers it.
-export function stepCommand(step: ActionStep, moduleDir: string, files: Record<string, string>): {label: string; argv: string[]; tool: StepTool} {
+export function stepCommand(step: ActionStep, moduleDir: string, files: DesignFiles): {label: string; argv: string[]; tool: StepTool} {
 	switch (step.kind) {
 		case 'insmod':
 			return {label: `insmod ${step.module}`, argv: ['insmod', `${moduleDir}/${basename(files[step.module]!)}`], tool: 'kmod'};
@@ -53,8 +53,32 @@ export function stepCommand(step: ActionStep, moduleDir: string, files: Record<s
 	}
 }
 
+// The role a step needs (a module file, or a module to remove), if any.
+export function stepRole(step: ActionStep): ModuleRole | undefined {
+	switch (step.kind) {
+		case 'insmod':
+		case 'rmmod':
+		case 'modprobe':
+		case 'finit_module':
+		case 'delete_module':
+			return step.module;
+		case 'unplug-under-load':
+			return 'arch';
+		default:
+			return undefined;
+	}
+}
+
+// A step for a role the design does not have on this kernel (a consolidated library has no arch module): not run,
+// reported n/a with the reason; it keeps its place so the cell's timeline stays aligned with the scenario.
+export function skippedStep(step: ActionStep, reason: string): StepResult {
+	const label = step.kind === 'unplug-under-load' ? 'unplug arch under load' : step.kind === 'modprobe-alias' ? `modprobe ${step.alias}` : `${step.kind} ${step.module}`;
+	const tool: StepTool = step.kind === 'finit_module' || step.kind === 'delete_module' ? 'kernel' : 'kmod';
+	return {label, argv: [], tool, exitCode: 0, errno: undefined, message: '', kernelLog: [], consoleEvents: [], skipped: reason};
+}
+
 // Run one load/unload step and record who answered, what, and the modules resident right after.
-async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files: Record<string, string>, tracing: boolean): Promise<StepResult> {
+async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files: DesignFiles, tracing: boolean): Promise<StepResult> {
 	const {label, argv, tool} = stepCommand(step, moduleDir, files);
 	let resolved: StepResult['resolved'];
 	if (step.kind === 'modprobe-alias') {
@@ -140,20 +164,26 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 			for (const file of sc.files) await guest.writeFile(file.path, file.content);
 		});
 		observation.guest = await clock.time('setup', () => guestVersions(guest));
-		const tracing = await clock.time('setup', () => setupTracing(guest, d.name));
+		const home = archHome(d, booted.build.kernel);
+		if (home.consolidated) observation.archModule = home.module;
+		const tracing = await clock.time('setup', () => setupTracing(guest, d.name, home));
 		observation.tracing = tracing;
+		const roles = designRoles(d, booted.build.kernel);
 		for (const step of sc.steps) {
+			const role = step.kind === 'probe' ? undefined : stepRole(step);
 			if (step.kind === 'probe') observation.probes.push(await clock.step('probes', 'probe', () => probePaths(guest, d.name, vectors, step.label, tracing.ok)));
+			else if (role && !roles.includes(role)) observation.steps.push(skippedStep(step, missingRoleReason(d, booted.build.kernel.kernel, role)));
 			else observation.steps.push(await clock.step('steps', step.kind, () => runStep(guest, step, moduleDir, files, tracing.ok)));
 		}
 		observation.probes.push(await clock.step('probes', 'probe', () => probePaths(guest, d.name, vectors, 'end', tracing.ok)));
 		await clock.time('readings', async () => {
-			observation.modulesAtEnd = await loadedModules(guest);
-			observation.kallsymsArch = await kallsymsArch(guest);
-			observation.recorded = await recordedDependencies(guest, booted.build.kernel.release, Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_')));
-			const log = await kernelLog(guest);
-			observation.kernelLogOfInterest = log.lines;
-			observation.tainted = log.tainted;
+			const readings = await endReadings(guest, booted.build.kernel.release, Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_')));
+			observation.modulesAtEnd = readings.modules;
+			observation.kallsymsArch = readings.kallsyms.arch;
+			observation.kallsymsNeon = readings.kallsyms.neon;
+			observation.recorded = readings.recorded;
+			observation.kernelLogOfInterest = readings.log.lines;
+			observation.tainted = readings.log.tainted;
 		});
 	} catch (error) {
 		if (ctx.signal?.aborted) throw interruption(ctx.signal, `cell ${key}`);

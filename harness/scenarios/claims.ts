@@ -315,6 +315,82 @@ export const cellClaims: readonly Claim[] = [
 	},
 ];
 
+// --- a consolidated library: the arch code is not a module of its own -----------------------------
+// Mainline on 7.x links the NEON core and the generic code into libcurve25519.ko behind a static key set from
+// HWCAP_NEON. There is no arch module to leave out, load later or remove: the claims about those are n/a. The claims
+// about the arch code being resident or run are judged on the NEON core itself: /proc/kallsyms' curve25519_neon and
+// its owner at the end of the cell, and the kernel's kprobe counts at each probe.
+
+// "curve25519_neon [libcurve25519]", or why it is not there.
+function neonCoreLine(obs: CellObservation): string {
+	const neon = obs.kallsymsNeon;
+	return neon?.present ? `kallsyms: curve25519_neon [${neon.owner}]` : 'kallsyms: no curve25519_neon';
+}
+
+// Whether the NEON core was resident at the end: kallsyms lists it in the module that carries it.
+function neonCoreResident(obs: CellObservation): boolean {
+	return Boolean(obs.kallsymsNeon?.present && obs.kallsymsNeon.owner === obs.archModule);
+}
+
+// How the kernel saw the calls at a probe: "ran the NEON core 40×" or "did not run it (generic 40×)".
+function neonRun(probe: PathProbe | undefined): string {
+	if (!probe?.kernel) return 'kernel path not observed';
+	const {neon, generic} = probe.kernel.counts;
+	return neon > 0 ? `the kernel saw the NEON core run ${neon}× at probe ${probe.label}` : `the kernel saw no NEON entry at probe ${probe.label} (generic ${generic}×)`;
+}
+
+// The NEON core is linked into the library: with the library loaded and no curve25519_neon [library] in kallsyms the
+// reading failed (or the kernel is built without it); that is no observation of "not resident".
+function coreReadingMissing(obs: CellObservation): string | undefined {
+	const loaded = residentLine(endProbe(obs)?.modules ?? obs.modulesAtEnd.map(m => m.name), obs.archModule!);
+	return loaded && !neonCoreResident(obs) ? `${obs.archModule} is loaded but ${neonCoreLine(obs)} in it: the NEON core's residency was not read` : undefined;
+}
+
+const noArchModule = (obs: CellObservation): string => `no arch module: the NEON code is linked into ${obs.archModule} (${neonCoreLine(obs)})`;
+
+const consolidatedClaims: Record<string, (obs: CellObservation) => ClaimResult> = {
+	C1: obs => verdictOf('C1', 'n/a', `${noArchModule(obs)}, so no scenario runs the library without it`),
+	C2(obs) {
+		if (!blacklistScenarios.has(obs.id.scenario)) return verdictOf('C2', 'n/a', 'no blacklisting in this scenario');
+		const end = endProbe(obs);
+		const lines = [neonCoreLine(obs), ...obs.steps.map(s => s.skipped ? `${s.label}: n/a (${s.skipped})` : stepLine(s)), ...probeLines(end)];
+		if (coreReadingMissing(obs)) return verdictOf('C2', 'not evaluated', coreReadingMissing(obs)!, lines);
+		if (neonCoreResident(obs)) {
+			return verdictOf('C2', 'fails', `the blacklist names ${arch}, which does not exist here: the NEON core stays resident inside ${obs.archModule} (${neonCoreLine(obs)}) and ${neonRun(end)}; ${describeProbe(end)}`, lines);
+		}
+		return verdictOf('C2', works(end) ? 'holds' : 'fails', `NEON core not resident (${neonCoreLine(obs)}); ${describeProbe(end)}${works(end) ? '' : firstOtherFailure(obs)}`, lines);
+	},
+	C3(obs) {
+		if (obs.neonInCpuinfo) return verdictOf('C3', 'n/a', 'CPU has NEON');
+		const end = endProbe(obs);
+		const lines = [neonCoreLine(obs), ...(end?.modules ?? []), ...probeLines(end)];
+		if (coreReadingMissing(obs)) return verdictOf('C3', 'not evaluated', coreReadingMissing(obs)!, lines);
+		if (neonCoreResident(obs)) return verdictOf('C3', 'fails', `CPU without NEON; NEON core RESIDENT inside ${obs.archModule} (${neonCoreLine(obs)}): it loads with the library and cannot be left out; ${neonRun(end)}`, lines);
+		if (!residentLine(end?.modules ?? [], moduleNames.lib)) return verdictOf('C3', 'n/a', `the library was not loaded at the end (${failedSteps(obs).join('; ') || describeProbe(end)})`, lines);
+		return verdictOf('C3', works(end) ? 'holds' : 'fails', `CPU without NEON; NEON core not resident (${neonCoreLine(obs)}); ${describeProbe(end)}`, lines);
+	},
+	C4(obs) {
+		if (!obs.neonInCpuinfo) return verdictOf('C4', 'n/a', 'CPU has no NEON');
+		const probes = obs.probes.filter(p => p.driverLoaded && residentLine(p.modules ?? [], obs.archModule!));
+		if (probes.length === 0) return verdictOf('C4', 'n/a', `${obs.archModule} (with the NEON core) and the driver never loaded together`);
+		if (probes.some(p => !p.kernel)) return verdictOf('C4', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
+		const bad = probes.find(p => p.kernel!.paths.join() !== 'arch-glue→neon' || !works(p));
+		const what = `the NEON core loads with ${obs.archModule} itself`;
+		return verdictOf('C4', bad ? 'fails' : 'holds', `${what}; ${bad ? describeProbe(bad) : probes.map(describeProbe).join('; ')}`, probes.flatMap(probeLines));
+	},
+	C5a: obs => verdictOf('C5a', 'n/a', `${noArchModule(obs)}: there is no arch module to refuse removing`),
+	C5b: obs => verdictOf('C5b', 'n/a', `${noArchModule(obs)}: the NEON code can only leave with the library`),
+	C7: obs => verdictOf('C7', 'n/a', `${noArchModule(obs)}: nothing can be loaded after the library`),
+	C8(obs) {
+		const probes = obs.probes.filter(p => p.driverLoaded && residentLine(p.modules ?? [], obs.archModule!));
+		if (probes.length === 0 || !neonCoreResident(obs)) return verdictOf('C8', 'n/a', `the NEON core and the driver never loaded together (${neonCoreLine(obs)})`);
+		if (probes.some(p => !p.kernel)) return verdictOf('C8', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
+		const idle = probes.find(p => !p.kernel!.paths.includes('arch-glue→neon'));
+		if (!idle) return verdictOf('C8', 'holds', `NEON core resident in ${obs.archModule} and run: ${probes.map(describeProbe).join('; ')}`, probes.flatMap(probeLines));
+		return verdictOf('C8', 'fails', `NEON core resident in ${obs.archModule} (${neonCoreLine(obs)}) at probe ${idle.label}, yet idle: ${describeProbe(idle)}${obs.neonInCpuinfo ? '' : ' (the CPU has no NEON: the static key stays off)'}`, probeLines(idle));
+	},
+};
+
 // C6: the same configuration's arch-first and lib-first cells must end on the same path.
 export const pairClaims: readonly PairClaim[] = [
 	{
@@ -340,7 +416,9 @@ export const pairClaims: readonly PairClaim[] = [
 			};
 			const lines = [`arch-first: ${describeProbe(ea)}`, `lib-first: ${describeProbe(eb)}`, ...failedSteps(b).map(l => `lib-first ${l}`), ...(eb?.modules ?? []).map(l => `lib-first /proc/modules: ${l}`)];
 			if (!works(ea) && !works(eb)) return {...verdictOf('C6', 'n/a', `the library works in neither order (arch-first: ${summary(ea, a)}; lib-first: ${summary(eb, b)})`), cells, lines};
-			if (summary(ea, a) === summary(eb, b)) return {...verdictOf('C6', 'holds', `both orders end on ${summary(ea, a)}`), cells, lines};
+			// A consolidated library: one module, so both orders ran the same steps (the arch module's are n/a).
+			const oneModule = a.archModule ? ` (one module, ${a.archModule}, carries the NEON code: the two orders ran the same steps)` : '';
+			if (summary(ea, a) === summary(eb, b)) return {...verdictOf('C6', 'holds', `both orders end on ${summary(ea, a)}${oneModule}`), cells, lines};
 			const unused = residentLine(eb?.modules ?? [], arch) && works(eb) && !eb!.kernel!.paths.includes('arch-glue→neon');
 			const evidence = unused
 				? `arch module loaded but unused in lib-first (${residentLine(eb!.modules ?? [], arch)}; kernel saw ${eb!.kernel!.paths.join('+')}), arch-first ran ${summary(ea, a)}`
@@ -358,7 +436,7 @@ export const claimDefinitions = [...cellClaims, ...pairClaims]
 // Evaluate every cell claim for one cell; an errored cell is "not evaluated" throughout.
 export function evaluateClaims(obs: CellObservation): ClaimResult[] {
 	if (obs.status !== 'completed') return cellClaims.map(c => verdictOf(c.id, 'not evaluated', `cell did not complete: ${obs.error?.message ?? 'unknown'}`));
-	return cellClaims.map(c => c.evaluate(obs));
+	return cellClaims.map(c => (obs.archModule ? consolidatedClaims[c.id] ?? c.evaluate : c.evaluate)(obs));
 }
 
 // What the runner records for an observation: the observation, its claims and its stable outcome.

@@ -1,7 +1,7 @@
 // Kernel-side path evidence: kprobe events on the NEON core, the generic C code and the arch glue's
 // entry points, counted by the kernel's tracing (kprobe_profile), independent of the modules under test.
 import {KplugError} from '../util/errors.ts';
-import type {DesignName} from '../subject/designs.ts';
+import type {ArchHome, DesignName} from '../subject/designs.ts';
 import type {KernelPathEvidence} from './types.ts';
 
 export const tracingDir = '/sys/kernel/tracing';
@@ -14,6 +14,10 @@ export const tracingDir = '/sys/kernel/tracing';
 // curve25519_arch starts with an mrc (kprobes refuse it, -EINVAL) and a probe on the 16-bit push of
 // curve25519_base_arch oopsed 6.1 in t16_emulate_push. There the NEON core itself is the evidence
 // (only the glue calls it).
+// A consolidated library (mainline on 7.x: lib/crypto/arm/curve25519.h linked into libcurve25519.ko) carries all three
+// itself: the same symbols are probed in libcurve25519. There curve25519_arch is a static function (kallsyms 't') that
+// curve25519() and curve25519_generate_public() both call; it starts with movw, and the NEON core and
+// curve25519_generic with a 32-bit stmdb, as on 6.1 (checked with objdump on the 7.3 build).
 export const kprobeDefinitions = [
 	{event: 'neon', module: 'curve25519_neon', symbol: 'curve25519_neon', designs: 'all'},
 	{event: 'arch', module: 'curve25519_neon', symbol: 'curve25519_arch', designs: ['mainline']},
@@ -22,18 +26,26 @@ export const kprobeDefinitions = [
 
 export type ProbeEvent = (typeof kprobeDefinitions)[number]['event'];
 
-// The probes used for a design.
-export function probesFor(design: DesignName): (typeof kprobeDefinitions)[number][] {
-	return kprobeDefinitions.filter(p => p.designs === 'all' || (p.designs as readonly string[]).includes(design));
+export interface KprobeDefinition {
+	event: ProbeEvent;
+	module: string;
+	symbol: string;
+}
+
+// The probes used for a design, in the module that carries each symbol on the cell's kernel.
+export function probesFor(design: DesignName, home: ArchHome = {module: 'curve25519_neon', consolidated: false}): KprobeDefinition[] {
+	return kprobeDefinitions
+		.filter(p => p.designs === 'all' || (p.designs as readonly string[]).includes(design))
+		.map(p => ({event: p.event, module: home.consolidated ? home.module : p.module, symbol: p.symbol}));
 }
 
 // The guest shell script that defines and enables the probes (run once per cell, before any step).
 // A small ring buffer: only the hit counts matter, not the recorded events.
-export function tracingSetupScript(design: DesignName): string {
+export function tracingSetupScript(design: DesignName, home?: ArchHome): string {
 	return [
 		`cd ${tracingDir} || exit 1`,
 		'echo 8 > buffer_size_kb || exit 1',
-		...probesFor(design).map(p => `echo 'p:kplug/${p.event} ${p.module}:${p.symbol}' >> kprobe_events || exit 1`),
+		...probesFor(design, home).map(p => `echo 'p:kplug/${p.event} ${p.module}:${p.symbol}' >> kprobe_events || exit 1`),
 		'echo 1 > events/kplug/enable || exit 1',
 		'cat kprobe_events',
 	].join('\n');

@@ -1,6 +1,6 @@
 // Read a cell's state from the guest: loaded modules, kallsyms, driver paths, kernel log.
 import {parseLsmod, parseProcModules} from '../memory/proc-modules.ts';
-import {moduleNames, type DesignName} from '../subject/designs.ts';
+import {moduleNames, type ArchHome, type DesignName} from '../subject/designs.ts';
 import {decodeDriverResponse, encodeDriverRequest, parseDriverInfo} from '../subject/driver-protocol.ts';
 import {compareResults} from '../vectors/compare.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
@@ -9,29 +9,10 @@ import {interestingKernelLine} from './errno.ts';
 import {moduleLine} from './module-line.ts';
 import {kernelEvidence, parseKprobeProfile, reconcilePaths, tracingDir, tracingSetupScript} from './kernel-path.ts';
 import type {CellObservation, KernelPathEvidence, LoadedModule, PathProbe} from './types.ts';
+import {KplugError} from '../util/errors.ts';
 
 export const driverDevice = `/dev/${moduleNames.driver}`;
 
-// Modules loaded now, from /proc/modules, cross-checked against /sys/module and kmod's lsmod.
-export async function loadedModules(vm: VmHandle): Promise<LoadedModule[]> {
-	const result = await vm.exec(['cat', '/proc/modules'], {step: 'observe /proc/modules'});
-	const lsmod = parseLsmod((await vm.exec(['lsmod'], {step: 'observe lsmod'})).stdout).map(m => m.name);
-	const proc = parseProcModules(result.stdout);
-	// One round trip for all modules: "name refcnt holder holder…" per line (names are [A-Za-z0-9_]).
-	// Unquoted substitutions on purpose: word splitting puts every holder on the module's one line.
-	const script = 'for m in "$@"; do echo $m $(cat /sys/module/$m/refcnt) $(ls /sys/module/$m/holders); done';
-	const sysfs = proc.length > 0 ? (await vm.exec(['sh', '-c', script, 'sh', ...proc.map(m => m.name)], {step: 'observe /sys/module'})).stdout : '';
-	const rows = new Map(sysfs.split('\n').filter(Boolean).map(line => {
-		const [name = '', refcnt = '', ...holders] = line.trim().split(/\s+/);
-		return [name, {refcnt: /^-?\d+$/.test(refcnt) ? Number(refcnt) : undefined, holders: holders.sort()}] as const;
-	}));
-	return proc.map(m => ({
-		name: m.name, size: m.size, refcount: m.refcount ?? -1, holders: m.holders,
-		sysfsRefcnt: rows.get(m.name)?.refcnt,
-		sysfsHolders: rows.get(m.name)?.holders,
-		inLsmod: lsmod.includes(m.name),
-	}));
-}
 
 // /proc/modules now, one short line a module ("name refs=N by a,b"): residency at a given moment.
 export async function moduleSnapshot(vm: VmHandle, step: string): Promise<string[]> {
@@ -40,8 +21,8 @@ export async function moduleSnapshot(vm: VmHandle, step: string): Promise<string
 }
 
 // Define and enable the kprobe events once per cell, before any module is loaded.
-export async function setupTracing(vm: VmHandle, design: DesignName): Promise<{ok: boolean; message: string}> {
-	const result = await vm.exec(['sh', '-c', tracingSetupScript(design)], {step: 'set up kprobe events'});
+export async function setupTracing(vm: VmHandle, design: DesignName, home?: ArchHome): Promise<{ok: boolean; message: string}> {
+	const result = await vm.exec(['sh', '-c', tracingSetupScript(design, home)], {step: 'set up kprobe events'});
 	const message = (result.exitCode === 0 ? result.stdout : result.stderr || result.stdout).trim().split('\n').join('; ');
 	return {ok: result.exitCode === 0, message};
 }
@@ -61,16 +42,6 @@ export async function countedByKernel<T>(vm: VmHandle, label: string, counted: b
 	return {result, kernel: kernelEvidence(before.counts, after.counts, after.lines)};
 }
 
-// What the tools recorded in the image: modules.dep as depmod wrote it and `modinfo -F depends` per module.
-export async function recordedDependencies(vm: VmHandle, release: string, modules: readonly string[]): Promise<NonNullable<CellObservation['recorded']>> {
-	const dep = await vm.exec(['cat', `/lib/modules/${release}/modules.dep`], {step: 'observe modules.dep'});
-	const modinfoDepends: Record<string, string> = {};
-	for (const name of modules) {
-		const info = await vm.exec(['modinfo', '-F', 'depends', name], {step: `observe modinfo ${name}`});
-		modinfoDepends[name] = info.exitCode === 0 ? info.stdout.trim() : `(modinfo exit ${info.exitCode}: ${info.stderr.trim()})`;
-	}
-	return {modulesDep: dep.stdout.split('\n').filter(Boolean).sort(), modinfoDepends};
-}
 
 // Versions from inside the guest: the running kernel and the guest's own kmod.
 export async function guestVersions(vm: VmHandle): Promise<{kernel: string; kmod: string}> {
@@ -79,25 +50,129 @@ export async function guestVersions(vm: VmHandle): Promise<{kernel: string; kmod
 	return {kernel, kmod: (kmod.stdout.split('\n')[0] ?? '').trim()};
 }
 
-// Whether /proc/kallsyms has curve25519_arch, and which module owns it.
-export async function kallsymsArch(vm: VmHandle): Promise<{present: boolean; owner: string | undefined}> {
-	const result = await vm.exec(['grep', '-w', 'curve25519_arch', '/proc/kallsyms'], {step: 'observe /proc/kallsyms'});
-	const line = result.stdout.split('\n').find(l => /\bcurve25519_arch\b/.test(l));
+export type KallsymsEntry = {present: boolean; owner: string | undefined};
+
+// Where /proc/kallsyms has a symbol: absent, or present and owned by a module (vmlinux when no [module]).
+export function kallsymsOwner(text: string, symbol: string): KallsymsEntry {
+	// A static function may carry a compiler suffix (curve25519_arch.constprop.0): still the symbol.
+	const line = text.split('\n').find(l => new RegExp(`\\s${symbol}(\\.\\S+)?(\\s|$)`).test(l));
 	if (!line) return {present: false, owner: undefined};
 	return {present: true, owner: /\[(\S+)\]/.exec(line)?.[1] ?? 'vmlinux'};
 }
 
+
 // trace_kprobe's note for a MOD:SYM probe defined before its module loads: expected, not of interest.
 const kprobePendingLine = /might be able to register after target module is loaded/;
 
-// Kernel log lines of interest (dmesg), and the taint value.
-export async function kernelLog(vm: VmHandle): Promise<{lines: string[]; tainted: string}> {
-	const dmesg = await vm.exec(['dmesg'], {step: 'observe dmesg'});
-	const tainted = await vm.exec(['cat', '/proc/sys/kernel/tainted'], {step: 'observe taint'});
-	const all = dmesg.stdout.split('\n');
+// Kernel log lines of interest (dmesg after the init line), and the taint value.
+export function parseKernelLog(dmesg: string, tainted: string): {lines: string[]; tainted: string} {
+	const all = dmesg.split('\n');
 	const start = all.findIndex(l => /Run \S+ as init process/.test(l));
 	const lines = all.slice(start < 0 ? 0 : start + 1).filter(l => interestingKernelLine.test(l) && !kprobePendingLine.test(l)).map(l => l.replace(/^\[\s*[\d.]+\]\s*/, ''));
-	return {lines, tainted: tainted.stdout.trim()};
+	return {lines, tainted: tainted.trim()};
+}
+
+// --- the end-of-cell readings, in one round trip ------------------------------------------------
+// Every reading a cell takes once its steps and probes are done, as one guest shell script whose sections are
+// parsed as the separate reads were (one request instead of about a dozen). kmod's tools by path: busybox sh prefers
+// its own applets to anything on PATH.
+const mark = '@@kplug-reading ';
+
+export interface EndReadings {
+	modules: LoadedModule[];
+	kallsyms: {arch: KallsymsEntry; neon: KallsymsEntry};
+	recorded: NonNullable<CellObservation['recorded']>;
+	log: {lines: string[]; tainted: string};
+}
+
+export function endReadingsScript(release: string, modules: readonly string[]): string {
+	// Each marker on a line of its own, also after output that does not end in a newline (the parser drops the empty
+	// line this adds after output that does).
+	const section = (name: string): string => `echo; echo '${mark}${name}'`;
+	return [
+		`${section('proc-modules')}; cat /proc/modules`,
+		`${section('lsmod')}; /sbin/lsmod`,
+		// "name refcnt holder holder…" per module, with shell builtins only (read, a glob; no process per module under
+		// TCG); the glob lists holders sorted, as ls did (names are [A-Za-z0-9_]).
+		`${section('sysfs')}; while read m rest; do r=; read r < /sys/module/$m/refcnt; hs=; for h in /sys/module/$m/holders/*; do [ -e "$h" ] && hs="$hs \${h##*/}"; done; echo $m $r$hs; done < /proc/modules`,
+		`${section('kallsyms')}; grep -w -e curve25519_arch -e curve25519_neon /proc/kallsyms`,
+		`${section('modules.dep')}; cat /lib/modules/${release}/modules.dep`,
+		...modules.map(m => `${section(`modinfo ${m}`)}; /sbin/modinfo -F depends ${m} 2>/tmp/kplug-modinfo.err; rc=$?; echo; echo "${mark}exit $rc"; cat /tmp/kplug-modinfo.err`),
+		`${section('dmesg')}; dmesg`,
+		`${section('tainted')}; cat /proc/sys/kernel/tainted`,
+		'echo',
+	].join('\n');
+}
+
+// The script's output, by section (each section's text as its command printed it).
+export function readingSections(stdout: string): Map<string, string> {
+	const sections = new Map<string, string>();
+	let name: string | undefined;
+	let lines: string[] = [];
+	const flush = (): void => {
+		if (name !== undefined) sections.set(name, lines.length ? lines.join('\n') + '\n' : '');
+	};
+	for (const line of stdout.split('\n')) {
+		if (line.startsWith(mark) && !line.startsWith(`${mark}exit `)) {
+			// The empty line the script printed before the marker.
+			if (lines.at(-1) === '') lines.pop();
+			flush();
+			name = line.slice(mark.length);
+			lines = [];
+		} else if (name !== undefined) lines.push(line);
+	}
+	// The end of the output: the final newline, and the empty line the script printed after the last section.
+	while (lines.at(-1) === '') lines.pop();
+	flush();
+	return sections;
+}
+
+// `modinfo -F depends` as the separate read reported it: its stdout, or "(modinfo exit N: stderr)".
+function modinfoAnswer(text: string): string {
+	const lines = text.split('\n');
+	const exitAt = lines.findIndex(l => l.startsWith(`${mark}exit `));
+	if (exitAt < 0) return `(modinfo exit unknown: ${text.trim()})`;
+	const exitCode = Number(lines[exitAt]!.slice(mark.length + 5));
+	// Less the empty line printed before the exit marker.
+	const stdout = lines.slice(0, exitAt).join('\n');
+	const stderr = lines.slice(exitAt + 1).join('\n');
+	return exitCode === 0 ? stdout.trim() : `(modinfo exit ${exitCode}: ${stderr.trim()})`;
+}
+
+// Parse the end-of-cell readings from the script's output.
+export function parseEndReadings(stdout: string, modules: readonly string[]): EndReadings {
+	const sections = readingSections(stdout);
+	const text = (name: string): string => {
+		const found = sections.get(name);
+		if (found === undefined) throw new KplugError(`end-of-cell readings: no "${name}" section in the guest's answer`);
+		return found;
+	};
+	const proc = parseProcModules(text('proc-modules'));
+	const lsmod = parseLsmod(text('lsmod')).map(m => m.name);
+	const rows = new Map(text('sysfs').split('\n').filter(Boolean).map(line => {
+		const [name = '', refcnt = '', ...holders] = line.trim().split(/\s+/);
+		return [name, {refcnt: /^-?\d+$/.test(refcnt) ? Number(refcnt) : undefined, holders: holders.sort()}] as const;
+	}));
+	return {
+		modules: proc.map(m => ({
+			name: m.name, size: m.size, refcount: m.refcount ?? -1, holders: m.holders,
+			sysfsRefcnt: rows.get(m.name)?.refcnt,
+			sysfsHolders: rows.get(m.name)?.holders,
+			inLsmod: lsmod.includes(m.name),
+		})),
+		kallsyms: {arch: kallsymsOwner(text('kallsyms'), 'curve25519_arch'), neon: kallsymsOwner(text('kallsyms'), 'curve25519_neon')},
+		recorded: {
+			modulesDep: text('modules.dep').split('\n').filter(Boolean).sort(),
+			modinfoDepends: Object.fromEntries(modules.map(m => [m, modinfoAnswer(text(`modinfo ${m}`))])),
+		},
+		log: parseKernelLog(text('dmesg'), text('tainted')),
+	};
+}
+
+// Take the end-of-cell readings in one request.
+export async function endReadings(vm: VmHandle, release: string, modules: readonly string[]): Promise<EndReadings> {
+	const result = await vm.exec(['sh', '-c', endReadingsScript(release, modules)], {step: 'observe the end of the cell', timeoutMs: 120_000});
+	return parseEndReadings(result.stdout, modules);
 }
 
 async function driverCall(vm: VmHandle, request: Buffer, step: string): Promise<Buffer | undefined> {
@@ -117,6 +192,8 @@ export async function probePaths(vm: VmHandle, design: DesignName, vectors: read
 	if (infoBytes) {
 		const info = parseDriverInfo(infoBytes);
 		probe.archResolved = design === 'mainline' ? 'strong' : info['arch_resolved'] === '1';
+		// GENERIC mode is not the kernel's exported curve25519_generic (mainline on 7.x: the driver's copy of fiat32).
+		if (info['generic_mode'] && info['generic_mode'] !== 'curve25519_generic') probe.genericMode = info['generic_mode'];
 	}
 	const items = vectors.map(v => ({scalar: v.scalar, point: v.point}));
 	for (const mode of ['api', 'generic'] as const) {

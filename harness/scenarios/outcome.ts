@@ -32,10 +32,13 @@ export function cellOutcome(obs: CellObservation, claims: readonly ClaimResult[]
 			const after = s.load?.afterRemoval;
 			const afterLine = after ? `, then ${after.calls === 0 ? 'no call' : after.wrong > 0 ? 'WRONG calls' : 'calls right'} without it${after.kernel ? ` (kernel: ${after.kernel.paths.join('+') || 'none'})` : ''}` : '';
 			const load = s.load ? ` (removal with the caller stopped: ${s.load.idle}${afterLine}, ${s.load.wrong > 0 ? 'WRONG results' : 'results right'})` : '';
+			if (s.skipped) return `${s.label}: n/a (${s.skipped})`;
 			return `${s.label} [${s.tool}]: ${s.exitCode === 0 ? 'ok' : `${s.errno ?? 'error'} (exit ${s.exitCode})`}${load}${kinds.length ? ` + console ${kinds.join(',')}` : ''}`;
 		}),
 		loaded: obs.modulesAtEnd.map(moduleLine).sort(),
 		kallsymsArch: obs.kallsymsArch.present ? `present in ${obs.kallsymsArch.owner}` : 'absent',
+		// A design whose arch code is inside another module: where the NEON core is at the end (the C3 evidence).
+		...(obs.archModule ? {archModule: obs.archModule, kallsymsNeon: obs.kallsymsNeon?.present ? `present in ${obs.kallsymsNeon.owner}` : 'absent'} : {}),
 		probes: obs.probes.map(p => `${p.label}: ${p.driverLoaded ? `resolved=${String(p.archResolved)} module=${p.apiPaths.join('+')} kernel=${p.kernel ? p.kernel.paths.join('+') || 'none' : 'unobserved'} ${p.apiPassed}/${p.apiTotal} generic ${p.genericPassed}/${p.genericTotal}` : 'driver not loaded'}`),
 		tainted: taintLetters(obs.tainted),
 		claims: Object.fromEntries(claims.map(c => [c.claim, c.verdict])),

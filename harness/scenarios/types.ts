@@ -61,6 +61,8 @@ export interface StepResult {
 	resolved?: {modules: string[]; showDepends: string[]};
 	// For unplug-under-load: the loop's counts, and the kernel's kprobe counts over the whole loop.
 	load?: UnplugLoadResult & {kernel?: KernelPathEvidence};
+	// Not run: the design has no module of the role the step needs on this kernel (why). Reported n/a.
+	skipped?: string;
 }
 
 export interface LoadedModule {
@@ -83,6 +85,8 @@ export interface PathProbe {
 	archResolved: boolean | 'strong' | undefined;
 	// Paths that served the API-mode calls (e.g. ['arch'] or ['generic']).
 	apiPaths: string[];
+	// What the driver's GENERIC mode runs when it is not the kernel's exported curve25519_generic (INFO generic_mode).
+	genericMode?: string;
 	apiPassed: number;
 	apiTotal: number;
 	genericPassed: number;
@@ -119,6 +123,11 @@ export interface CellObservation {
 	modulesAtEnd: LoadedModule[];
 	// /proc/kallsyms: curve25519_arch present, and which module owns it.
 	kallsymsArch: {present: boolean; owner: string | undefined};
+	// /proc/kallsyms' curve25519_neon (the NEON core) and its owner at the end of the cell.
+	kallsymsNeon?: {present: boolean; owner: string | undefined};
+	// Set when the design's arch code is not a module of its own on this kernel: the module that carries it
+	// (libcurve25519 for mainline on 7.x, where the NEON core is linked into the library behind a static key).
+	archModule?: string;
 	probes: PathProbe[];
 	tainted: string;
 	kernelLogOfInterest: string[];

@@ -10,7 +10,7 @@ import {KplugError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
 import type {SnapshotStore} from './snapshots.ts';
-import {designModuleFiles, design as lookupDesign, imageModules, type Design, type DesignName, type ModuleRole} from './designs.ts';
+import {designModuleFiles, design as lookupDesign, imageModules, type Design, type DesignFiles, type DesignName, type ModuleRole} from './designs.ts';
 
 export interface GuestSpec {
 	// The kernel (kernels.ts); the default kernel when absent.
@@ -89,9 +89,10 @@ export async function guestImage(ctx: BuildContext, spec: GuestSpec): Promise<{b
 	return {build, image};
 }
 
-// The kernel's preload modules (kernels.ts), by file name, from its build folder.
+// The kernel's preload modules and its KUnit suite (kernels.ts), by file name, from its build folder.
 function preloadFiles(kernel: KernelDef, build: ProfileBuild): Record<string, string> {
-	return Object.fromEntries((kernel.preload ?? []).map(p => [basename(p.file), join(build.kernel.dir, p.file)]));
+	const files = [...(kernel.preload ?? []).map(p => p.file), ...(kernel.kunit ? [...kernel.kunit.needs, kernel.kunit.module] : [])];
+	return Object.fromEntries(files.map(file => [basename(file), join(build.kernel.dir, file)]));
 }
 
 // The folder inside the guest where the image installs every module it carries (flat).
@@ -137,10 +138,11 @@ export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: stri
 }
 
 // Where a design's modules are inside its guest, by role: the image installs them flat under kernel/kplug.
-export function guestModuleFiles(build: ProfileBuild, d: Design): {files: Record<ModuleRole, string>; dir: string} {
+// A role the design does not have on this kernel (a consolidated library: no arch, no generic module) is absent.
+export function guestModuleFiles(build: ProfileBuild, d: Design): {files: DesignFiles; dir: string} {
 	const dir = guestModuleDir(build.kernel.release);
 	const files = designModuleFiles(build, d);
-	return {dir, files: Object.fromEntries(Object.entries(files).map(([role, path]) => [role, `${dir}/${basename(path)}`])) as Record<ModuleRole, string>};
+	return {dir, files: Object.fromEntries(Object.entries(files).map(([role, path]) => [role, `${dir}/${basename(path)}`])) as DesignFiles};
 }
 
 export interface ModuleLoad {
@@ -151,13 +153,15 @@ export interface ModuleLoad {
 }
 
 // insmod the given roles of a design in its load order (static-call: the library before the arch module), the one
-// way the vector and memory jobs load a guest's modules. `stopAfterFailureOf`: stop at the first failed role it
+// way the vector and memory jobs load a guest's modules; roles the design does not have on this kernel are skipped. `stopAfterFailureOf`: stop at the first failed role it
 // accepts (what follows could not load anyway); other failures are answered and the loading goes on.
 export async function loadDesignModules(vm: VmHandle, build: ProfileBuild, d: Design, roles: readonly ModuleRole[], options: {stopAfterFailureOf?: (role: ModuleRole) => boolean} = {}): Promise<ModuleLoad[]> {
 	const {files} = guestModuleFiles(build, d);
 	const loads: ModuleLoad[] = [];
 	for (const role of d.loadOrder.filter(r => roles.includes(r))) {
-		const result = await vm.exec(['insmod', files[role]], {step: `insmod ${role}`});
+		const file = files[role];
+		if (!file) continue;
+		const result = await vm.exec(['insmod', file], {step: `insmod ${role}`});
 		loads.push({role, exitCode: result.exitCode, message: result.exitCode === 0 ? '' : (result.stderr.trim().split('\n')[0] ?? '')});
 		if (result.exitCode !== 0 && options.stopAfterFailureOf?.(role)) break;
 	}

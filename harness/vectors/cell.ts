@@ -1,6 +1,8 @@
 // A vector cell (design × profile × CPU): load every module, send whole batches through each path.
 import {join} from 'node:path';
 import {ModuleSetBuildError} from '../build/build.ts';
+import {defaultKernel, kernelDef} from '../build/kernels.ts';
+import {runKunitSuite} from './kunit.ts';
 import type {BuildContext} from '../build/context.ts';
 import {configKey} from '../scenarios/config-key.ts';
 import type {VectorCellReport, VectorPathReport} from './types.ts';
@@ -68,7 +70,8 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 	const report: VectorCellReport = {...id, seed: seed ?? 0, sources, paths: [], archToGenericSpeedRatio: undefined, iterated: []};
 	let vm: VmHandle | undefined;
 	try {
-		const booted = await bootGuest(ctx, {...id, withArch: true}, join(runDir, 'vectors', configKey(id).replace(/\//g, '__')));
+		const logDir = join(runDir, 'vectors', configKey(id).replace(/\//g, '__'));
+		const booted = await bootGuest(ctx, {...id, withArch: true}, logDir);
 		vm = booted.vm;
 		// Arch first so the library can bind it; the arch module may refuse (no NEON): that is recorded, not fatal.
 		const loads = await loadDesignModules(vm, booted.build, d, d.loadOrder, {stopAfterFailureOf: role => role !== 'arch'});
@@ -84,6 +87,9 @@ export async function runVectorCell(ctx: BuildContext, id: VectorCellId, vectors
 		for (const vector of iterated) {
 			for (const mode of ['api', 'generic'] as const) report.iterated.push({id: `${vector.id} (${mode})`, iterations: vector.iterations, ...(await iterate(vm, mode, vector))});
 		}
+		// The kernel's own KUnit suite, against the library this design loaded (7.x; 6.x has none).
+		const kunit = kernelDef(id.kernel ?? defaultKernel).kunit;
+		if (kunit) report.kunit = await runKunitSuite(vm, booted.build, kunit, logDir);
 	} catch (error) {
 		// Stopped by the command's interrupt: the cell is not run, not an error (the job lists it).
 		if (ctx.signal?.aborted) throw interruption(ctx.signal, `vectors ${configKey(id)}`);

@@ -27,4 +27,19 @@ export interface VectorCellReport {
 	error?: string;
 	// The design's library cannot load in this cell (a finding, not a failure): no path to test.
 	unavailable?: string;
+	// The kernel's own KUnit suite for the library, where the kernel has one (7.x), run against this design's library.
+	kunit?: KunitReport;
+}
+
+export interface KunitReport {
+	suite: string;
+	module: string;
+	// The KTAP the suite printed, as the kernel log has it (timestamps removed).
+	ktap: string[];
+	// kunit.py parse's counts (exitCode 0: nothing failed); absent when there was no KTAP to parse.
+	counts?: {total: number; passed: number; failed: number; skipped: number; crashed: number; errors: number; exitCode: number};
+	// A module that would not load (the suite then did not run, or not completely).
+	loadError?: string;
+	// kunit.py parse failed on the KTAP (its first line).
+	parseError?: string;
 }

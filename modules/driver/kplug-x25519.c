@@ -9,10 +9,18 @@
  *                        reports the path from the library's own per-path
  *                        counters (snapshots taken before and after each
  *                        call, under a mutex);
- *   (default)            mainline design: calls the <crypto/curve25519.h>
- *                        inlines, whose dispatch is fixed at Kconfig time;
- *                        path = arch-entry when CONFIG_CRYPTO_ARCH_HAVE_LIB_CURVE25519
- *                        is enabled, else generic.
+ *   (default)            mainline design: calls the kernel's <crypto/curve25519.h>
+ *                        API, whose dispatch is fixed at Kconfig time (6.x: the
+ *                        header's inlines; 7.x: libcurve25519.ko's exported
+ *                        functions, a static key inside). path = arch-entry when
+ *                        the kernel has an arch implementation
+ *                        (CONFIG_CRYPTO_ARCH_HAVE_LIB_CURVE25519 on 6.x,
+ *                        CONFIG_CRYPTO_LIB_CURVE25519_ARCH on 7.x), else generic;
+ *   -DKPLUG_REFERENCE_GENERIC (mainline on a kernel that exports no generic code,
+ *                        7.x): GENERIC mode runs the kernel's own
+ *                        lib/crypto/curve25519-fiat32.c, compiled into this
+ *                        driver under another name (modules/mainline/Kbuild),
+ *                        and the null and base points are the driver's own.
  *
  * The driver encodes no expected outcome: it runs what the request asks
  * through the design's code and reports what it returned and observed.
@@ -52,6 +60,25 @@
 #else
 #include <crypto/curve25519.h>
 #define KPLUG_DESIGN_NAME "mainline"
+/* Whether the kernel's API reaches an arch implementation (spelled per kernel). */
+#define KPLUG_MAINLINE_ARCH (IS_ENABLED(CONFIG_CRYPTO_ARCH_HAVE_LIB_CURVE25519) || \
+			     IS_ENABLED(CONFIG_CRYPTO_LIB_CURVE25519_ARCH))
+#endif
+
+#ifdef KPLUG_REFERENCE_GENERIC
+/*
+ * 7.x keeps these two static in lib/crypto/curve25519.c and exports no
+ * generic code: the GENERIC mode's implementation is the kernel's fiat32,
+ * staged beside this file and renamed on the command line
+ * (-Dcurve25519_generic=kplug_reference_generic), so it cannot clash with
+ * the library's own copy.
+ */
+static const u8 curve25519_null_point[CURVE25519_KEY_SIZE] __aligned(32) = { 0 };
+static const u8 curve25519_base_point[CURVE25519_KEY_SIZE] __aligned(32) = { 9 };
+#include "curve25519-fiat32.c"
+#define KPLUG_GENERIC_FROM "kplug-copy-of-curve25519-fiat32"
+#else
+#define KPLUG_GENERIC_FROM "curve25519_generic"
 #endif
 
 #define KPLUG_MAGIC		0x3532584bU /* "KX25" little-endian */
@@ -177,7 +204,7 @@ static int kplug_compute(u8 mode, bool base, u8 out[CURVE25519_KEY_SIZE],
 		 * generate_public's all-zero-secret check, which returns
 		 * before any implementation is entered.
 		 */
-		u8 path = IS_ENABLED(CONFIG_CRYPTO_ARCH_HAVE_LIB_CURVE25519) ?
+		u8 path = KPLUG_MAINLINE_ARCH ?
 			  KPLUG_PATH_ARCH_ENTRY : KPLUG_PATH_GENERIC;
 
 		if (base && !crypto_memneq(scalar, curve25519_null_point,
@@ -325,15 +352,15 @@ static int kplug_info(u8 **respp, size_t *resp_lenp)
 	}
 #else
 	/* The strong reference had to resolve for this module to load. */
-	arch_resolved = IS_ENABLED(CONFIG_CRYPTO_ARCH_HAVE_LIB_CURVE25519);
+	arch_resolved = KPLUG_MAINLINE_ARCH;
 	n = scnprintf(buf, KPLUG_INFO_MAX,
 		      "design=%s\narch_resolved=%d\narch_calls=unobservable\ngeneric_calls=unobservable\n",
 		      KPLUG_DESIGN_NAME, arch_resolved);
 #endif
 	n += scnprintf(buf + n, KPLUG_INFO_MAX - n,
-		       "simd_usable=%d\nhwcap_neon=%d\n",
+		       "simd_usable=%d\nhwcap_neon=%d\ngeneric_mode=%s\n",
 		       crypto_simd_usable() ? 1 : 0,
-		       (elf_hwcap & HWCAP_NEON) ? 1 : 0);
+		       (elf_hwcap & HWCAP_NEON) ? 1 : 0, KPLUG_GENERIC_FROM);
 
 	*respp = (u8 *)buf;
 	*resp_lenp = n;

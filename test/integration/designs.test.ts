@@ -22,7 +22,7 @@ for (const d of designs) {
 		try {
 			const files = designModuleFiles(build, d);
 			for (const role of order) {
-				const result = await vm.exec(['insmod', `/lib/modules/${build.kernel.release}/kernel/kplug/${basename(files[role])}`]);
+				const result = await vm.exec(['insmod', `/lib/modules/${build.kernel.release}/kernel/kplug/${basename(files[role]!)}`]);
 				t.is(result.exitCode, 0, `insmod ${role}: ${result.stderr}`);
 			}
 			const info = parseDriverInfo((await vm.devio('/dev/kplug_x25519', encodeDriverRequest({op: 'info', mode: 'api', items: []}))).response);
@@ -51,13 +51,13 @@ test('weak: the arch module refuses to load on a CPU without NEON (ENODEV + kern
 	try {
 		const files = designModuleFiles(build, d);
 		const dir = `/lib/modules/${build.kernel.release}/kernel/kplug`;
-		t.is((await vm.exec(['insmod', `${dir}/${basename(files.generic)}`])).exitCode, 0);
-		const arch = await vm.exec(['insmod', `${dir}/${basename(files.arch)}`]);
+		t.is((await vm.exec(['insmod', `${dir}/${basename(files.generic!)}`])).exitCode, 0);
+		const arch = await vm.exec(['insmod', `${dir}/${basename(files.arch!)}`]);
 		t.not(arch.exitCode, 0);
 		t.is(errnoFromMessage(arch.stderr), 'ENODEV');
 		t.true(arch.consoleLines.some(l => /NEON/i.test(l)), arch.consoleLines.join('\n'));
-		t.is((await vm.exec(['insmod', `${dir}/${basename(files.lib)}`])).exitCode, 0);
-		t.is((await vm.exec(['insmod', `${dir}/${basename(files.driver)}`])).exitCode, 0);
+		t.is((await vm.exec(['insmod', `${dir}/${basename(files.lib!)}`])).exitCode, 0);
+		t.is((await vm.exec(['insmod', `${dir}/${basename(files.driver!)}`])).exitCode, 0);
 		const answer = await vm.devio('/dev/kplug_x25519', encodeDriverRequest({op: 'x25519', mode: 'api', items: [{scalar: vector.scalar, point: vector.point}]}));
 		const item = decodeDriverResponse(answer.response).items[0]!;
 		t.is(item.path, 'generic');

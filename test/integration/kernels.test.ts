@@ -7,7 +7,8 @@ import test from 'ava';
 import {execa} from 'execa';
 import {kernelDef, kernels} from '../../harness/build/kernels.ts';
 import {parseDotConfig} from '../../harness/build/fragment.ts';
-import type {Report} from '../../harness/report/schema.ts';
+import type {Report, VectorCellReport} from '../../harness/report/schema.ts';
+import {kunitPassed} from '../../harness/vectors/kunit-result.ts';
 import {bootGuest, profileBuild} from '../../harness/subject/guest.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {logDir, ourQemus, testGuestContext} from './_context.ts';
@@ -25,6 +26,8 @@ for (const id of kernels.map(k => k.id)) {
 		const upstream = build.kernel.sourceVersion.replace(/-[^-]+$/, '');
 		t.regex(upstream, new RegExp(`^${escape(id)}\\.\\d+$`), build.kernel.sourceVersion);
 		for (const path of Object.values(build.kernel.inTreeModules)) await t.notThrowsAsync(access(path), path);
+		const kunit = kernelDef(id).kunit;
+		for (const file of kunit ? [...kunit.needs, kunit.module] : []) await t.notThrowsAsync(access(join(build.kernel.dir, file)), file);
 		const dotConfig = parseDotConfig(await readFile(join(build.kernel.dir, '.config'), 'utf8'));
 		t.is(dotConfig.get('CRYPTO_LIB_CURVE25519'), 'm');
 		if (!kernelDef(id).inTreeModules.arch) await t.throwsAsync(access(join(build.kernel.dir, 'arch/arm/crypto/curve25519-neon.ko')));
@@ -63,22 +66,53 @@ test('6.12: all four designs build, load, and match the 6.12 baseline (kpp prelo
 	t.deepEqual(await ourQemus(), []);
 });
 
-test('7.3: the own-library designs build (NEON core from lib/crypto/arm, kplug\'s own generic module, no self-test); mainline is listed with the reason it does not build, not dropped', async t => {
+test('7.3: every design builds (own-library sets: NEON core from lib/crypto/arm, kplug\'s own generic module, no self-test; mainline: the kernel\'s one libcurve25519.ko)', async t => {
 	const {report} = await runOn('7.3', ['--scenario', 'arch-first', '--cpu', 'neon']);
 	t.deepEqual(report.cells.map(c => c.id.design).sort(), ['mainline', 'softdep', 'static-call', 'weak']);
 	for (const c of report.cells) {
-		if (c.id.design === 'mainline') {
-			t.is(c.status, 'error');
-			t.is(c.error?.class, 'ModuleSetBuildError', c.cellKey);
-			t.regex(c.error?.message ?? '', /^module set mainline does not build on kernel 7\.3: \S+\.c:\d+:\d+: error: /, c.cellKey);
-			continue;
-		}
 		t.is(c.status, 'completed', `${c.cellKey}: ${c.error?.message}`);
+		if (c.id.design === 'mainline') continue;
 		t.true(c.kernelLogOfInterest.some(l => /design: no init self-test/.test(l)), c.cellKey);
 		t.true(c.modulesAtEnd.some(m => m.name === 'libcurve25519_generic'), c.cellKey);
 	}
 	// The library ran on the NEON core where the arch module loaded first (weak, softdep; static-call's needs the library).
 	const weak = report.cells.find(c => c.id.design === 'weak')!;
 	t.deepEqual(weak.probes.find(p => p.label === 'end')?.kernel?.paths, ['arch-glue→neon']);
+	t.deepEqual(await ourQemus(), []);
+});
+
+// mainline@7.3: no arch and no generic module; the NEON core is linked into libcurve25519 behind a static key.
+test('7.3 mainline (consolidated): the library loads on a CPU without NEON and serves every vector and the kernel\'s KUnit suite; its NEON core stays resident, idle; blacklisting cannot switch it off', async t => {
+	const {exitCode, report} = await runOn('7.3', ['--design', 'mainline', '--scenario', 'arch-first,blacklist-modprobe-d']);
+	t.is(report.cells.length, 4);
+	t.deepEqual(report.deviations, []);
+	t.is(exitCode, 0);
+	for (const c of report.cells) {
+		t.is(c.status, 'completed', `${c.cellKey}: ${c.error?.message}`);
+		t.is(c.archModule, 'libcurve25519');
+		t.deepEqual(c.kallsymsNeon, {present: true, owner: 'libcurve25519'}, c.cellKey);
+		t.false(c.modulesAtEnd.some(m => m.name === 'curve25519_neon' || m.name === 'libcurve25519_generic'), c.cellKey);
+		const end = c.probes.find(p => p.label === 'end')!;
+		t.true(end.apiTotal > 0 && end.apiPassed === end.apiTotal, c.cellKey);
+		t.deepEqual(end.kernel?.paths, [c.id.cpu === 'neon' ? 'arch-glue→neon' : 'arch-glue→generic'], c.cellKey);
+		const verdict = (claim: string): string | undefined => c.claims.find(r => r.claim === claim)?.verdict;
+		if (c.id.scenario === 'arch-first') t.truthy(c.steps.find(s => s.label === 'insmod arch')?.skipped, c.cellKey);
+		if (c.id.cpu === 'noneon') t.deepEqual([verdict('C3'), verdict('C8')], ['fails', 'fails'], c.cellKey);
+		else t.deepEqual([verdict('C4'), verdict('C8')], ['holds', 'holds'], c.cellKey);
+		if (c.id.scenario === 'blacklist-modprobe-d') t.is(verdict('C2'), 'fails', c.cellKey);
+		t.is(verdict('C5b'), 'n/a');
+	}
+	// Every vector through the library's API on the CPU without NEON (generic inside libcurve25519), and through the
+	// driver's own copy of the tree's fiat32 (7.3 exports no generic code).
+	const out = await mkdtemp(join(tmpdir(), 'kplug-kernels-'));
+	const vectors = await execa('node', [kplug, 'vectors', '--kernel', '7.3', '--design', 'mainline', '--cpu', 'noneon', '--json', '--out', out], {reject: false, env: {CI: 'true'}});
+	t.is(vectors.exitCode, 0, vectors.stderr.split('\n').slice(-3).join('\n'));
+	const cell = (JSON.parse(vectors.stdout) as VectorCellReport[])[0]!;
+	t.is(cell.unavailable, undefined);
+	// The kernel's own KUnit suite ran against the consolidated library and kunit.py read its KTAP.
+	t.true(cell.kunit !== undefined && kunitPassed(cell.kunit), JSON.stringify(cell.kunit));
+	t.true((cell.kunit?.counts?.passed ?? 0) >= 2);
+	t.deepEqual(cell.paths.map(p => p.path), ['api', 'generic']);
+	for (const path of cell.paths) t.true(path.total > 1000 && path.passed === path.total, `${path.path}: ${path.passed}/${path.total}`);
 	t.deepEqual(await ourQemus(), []);
 });

@@ -80,10 +80,9 @@ test('every module set a kernel lists exists; 6.1 lists all of them', t => {
 	t.deepEqual([...kernelDef('6.1').moduleSets], names);
 });
 
-test('npm start covers 6.1 and 6.12, which build every module set; 7.3 builds the own-library ones (mainline\'s driver does not build there) and stays opt-in', t => {
-	t.deepEqual([...startKernels], ['6.1', '6.12']);
-	t.deepEqual([...kernelDef('6.12').moduleSets], moduleSets.map(s => s.name));
-	t.deepEqual([...kernelDef('7.3').moduleSets], ['weak', 'softdep', 'static-call']);
+test('npm start covers 6.1, 6.12 and 7.3, each building every module set (on 7.3 mainline\'s is the driver alone, for the consolidated library)', t => {
+	t.deepEqual([...startKernels], ['6.1', '6.12', '7.3']);
+	for (const id of ['6.12', '7.3']) t.deepEqual([...kernelDef(id).moduleSets], moduleSets.map(s => s.name), id);
 });
 
 test('preload: 6.12 carries and loads kpp (its curve25519-neon.ko registers a KPP algorithm), after crypto_algapi; 6.1 needs none', t => {
@@ -103,4 +102,10 @@ test('notInKconfig: 7.3 leaves base.config\'s PROC_SYSCTL out (its Kconfig has S
 	const [mismatch] = kernelConfigMismatches(kernelDef('7.3'), entries, new Map([['SYSCTL', 'y'], ['PROC_SYSCTL', 'y']]));
 	t.is(mismatch?.symbol, 'PROC_SYSCTL');
 	t.regex(mismatch?.asked ?? '', /^absent \(/);
+});
+
+test('the kernel\'s own KUnit suite: 7.3 builds curve25519_kunit (with kunit.ko) through its fragment; 6.x has none (its tests run at init)', async t => {
+	t.deepEqual(kernelDef('7.3').kunit, {suite: 'curve25519', module: 'lib/crypto/tests/curve25519_kunit.ko', needs: ['lib/kunit/kunit.ko']});
+	t.is((await kernelFragment(kernelDef('7.3'))).entries.find(e => e.symbol === 'CRYPTO_LIB_CURVE25519_KUNIT_TEST')?.value, 'm');
+	for (const id of ['6.1', '6.12']) t.is(kernelDef(id).kunit, undefined, id);
 });

@@ -87,3 +87,31 @@ test('--rounds must be a whole number ≥ 0: anything else is a UsageError befor
 	await t.throwsAsync(runMemoryJob(args, buildContext(out, args.progress), out, {designs: ['weak'], profiles: ['thumb2']}, deps), {instanceOf: UsageError, message: '--rounds must be an integer ≥ 0, got "many"'});
 	t.is(boots, 0);
 });
+
+test('a consolidated design (mainline on 7.3): loaded and blacklisted boots only, no within-boot rounds and no with/without comparison; its rows name the module and the NEON bytes', async t => {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-memjob-'));
+	t.teardown(() => rm(out, {recursive: true, force: true}));
+	const parsed = parseCommandArgs(memoryCommand, ['--repeat', '1', '--rounds', '2', '--out', out, '--cache', out]);
+	const args: ParsedArgs = {...parsed, progress: createProgress({quiet: true})};
+	const booted: string[] = [];
+	const sample = (design: string): MemorySample => ({
+		loaded: [], archResident: true, archCoreSize: design === 'mainline' ? 28672 : 16384, archInitSize: 0, archProcModulesSize: 0, archVmallocBytes: 0, archVmallocPages: 0,
+		mem: {MemTotal: 1, MemFree: 1, MemAvailable: 1, VmallocUsed: 0, Percpu: 0, KernelStack: 0, PageTables: 0, SUnreclaim: 0, Slab: 0}, failedSteps: [],
+		...(design === 'mainline' ? {archModule: 'libcurve25519', neonCoreBytes: 7926} : {}),
+	});
+	const deps: MemoryJobDeps = {
+		sample: async (_ctx, c, s) => (booted.push(`${c.design} ${s.name}`), sample(c.design)),
+		withinBoot: async (_ctx, c) => (booted.push(`${c.design} within-boot`), {rounds: [], failedSteps: []}),
+		prepare: async () => true,
+	};
+	const memory = await runMemoryJob(args, buildContext(out, args.progress), out, {designs: ['mainline', 'weak'], kernels: ['7.3'], profiles: ['thumb2'], cpus: ['noneon']}, deps);
+	t.deepEqual(booted.filter(b => b.startsWith('mainline')).sort(), ['mainline blacklisted', 'mainline loaded']);
+	t.deepEqual(booted.filter(b => b.startsWith('weak')).sort(), ['weak absent', 'weak blacklisted', 'weak loaded', 'weak skipped', 'weak within-boot']);
+	const mainline = memory.rows.filter(r => r.design === 'mainline');
+	t.deepEqual(mainline.map(r => [r.situation, r.archModule, r.neonCoreBytes]), [['loaded', 'libcurve25519', 7926], ['blacklisted', 'libcurve25519', 7926]]);
+	t.regex(mainline[0]!.notes?.[0] ?? '', /^no arch module: the arch columns are libcurve25519's, which carries 7926 bytes of NEON core/);
+	t.true(memory.rows.filter(r => r.design === 'weak').every(r => r.archModule === undefined && !r.notes));
+	t.deepEqual([...new Set(memory.comparisons.map(c => c.design))], ['weak']);
+	t.deepEqual(memory.withinBoot?.map(w => w.design), ['weak']);
+	t.is(unmeasuredLine(memory), undefined);
+});

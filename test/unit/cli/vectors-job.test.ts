@@ -69,3 +69,17 @@ test('not interrupted: every cell ran and nothing is listed as not run', async t
 	t.deepEqual(result.notRun, []);
 	t.is(vectorsNotRunLine(result.notRun), undefined);
 });
+
+test('vectorsFailed: the kernel\'s KUnit suite counts like a vector; a suite that failed, did not load, printed nothing or ran nothing fails the job', t => {
+	const pass = {total: 3, passed: 2, failed: 0, skipped: 1, crashed: 0, errors: 0, exitCode: 0};
+	const cell = (kunit?: VectorCellReport['kunit']): VectorCellReport => ({design: 'mainline', profile: 'thumb2', cpu: 'neon', kernel: '7.3', seed: 1, sources: {}, paths: [], archToGenericSpeedRatio: undefined, iterated: [], ...(kunit ? {kunit} : {})});
+	const suite = {suite: 'curve25519', module: 'curve25519_kunit.ko', ktap: ['KTAP version 1']};
+	t.false(vectorsFailed([cell()]), 'no suite on this kernel');
+	t.false(vectorsFailed([cell({...suite, counts: pass})]), '2 passed, 1 skipped');
+	t.true(vectorsFailed([cell({...suite, counts: {...pass, passed: 1, failed: 1, exitCode: 1}})]));
+	t.true(vectorsFailed([cell({...suite, counts: {...pass, crashed: 1}})]));
+	t.true(vectorsFailed([cell({...suite, ktap: [], loadError: 'insmod curve25519_kunit.ko: Unknown symbol in module'})]));
+	t.true(vectorsFailed([cell({...suite, ktap: []})]), 'no KTAP printed');
+	t.true(vectorsFailed([cell({...suite, parseError: 'kunit.py printed no summary line'})]));
+	t.true(vectorsFailed([cell({...suite, counts: {...pass, total: 0, passed: 0, skipped: 0}})]), 'ran nothing');
+});

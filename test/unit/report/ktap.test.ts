@@ -3,7 +3,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {renderKtap} from '../../../harness/report/ktap.ts';
-import {kernelTreesWithKunit, kunitParse, parseKunitSummary} from '../../../harness/report/kunit-parse.ts';
+import {kernelTreesWithKunit, kunitParse, parseKunitSummary} from '../../../harness/util/kunit-parse.ts';
 import type {Report} from '../../../harness/report/schema.ts';
 import {defaultCacheDir} from '../../../harness/util/paths.ts';
 import {haveTool} from '../../../harness/util/exec.ts';

@@ -53,3 +53,10 @@ test('an injected mismatch is caught as a rig error naming both readings', t => 
 	t.throws(() => reconcilePaths('weak', ['generic'], neonSeen, 'end'), {instanceOf: PathContradiction});
 	t.throws(() => reconcilePaths('mainline', ['arch-entry'], genericSeen, 'plugged'), {instanceOf: PathContradiction, message: /probe plugged: .*no entry into the arch glue/});
 });
+
+test('a consolidated library (mainline on 7.3): the same three symbols, probed in libcurve25519', t => {
+	const home = {module: 'libcurve25519', consolidated: true};
+	t.deepEqual(probesFor('mainline', home).map(p => `${p.event} ${p.module}:${p.symbol}`), ['neon libcurve25519:curve25519_neon', 'arch libcurve25519:curve25519_arch', 'generic libcurve25519:curve25519_generic']);
+	t.true(tracingSetupScript('mainline', home).includes("echo 'p:kplug/arch libcurve25519:curve25519_arch' >> kprobe_events"));
+	t.deepEqual(probesFor('mainline').map(p => p.module), ['curve25519_neon', 'curve25519_neon', 'libcurve25519_generic']);
+});

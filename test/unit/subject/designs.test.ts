@@ -2,7 +2,9 @@
 import test from 'ava';
 import {readFile, readdir} from 'node:fs/promises';
 import {moduleSets} from '../../../harness/build/module-sets.ts';
-import {design, designs, moduleNames} from '../../../harness/subject/designs.ts';
+import type {ProfileBuild} from '../../../harness/build/build.ts';
+import {kernelDef, kernels} from '../../../harness/build/kernels.ts';
+import {archHome, design, designModuleFiles, designRoles, designs, imageModules, missingRoleReason, moduleNames} from '../../../harness/subject/designs.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
 
@@ -76,4 +78,40 @@ test('each design says in which order its modules insmod: static-call needs the 
 	const before = (name: string, a: string, b: string): boolean => design(name).loadOrder.indexOf(a as never) < design(name).loadOrder.indexOf(b as never);
 	t.true(before('static-call', 'lib', 'arch'));
 	for (const name of ['mainline', 'weak', 'softdep']) t.true(before(name, 'arch', 'lib'), name);
+});
+
+// Roles per kernel: mainline on a kernel that links the NEON core into the library (7.x) has no arch and no generic
+// module; the out-of-tree designs keep theirs on every kernel.
+test('designRoles/archHome: mainline@7.3 is consolidated (library and driver only, arch code in libcurve25519); every other pair keeps all four roles', t => {
+	for (const k of kernels) {
+		for (const d of designs) {
+			const consolidated = d.name === 'mainline' && k.id === '7.3';
+			t.deepEqual(archHome(d, k), {module: consolidated ? 'libcurve25519' : 'curve25519_neon', consolidated}, `${d.name}@${k.id}`);
+			t.deepEqual(designRoles(d, k), consolidated ? ['lib', 'driver'] : ['lib', 'generic', 'arch', 'driver'], `${d.name}@${k.id}`);
+		}
+	}
+	t.regex(missingRoleReason(design('mainline'), '7.3', 'arch'), /^mainline on 7\.3 has no arch module: .*libcurve25519$/);
+});
+
+test('designModuleFiles: the consolidated design lists only the in-tree library and its driver; a split kernel gives every role', t => {
+	const set = (name: string) => ({set: name, key: 'k', dir: `/m/${name}`, modules: {'kplug-x25519.ko': `/m/${name}/kplug-x25519.ko`, 'libcurve25519.ko': `/m/${name}/libcurve25519.ko`, 'curve25519-neon.ko': `/m/${name}/curve25519-neon.ko`, 'libcurve25519-generic.ko': `/m/${name}/libcurve25519-generic.ko`}});
+	const build = (kernel: string) => ({
+		profile: 'thumb2',
+		kernel: {kernel, inTreeModules: Object.fromEntries(Object.entries(kernelDef(kernel).inTreeModules).map(([r, p]) => [r, `/k/${p}`]))},
+		sets: {mainline: set('mainline'), weak: set('weak')},
+	}) as unknown as ProfileBuild;
+	t.deepEqual(designModuleFiles(build('7.3'), design('mainline')), {lib: '/k/lib/crypto/libcurve25519.ko', driver: '/m/mainline/kplug-x25519.ko'});
+	t.deepEqual(Object.keys(designModuleFiles(build('6.1'), design('mainline'))).sort(), ['arch', 'driver', 'generic', 'lib']);
+	t.deepEqual(designModuleFiles(build('7.3'), design('weak')), {lib: '/m/weak/libcurve25519.ko', driver: '/m/weak/kplug-x25519.ko', generic: '/m/weak/libcurve25519-generic.ko', arch: '/m/weak/curve25519-neon.ko'});
+	t.deepEqual(Object.keys(imageModules(build('7.3'), design('mainline'), true)), ['libcurve25519.ko', 'kplug-x25519.ko']);
+});
+
+test('mainline\'s set stages the tree\'s fiat32 only where the kernel exports no generic code, for the driver\'s own GENERIC mode', async t => {
+	const set = moduleSets.find(s => s.name === 'mainline')!;
+	t.deepEqual(set.fromKernel, [{as: 'curve25519-fiat32.c', from: ['lib/crypto/curve25519-fiat32.c'], onlyWithoutInTree: {role: 'generic', makeVar: 'KPLUG_REFERENCE_GENERIC'}}]);
+	const kbuild = await readFile(repoPath('modules/mainline/Kbuild'), 'utf8');
+	t.regex(kbuild, /ifeq \(\$\(KPLUG_REFERENCE_GENERIC\),y\)\nCFLAGS_kplug-x25519\.o \+= -DKPLUG_REFERENCE_GENERIC -Dcurve25519_generic=kplug_reference_generic/);
+	const driver = await readFile(repoPath('modules/driver/kplug-x25519.c'), 'utf8');
+	t.regex(driver, /#ifdef KPLUG_REFERENCE_GENERIC[\s\S]*#include "curve25519-fiat32\.c"/);
+	t.regex(driver, /IS_ENABLED\(CONFIG_CRYPTO_LIB_CURVE25519_ARCH\)/, '7.x spells the arch option its own way');
 });

@@ -2,7 +2,7 @@
 // so report.ktap is checked by what kernel developers run, not by a reimplementation.
 import {access, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
-import {run} from '../util/exec.ts';
+import {run} from './exec.ts';
 
 export const kunitScript = 'tools/testing/kunit/kunit.py';
 
