@@ -8,6 +8,7 @@ import type {SnapshotStore} from '../subject/snapshots.ts';
 import {interruption, KplugError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
+import {consoleEventsIn} from '../vm/console-watch.ts';
 import type {VmHandle} from '../vm/vm.ts';
 import {errnoFromMessage, errnoFromSyscallAnswer} from './errno.ts';
 import {countedByKernel, endReadings, guestVersions, moduleSnapshot, probePaths, setupTracing} from './observe.ts';
@@ -190,6 +191,13 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		if (!(error instanceof KplugError)) throw error;
 		observation.status = 'error';
 		observation.error = {class: error instanceof VmError ? error.failureClass : error.name, message: error.message.split('\n')[0] ?? error.message};
+		// A VM that failed mid-cell may have said why on its console first (an Oops that left a request stuck):
+		// the error names it, so the report does not show only the symptom.
+		const events = error instanceof VmError ? await consoleEventsIn(join(logDir, 'console.log')) : [];
+		if (events.length > 0) {
+			observation.error.console = events;
+			observation.error.message += `; the console showed first: ${events.filter(e => !e.startsWith('call-trace')).slice(0, 2).join(' / ')}`;
+		}
 	} finally {
 		if (vm) await clock.time('teardown', () => vm!.close());
 		await options.snapshots?.release(spec);

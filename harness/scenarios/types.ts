@@ -114,7 +114,8 @@ export interface CellObservation {
 	cellKey: string;
 	status: 'completed' | 'error';
 	// Set when the cell could not complete (boot failure, crash, timeout).
-	error?: {class: string; message: string};
+	// console: the kernel's Oops/BUG/WARN/call-trace lines (kind: line) the VM's console showed before it failed.
+	error?: {class: string; message: string; console?: string[]};
 	bootMs: number;
 	durationMs: number;
 	cpuFeatures: string[];

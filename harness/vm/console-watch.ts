@@ -1,4 +1,5 @@
 // Classify kernel console lines: panic, Oops, BUG, WARNING, call traces.
+import {readFile} from 'node:fs/promises';
 
 export type ConsoleEventKind = 'panic' | 'oops' | 'bug' | 'warn' | 'call-trace';
 
@@ -19,6 +20,18 @@ const patterns: readonly [ConsoleEventKind, RegExp][] = [
 export function classifyLine(line: string): ConsoleEvent | undefined {
 	for (const [kind, pattern] of patterns) if (pattern.test(line)) return {kind, line: line.trimEnd()};
 	return undefined;
+}
+
+// The events in a console log file, first ones first ("kind: line"; at most `limit`); none when it cannot be read.
+export async function consoleEventsIn(file: string, limit = 12): Promise<string[]> {
+	const text = await readFile(file, 'utf8').catch(() => '');
+	const events: string[] = [];
+	for (const line of text.split('\n')) {
+		const event = classifyLine(line);
+		if (event) events.push(`${event.kind}: ${event.line}`);
+		if (events.length >= limit) break;
+	}
+	return events;
 }
 
 function removeFrom<T>(list: T[], item: T): void {
