@@ -17,6 +17,9 @@ const answer = [
 	'kplug_x25519 0',
 	'libcurve25519 1 kplug_x25519',
 	`${mark}kallsyms`,
+	// grep -F curve25519_ gives every symbol with that prefix or infix: only the exact names count.
+	'00000000 r __kstrtab_curve25519_neon\t[curve25519_neon_old]',
+	'00000000 T curve25519_generic\t[libcurve25519]',
 	'00000000 t curve25519_arch\t[libcurve25519]',
 	'00000000 T curve25519_neon\t[libcurve25519]',
 	`${mark}modules.dep`,
@@ -44,6 +47,7 @@ test('the script reads every section once, kmod\'s tools by path, modinfo per mo
 	const script = endReadingsScript('7.3.4', ['libcurve25519', 'kplug_x25519']);
 	for (const name of ['proc-modules', 'lsmod', 'sysfs', 'kallsyms', 'modules.dep', 'modinfo libcurve25519', 'modinfo kplug_x25519', 'dmesg', 'tainted']) t.is(script.split(`'${mark}${name}'`).length, 2, name);
 	t.regex(script, /\/sbin\/lsmod/);
+	t.regex(script, /grep -F curve25519_ \/proc\/kallsyms/);
 	t.regex(script, /\/sbin\/modinfo -F depends kplug_x25519 2>\/tmp\/kplug-modinfo\.err; rc=\$\?; echo; echo "@@kplug-reading exit \$rc"/, 'the exit code is modinfo\'s, taken before the echo');
 	t.regex(script, /cat \/lib\/modules\/7\.3\.4\/modules\.dep/);
 });
