@@ -10,7 +10,7 @@ import {prepareUnlessInterrupted} from './job-pool.ts';
 import {runVectorCell, type VectorCellId} from '../vectors/cell.ts';
 import {loadVectorSet} from '../vectors/select.ts';
 import {UsageError} from '../util/errors.ts';
-import {kunitPassed} from '../vectors/kunit-result.ts';
+import {kunitLine, kunitPassed} from '../vectors/kunit-result.ts';
 
 export const vectorOptions: OptionSpec = {
 	file: {type: 'string'},
@@ -60,7 +60,7 @@ export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		signal: args.signal,
 		run: id => deps.runCell(ctx, id, set.vectors, set.iterated, set.seed, runDir),
 		onDone: (id, report) => {
-			const summary = report.paths.map(p => `${p.path}(${p.servedBy.join('+')}) ${p.passed}/${p.total} ${p.opsPerSecond} ops/s`).join(', ');
+			const summary = report.paths.map(p => `${p.path}(${p.servedBy.join('+')}) ${p.passed}/${p.total} ${p.opsPerSecond} ops/s`).join(', ') + (report.kunit ? `; ${kunitLine(report.kunit)}` : '');
 			args.progress.info(`vectors ${configKey(id)}: ${report.error ?? (report.unavailable ? `library unavailable (${report.unavailable})` : summary)}`);
 		},
 	});
