@@ -12,7 +12,14 @@ export function symbolSize(nmOutput: string, symbol: string): number | undefined
 	return undefined;
 }
 
-export async function neonCoreBytes(moduleFile: string): Promise<number | undefined> {
-	const result = await execa(`${crossCompile}nm`, ['-S', moduleFile], {reject: false});
-	return result.exitCode === 0 ? symbolSize(result.stdout, 'curve25519_neon') : undefined;
+// Once per module file and process: every memory boot of a configuration asks about the same cached file.
+const known = new Map<string, Promise<number | undefined>>();
+
+export function neonCoreBytes(moduleFile: string): Promise<number | undefined> {
+	let bytes = known.get(moduleFile);
+	if (!bytes) {
+		bytes = execa(`${crossCompile}nm`, ['-S', moduleFile], {reject: false}).then(r => (r.exitCode === 0 ? symbolSize(r.stdout, 'curve25519_neon') : undefined));
+		known.set(moduleFile, bytes);
+	}
+	return bytes;
 }

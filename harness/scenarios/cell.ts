@@ -70,11 +70,14 @@ export function stepRole(step: ActionStep): ModuleRole | undefined {
 	}
 }
 
+// A file name for every role, so stepCommand can name a step whose role's file is missing.
+const roleStandIns = Object.fromEntries(Object.keys(moduleNames).map(role => [role, role])) as DesignFiles;
+
 // A step for a role the design does not have on this kernel (a consolidated library has no arch module): not run,
 // reported n/a with the reason; it keeps its place so the cell's timeline stays aligned with the scenario.
 export function skippedStep(step: ActionStep, reason: string): StepResult {
-	const label = step.kind === 'unplug-under-load' ? 'unplug arch under load' : step.kind === 'modprobe-alias' ? `modprobe ${step.alias}` : `${step.kind} ${step.module}`;
-	const tool: StepTool = step.kind === 'finit_module' || step.kind === 'delete_module' ? 'kernel' : 'kmod';
+	// The label and tool the step would have had (stepCommand's), with a stand-in for the file it does not have.
+	const {label, tool} = stepCommand(step, '', roleStandIns);
 	return {label, argv: [], tool, exitCode: 0, errno: undefined, message: '', kernelLog: [], consoleEvents: [], skipped: reason};
 }
 

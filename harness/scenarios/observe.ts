@@ -2,6 +2,7 @@
 import {parseLsmod, parseProcModules} from '../memory/proc-modules.ts';
 import {moduleNames, type ArchHome, type DesignName} from '../subject/designs.ts';
 import {decodeDriverResponse, encodeDriverRequest, parseDriverInfo} from '../subject/driver-protocol.ts';
+import {KplugError} from '../util/errors.ts';
 import {compareResults} from '../vectors/compare.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import type {VmHandle} from '../vm/vm.ts';
@@ -9,10 +10,8 @@ import {interestingKernelLine} from './errno.ts';
 import {moduleLine} from './module-line.ts';
 import {kernelEvidence, parseKprobeProfile, reconcilePaths, tracingDir, tracingSetupScript} from './kernel-path.ts';
 import type {CellObservation, KernelPathEvidence, LoadedModule, PathProbe} from './types.ts';
-import {KplugError} from '../util/errors.ts';
 
 export const driverDevice = `/dev/${moduleNames.driver}`;
-
 
 // /proc/modules now, one short line a module ("name refs=N by a,b"): residency at a given moment.
 export async function moduleSnapshot(vm: VmHandle, step: string): Promise<string[]> {
@@ -42,7 +41,6 @@ export async function countedByKernel<T>(vm: VmHandle, label: string, counted: b
 	return {result, kernel: kernelEvidence(before.counts, after.counts, after.lines)};
 }
 
-
 // Versions from inside the guest: the running kernel and the guest's own kmod.
 export async function guestVersions(vm: VmHandle): Promise<{kernel: string; kmod: string}> {
 	const kernel = (await vm.exec(['cat', '/proc/version'], {step: 'observe /proc/version'})).stdout.trim();
@@ -55,11 +53,11 @@ export type KallsymsEntry = {present: boolean; owner: string | undefined};
 // Where /proc/kallsyms has a symbol: absent, or present and owned by a module (vmlinux when no [module]).
 export function kallsymsOwner(text: string, symbol: string): KallsymsEntry {
 	// A static function may carry a compiler suffix (curve25519_arch.constprop.0): still the symbol.
-	const line = text.split('\n').find(l => new RegExp(`\\s${symbol}(\\.\\S+)?(\\s|$)`).test(l));
+	const exact = new RegExp(`\\s${symbol}(\\.\\S+)?(\\s|$)`);
+	const line = text.split('\n').find(l => exact.test(l));
 	if (!line) return {present: false, owner: undefined};
 	return {present: true, owner: /\[(\S+)\]/.exec(line)?.[1] ?? 'vmlinux'};
 }
-
 
 // trace_kprobe's note for a MOD:SYM probe defined before its module loads: expected, not of interest.
 const kprobePendingLine = /might be able to register after target module is loaded/;
@@ -135,7 +133,7 @@ function modinfoAnswer(text: string): string {
 	const exitAt = lines.findIndex(l => l.startsWith(`${mark}exit `));
 	if (exitAt < 0) return `(modinfo exit unknown: ${text.trim()})`;
 	const exitCode = Number(lines[exitAt]!.slice(mark.length + 5));
-	// Less the empty line printed before the exit marker.
+	// trim() drops the empty line the script printed before the exit marker.
 	const stdout = lines.slice(0, exitAt).join('\n');
 	const stderr = lines.slice(exitAt + 1).join('\n');
 	return exitCode === 0 ? stdout.trim() : `(modinfo exit ${exitCode}: ${stderr.trim()})`;
