@@ -41,6 +41,8 @@ export interface KernelDef {
 	// The out-of-tree module sets (modules/<set>) `kplug build` builds with this kernel; a design whose set is not
 	// listed is still tried when a command asks for it, and fails with the compiler's line if it does not build.
 	moduleSets: readonly string[];
+	// The guest userlands (setup/userlands.ts) the default matrix runs on this kernel; the default userland when absent.
+	userlands?: readonly string[];
 }
 
 const allSets = ['mainline', 'weak', 'softdep', 'static-call'] as const;
@@ -67,6 +69,8 @@ export const kernels: readonly KernelDef[] = [
 			{file: 'crypto/kpp.ko', why: "6.12's curve25519-neon.ko registers a KPP algorithm (CRYPTO_CURVE25519_NEON selects CRYPTO_KPP, a module here); 6.1's registers none"},
 		],
 		moduleSets: allSets,
+		// trixie's own kernel with trixie's kmod 34 as well (MODULE_WEAKDEP exists from 6.11).
+		userlands: ['bookworm', 'trixie'],
 	},
 	{
 		id: '7.3',

@@ -9,7 +9,7 @@ import {commandLogDir, guestOptions, oneGuest} from './guest-options.ts';
 export const bootCommand: Command = {
 	name: 'boot',
 	summary: 'boot a fresh VM and run one command in the guest through the agent',
-	usage: 'kplug boot [--kernel K] [--profile P] [--design D | --no-modules] [--cpu neon|noneon] [--no-arch] [--append ARGS] [--timeout S] -- CMD [ARGS…]',
+	usage: 'kplug boot [--kernel K] [--userland U] [--profile P] [--design D | --no-modules] [--cpu neon|noneon] [--no-arch] [--append ARGS] [--timeout S] -- CMD [ARGS…]',
 	details: [
 		'One value each (defaults: --kernel 6.1 --design weak --profile thumb2 --cpu neon). --no-modules boots without',
 		'any of kplug\'s modules (the agent and the guest userspace only): for a kernel a design does not build on yet.',

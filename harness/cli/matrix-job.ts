@@ -16,10 +16,11 @@ import {profileBuild} from '../subject/guest.ts';
 import {UsageError} from '../util/errors.ts';
 import {smallSubset} from '../vectors/select.ts';
 import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
-import {subjectOptions} from './subject-options.ts';
+import {subjectOptions, userlandOption} from './subject-options.ts';
 
 export const matrixOptions: OptionSpec = {
 	...subjectOptions,
+	...userlandOption,
 	scenario: {type: 'string', multiple: true},
 	jobs: {type: 'string'},
 	shard: {type: 'string'},
@@ -45,6 +46,8 @@ export function snapshotsOption(args: ParsedArgs): boolean {
 export const matrixHelp = `Filters combine (each takes a name, a comma list, or repeats). --jobs defaults to the number of cores.
 --kernel K[,K…] runs the cells on those kernels (default 6.1, the baseline's; also 6.12, 7.3); a cell on another
 kernel is named design/profile@kernel/cpu/scenario, and without --profile it runs the profiles that kernel builds.
+--userland U[,U…] runs the cells on those guest userlands (bookworm: kmod 30, trixie: kmod 34); without it each
+kernel runs its default ones (6.12: both); a cell on another userland is named design/profile@kernel+userland/cpu/scenario.
 --shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
 --repeat N runs each cell N times and reports cells whose outcome differs (flakes).
 Cells that share kernel, profile, design, CPU, image and command line start from one VM state saved once its agent

@@ -1,5 +1,6 @@
 // The memory job shared by `kplug memory` and `kplug start`: repeated fresh boots per situation, and the
 // within-boot rounds per configuration. An interrupt keeps every finished boot and lists the rest as not run.
+import {defaultUserland} from '../setup/userlands.ts';
 import {join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {compareSamples, median, spread} from '../memory/stats.ts';
@@ -130,7 +131,7 @@ export async function runMemoryJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const repeat = intOption('repeat', args.values['repeat'], 5);
 	const rounds = intOption('rounds', args.values['rounds'], 5, 0);
 	const configs = new Map<string, Config>();
-	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
+	for (const c of await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const tasks: Task[] = [...configs.values()].flatMap(c => [
 		...situationsFor(c).flatMap(s => Array.from({length: repeat}, (_, i): Task => ({kind: 'boot', c, s, i}))),

@@ -7,7 +7,7 @@ import {finishRun} from './report-job.ts';
 export const runCommand: Command = {
 	name: 'run',
 	summary: 'run the scenario matrix (each cell in its own VM, booted or restored from a snapshot) and write the blacklist-scenario report',
-	usage: 'kplug run [--design D] [--profile P] [--cpu C] [--scenario S] [--jobs N] [--shard i/n] [--repeat N] [--update-baseline] [--snapshot | --no-snapshot] [--json]',
+	usage: 'kplug run [--kernel K] [--userland U] [--design D] [--profile P] [--cpu C] [--scenario S] [--jobs N] [--shard i/n] [--repeat N] [--update-baseline] [--snapshot | --no-snapshot] [--json]',
 	details: matrixHelp,
 	options: matrixOptions,
 	async run(args) {

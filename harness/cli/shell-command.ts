@@ -32,7 +32,7 @@ export function shellCommandLine(interactive: boolean, term: string | undefined)
 export const shellCommand: Command = {
 	name: 'shell',
 	summary: 'an interactive shell (busybox sh) in a fresh guest of one design × profile × CPU; exit or Ctrl-D powers it off',
-	usage: 'kplug shell [--design D] [--profile P] [--cpu C]',
+	usage: 'kplug shell [--kernel K] [--userland U] [--design D] [--profile P] [--cpu C]',
 	details: [
 		`One value each (defaults: --design ${guestDefaults.design} --profile ${guestDefaults.profile} --cpu ${guestDefaults.cpu}). The guest boots with the design's`,
 		'modules in /lib/modules/<release>/kernel/kplug (depmod run, nothing loaded); modprobe, insmod, rmmod, lsmod, modinfo',

@@ -1,4 +1,5 @@
 // The vector job shared by `kplug vectors` and `kplug start`: full vector sets per design × profile × CPU.
+import {defaultUserland} from '../setup/userlands.ts';
 import type {BuildContext} from '../build/context.ts';
 import type {ConfigId, VectorCellReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
@@ -49,12 +50,12 @@ export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		millionIterations: args.values['million'] === true,
 	});
 	const seen = new Map<string, VectorCellId>();
-	for (const c of await expandMatrix({...filter, scenarios: ['arch-first']})) seen.set(configKey(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
+	for (const c of await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})) seen.set(configKey(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const cells = [...seen.values()];
 	if (cells.length === 0) throw new UsageError('no vector cells match the filters');
 	args.progress.info(`vectors: ${set.vectors.length} vectors + ${set.iterated.length} iterated tests per path${set.seed !== undefined ? `, random seed ${set.seed} (reproduce with --seed ${set.seed})` : ''}`);
 	// Build kernels and images one at a time before workers run in parallel (no two publish one key).
-	if (!(await deps.prepare(ctx, await expandMatrix({...filter, scenarios: ['arch-first']})))) return {reports: [], notRun: cells};
+	if (!(await deps.prepare(ctx, await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})))) return {reports: [], notRun: cells};
 	const pool = await runPool(cells, {
 		jobs: intOption('jobs', args.values['jobs'], ctx.jobs),
 		signal: args.signal,

@@ -1,6 +1,7 @@
 // The guest image: Debian armhf packages + init + agent + a module set, as a cached newc initramfs.
 import {chmod, copyFile, mkdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises';
 import {basename, join} from 'node:path';
+import {defaultUserland, type UserlandDef} from '../setup/userlands.ts';
 import {isPublished, publishAtomically} from '../util/atomic.ts';
 import {cacheKey, sha256} from '../util/hash.ts';
 import {repoPath} from '../util/paths.ts';
@@ -25,7 +26,26 @@ export interface ImageSpec {
 	debs: Record<string, string>;
 	// Module file name → path; installed under /lib/modules/<release>/kernel/kplug/.
 	modules: Record<string, string>;
+	// The userland the debs are of (setup/userlands.ts): where its depmod runs, whether its packages merged /usr.
+	userland: UserlandDef;
+	// For a userland whose depmod runs in the guest: boots the staged image once and brings back what depmod wrote.
+	guestDepmod?: GuestDepmod;
 }
+
+// What the guest's depmod wrote into /lib/modules/<release>/ (file name → content) and printed on stderr.
+export interface GuestDepmodResult {
+	files: Record<string, Uint8Array>;
+	warnings: string;
+}
+
+// Boot the initramfs at `cpio` (it carries System.map at guestSystemMap), run the image's own depmod for `release`.
+export type GuestDepmod = (cpio: string, release: string) => Promise<GuestDepmodResult>;
+
+// Where the staging image carries System.map for the guest's depmod -F (removed before the image is published).
+export const guestSystemMap = 'boot/System.map';
+
+// The files of /lib/modules/<release>/ kplug puts there itself (the rest of modules.* is depmod's).
+export const stagedModuleFiles = ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'];
 
 export interface GuestImage {
 	key: string;
@@ -49,14 +69,24 @@ export async function imageKeyParts(spec: ImageSpec, agentHash: string): Promise
 		applets: (await busyboxApplets()).join(' '),
 		agent: agentHash,
 		debs: Object.values(spec.debs).map(d => basename(d)).sort().join(' '),
+		// Only another userland adds a part: the default userland's image keys stay what they were.
+		...(spec.userland.id === defaultUserland ? {} : {userland: `${spec.userland.id} depmod:${spec.userland.depmod}${spec.userland.mergedUsr ? ' merged-usr' : ''}`}),
 	};
 	for (const [name, path] of Object.entries(spec.modules)) parts[`module:${name}`] = sha256(await readFile(path));
 	return parts;
 }
 
-async function stage(root: string, spec: ImageSpec, agentPath: string): Promise<string> {
+// Stage the root (packages, init, agent, modules); depmod runs after this (host or guest).
+async function stage(root: string, spec: ImageSpec, agentPath: string): Promise<void> {
 	for (const deb of Object.values(spec.debs)) await unpackDeb(deb, root);
 	for (const d of dropped) await rm(join(root, d), {recursive: true, force: true});
+	// Merged /usr: /bin, /sbin and /lib are links into /usr (the ELF interpreter is /lib/ld-linux-armhf.so.3).
+	if (spec.userland.mergedUsr) {
+		for (const d of ['bin', 'sbin', 'lib']) {
+			await mkdir(join(root, 'usr', d), {recursive: true});
+			await symlink(`usr/${d}`, join(root, d));
+		}
+	}
 	for (const d of ['proc', 'sys', 'dev', 'tmp', 'run', 'root', 'etc/modprobe.d', 'usr/bin', 'usr/sbin', 'sbin']) await mkdir(join(root, d), {recursive: true});
 	for (const applet of await busyboxApplets()) {
 		if (kmodTools.includes(applet)) throw new Error(`busybox-applets.txt lists kmod tool "${applet}"`);
@@ -71,10 +101,34 @@ async function stage(root: string, spec: ImageSpec, agentPath: string): Promise<
 	const moduleDir = join(root, 'lib/modules', spec.release);
 	await mkdir(join(moduleDir, 'kernel/kplug'), {recursive: true});
 	for (const [name, path] of Object.entries(spec.modules)) await copyFile(path, join(moduleDir, 'kernel/kplug', name));
-	for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) {
+	for (const f of stagedModuleFiles) {
 		await copyFile(join(spec.kernelDir, f), join(moduleDir, f)).catch(() => writeFile(join(moduleDir, f), ''));
 	}
-	return runDepmod({baseDir: root, release: spec.release, systemMap: spec.systemMap});
+}
+
+function cpioOf(entries: Awaited<ReturnType<typeof entriesFromTree>>): Uint8Array {
+	entries.push({kind: 'chardev', path: 'dev/console', mode: 0o600, major: 5, minor: 1});
+	return writeCpio(entries);
+}
+
+// depmod where the userland says: on the host over the root, or in a guest booted from the staged root (with
+// System.map in it for -F), whose output files are then written into the root. Returns depmod's warnings.
+async function depmod(root: string, tmp: string, spec: ImageSpec): Promise<string> {
+	if (spec.userland.depmod === 'host') return runDepmod({baseDir: root, release: spec.release, systemMap: spec.systemMap});
+	if (!spec.guestDepmod) throw new Error(`image ${spec.label}: userland ${spec.userland.id} runs depmod in the guest, and no guestDepmod was given`);
+	await mkdir(join(root, 'boot'), {recursive: true});
+	await copyFile(spec.systemMap, join(root, guestSystemMap));
+	const staging = join(tmp, 'depmod-staging.cpio');
+	await writeFile(staging, cpioOf(await entriesFromTree(root)));
+	const result = await spec.guestDepmod(staging, spec.release);
+	await rm(staging, {force: true});
+	await rm(join(root, 'boot'), {recursive: true, force: true});
+	const moduleDir = join(root, 'lib/modules', spec.release);
+	for (const [name, data] of Object.entries(result.files)) {
+		if (basename(name) !== name || !name.startsWith('modules.')) throw new Error(`guest depmod returned an unexpected file name "${name}"`);
+		await writeFile(join(moduleDir, name), data);
+	}
+	return result.warnings;
 }
 
 // Build (or find cached) the initramfs for a spec.
@@ -88,12 +142,11 @@ export async function ensureImage(cacheDir: string, spec: ImageSpec, progress: P
 		await progress.step(`image ${spec.label}`, () =>
 			publishAtomically(dir, async tmp => {
 				const root = join(tmp, 'root');
-				const warnings = await stage(root, spec, agent.path);
-				const entries = await entriesFromTree(root);
-				entries.push({kind: 'chardev', path: 'dev/console', mode: 0o600, major: 5, minor: 1});
-				await writeFile(join(tmp, 'initramfs.cpio'), writeCpio(entries));
+				await stage(root, spec, agent.path);
+				const warnings = await depmod(root, tmp, spec);
+				await writeFile(join(tmp, 'initramfs.cpio'), cpioOf(await entriesFromTree(root)));
 				await writeFile(join(tmp, 'depmod.txt'), warnings);
-				await writeFile(join(tmp, 'manifest.json'), JSON.stringify({spec, agent: agent.hash, key}, null, 2));
+				await writeFile(join(tmp, 'manifest.json'), JSON.stringify({spec: {...spec, guestDepmod: undefined}, agent: agent.hash, key}, null, 2));
 				await rm(root, {recursive: true, force: true});
 			}, entry),
 		);

@@ -136,14 +136,15 @@ export function recordedBlocks(report: Report): Block[] {
 		for (const [module, depends] of Object.entries(c.recorded.modinfoDepends)) {
 			const file = `${module.replace(/_/g, '-')}.ko:`;
 			const dep = c.recorded.modulesDep.find(l => l.split(':')[0]!.endsWith(`/${file.slice(0, -1)}`)) ?? '—';
-			rows.push([cell(key), cell(module), cell(dep.replace(/kernel\/kplug\//g, '')), cell(depends || '(none)')]);
+			const weak = c.recorded.modulesWeakdep?.filter(l => l.split(/\s+/)[1] === module.replace(/-/g, '_') || l.split(/\s+/)[1] === module.replace(/_/g, '-'));
+			rows.push([cell(key), cell(module), cell(dep.replace(/kernel\/kplug\//g, '')), cell(depends || '(none)'), cell(weak === undefined ? '(no file)' : weak.join('; ') || '—')]);
 		}
 	}
 	if (rows.length === 0) return [];
 	return [
 		{kind: 'heading', level: 2, text: 'What the tools recorded'},
-		{kind: 'paragraph', text: 'Per design and profile, from the guest image of the modprobe cell: the modules.dep line depmod wrote for each module, and `modinfo -F depends` (what modpost put in the module).'},
-		{kind: 'table', header: ['Design/profile', 'Module', 'modules.dep', 'modinfo -F depends'], rows},
+		{kind: 'paragraph', text: 'Per design and profile, from the guest image of the modprobe cell: the modules.dep line depmod wrote for each module, `modinfo -F depends` (what modpost put in the module), and the module\'s modules.weakdep lines (MODULE_WEAKDEP; kmod 33+ writes the file, kmod 30 does not: "(no file)").'},
+		{kind: 'table', header: ['Design/profile', 'Module', 'modules.dep', 'modinfo -F depends', 'modules.weakdep'], rows},
 	];
 }
 

@@ -125,7 +125,10 @@ function depmodFindings(input: FindingInput, design: string): Finding[] {
 		if (!line) continue;
 		const deps = line.split(':')[1]!.trim().split(/\s+/).filter(Boolean).map(d => d.split('/').pop()!);
 		const modinfo = c.recorded?.modinfoDepends[moduleNames.lib] ?? '';
-		const text = `${design}: depmod records libcurve25519.ko's dependencies as ${deps.join(' ') || 'none'} (modinfo -F depends: ${modinfo || 'none'})${deps.includes('curve25519-neon.ko') ? ', so modprobe always loads the arch module before the library' : ''}.`;
+		const kmod = /kmod version (\d+)/.exec(c.guest?.kmod ?? '')?.[1];
+		const weakdep = c.recorded?.modulesWeakdep;
+		const text = `${design}: depmod${kmod ? ` (kmod ${kmod})` : ''} records libcurve25519.ko's dependencies as ${deps.join(' ') || 'none'} (modinfo -F depends: ${modinfo || 'none'})${deps.includes('curve25519-neon.ko') ? ', so modprobe always loads the arch module before the library' : ''}` +
+			`${weakdep ? `; it also writes modules.weakdep: ${weakdep.length ? weakdep.map(l => `\`${l}\``).join(', ') : 'empty (no module declares MODULE_WEAKDEP)'}` : ''}.`;
 		groups.set(text, [...(groups.get(text) ?? []), c.cellKey]);
 	}
 	return [...groups].map(([text, cells]) => finding(text, cells));

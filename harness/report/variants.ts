@@ -2,6 +2,7 @@
 // kernels unless its arch code is shaped differently on one of them: mainline on 7.x (the consolidated library, no
 // arch module) is its own variant, mainline@7.3, next to mainline (6.1, 6.12: a separate curve25519-neon.ko).
 import {defaultKernel, kernels} from '../build/kernels.ts';
+import {parseProfileName} from '../scenarios/config-key.ts';
 import {archHome, designs} from '../subject/designs.ts';
 
 export function designVariant(id: {design: string; kernel?: string}): string {
@@ -10,10 +11,10 @@ export function designVariant(id: {design: string; kernel?: string}): string {
 	return d && k && archHome(d, k).consolidated ? `${id.design}@${k.id}` : id.design;
 }
 
-// The variant of a cell key (design/profile[@kernel]/cpu/scenario, or a configuration key).
+// The variant of a cell key (design/profile[@kernel][+userland]/cpu/scenario, or a configuration key).
 export function variantOfKey(key: string): string {
 	const [design = '', profile = ''] = key.split('/');
-	const kernel = profile.split('@')[1];
+	const {kernel} = parseProfileName(profile);
 	return designVariant({design, ...(kernel ? {kernel} : {})});
 }
 

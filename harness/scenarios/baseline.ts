@@ -9,6 +9,7 @@ import {writeFileAtomic} from '../util/atomic.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Deviation} from './types.ts';
 import {pairConfig} from './claims.ts';
+import {profileName} from './config-key.ts';
 import {diffOutcome} from './outcome.ts';
 import type {CellResult, ClaimResult, Verdict} from './types.ts';
 
@@ -70,10 +71,11 @@ export async function readBaseline(path = defaultBaselinePath): Promise<Baseline
 	return checkedInput.data as Baseline;
 }
 
-// Versions are recorded per profile and kernel: "thumb2" on the default kernel, "thumb2@6.12" on another (as in
-// the cell keys), so cells of one kernel are never compared under another kernel's versions.
+// Versions are recorded per profile, kernel and userland: "thumb2" on the default kernel, "thumb2@6.12" on another,
+// "thumb2@6.12+trixie" with another userland (as in the cell keys), so cells are never compared under another kernel's
+// or kmod's versions.
 export function versionKey(id: CellResult['id']): string {
-	return id.kernel ? `${id.profile}@${id.kernel}` : id.profile;
+	return profileName(id);
 }
 
 // The versions each profile's cells ran with (the first completed cell of the profile that read them).

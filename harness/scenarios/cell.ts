@@ -133,7 +133,7 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 // What a cell boots (its snapshot store key): the scenario decides the image (arch module or not) and command line.
 export function cellBootConfig(id: CellId): GuestSpec & {design: DesignName} {
 	const sc = lookupScenario(id.scenario);
-	return {kernel: id.kernel, profile: id.profile, design: lookupDesign(id.design).name, cpu: id.cpu, withArch: sc.withArch, append: sc.append};
+	return {kernel: id.kernel, ...(id.userland ? {userland: id.userland} : {}), profile: id.profile, design: lookupDesign(id.design).name, cpu: id.cpu, withArch: sc.withArch, append: sc.append};
 }
 
 // Run a cell; failures of the VM become an 'error' observation, never an exception. An interrupt (ctx.signal) is

@@ -1,4 +1,4 @@
-// The matrix: design × kernel × profile × CPU × scenario, with filters and deterministic sharding.
+// The matrix: design × kernel × userland × profile × CPU × scenario, with filters and deterministic sharding.
 import {checkKernelProfile, defaultKernel, kernelDef} from '../build/kernels.ts';
 import {profileNames} from '../build/profiles.ts';
 import {designs, design as lookupDesign, type DesignName} from '../subject/designs.ts';
@@ -7,7 +7,8 @@ import {cpuModel, cpuModels} from '../vm/cpu-models.ts';
 import {scenario as lookupScenario, scenarios} from './registry.ts';
 import type {CellId} from './types.ts';
 import {cellKey} from './cell.ts';
-import {kernelField} from './config-key.ts';
+import {kernelField, userlandField} from './config-key.ts';
+import {defaultUserland, userlandDef} from '../setup/userlands.ts';
 
 export interface MatrixFilter {
 	// Default: the default kernel only (the baseline's matrix).
@@ -16,6 +17,8 @@ export interface MatrixFilter {
 	profiles?: string[];
 	cpus?: string[];
 	scenarios?: string[];
+	// Default: each kernel's default userlands (kernels.ts userlands; the default userland when it names none).
+	userlands?: string[];
 }
 
 export interface Shard {
@@ -42,13 +45,16 @@ export async function expandMatrix(filter: MatrixFilter): Promise<CellId[]> {
 	const cs = uniq((filter.cpus ?? cpuModels.map(c => c.name)).map(c => cpuModel(c).name));
 	const ss = uniq((filter.scenarios ?? scenarios.map(s => s.id)).map(s => lookupScenario(s).id));
 	const ks = uniq((filter.kernels ?? [defaultKernel]).map(k => kernelDef(k).id)).map(kernelDef);
-	const kps = ks.map(kernel => ({kernel, profiles: uniq(filter.profiles ?? kernel.profiles ?? allProfiles)}));
+	const us = filter.userlands ? uniq(filter.userlands.map(u => userlandDef(u).id)) : undefined;
+	const kps = ks.map(kernel => ({kernel, profiles: uniq(filter.profiles ?? kernel.profiles ?? allProfiles), userlands: us ?? kernel.userlands ?? [defaultUserland]}));
 	for (const {kernel, profiles} of kps) for (const p of profiles) checkKernelProfile(kernel, p);
 	const cells: CellId[] = [];
 	for (const scenario of ss) {
 		for (const design of ds) {
-			for (const {kernel, profiles} of kps) {
-				for (const profile of profiles) for (const cpu of cs) cells.push({design: design as DesignName, profile, cpu, scenario, ...kernelField(kernel.id)});
+			for (const {kernel, profiles, userlands} of kps) {
+				for (const userland of userlands) {
+					for (const profile of profiles) for (const cpu of cs) cells.push({design: design as DesignName, profile, cpu, scenario, ...kernelField(kernel.id), ...userlandField(userland)});
+				}
 			}
 		}
 	}

@@ -83,6 +83,8 @@ export interface EndReadings {
 	log: {lines: string[]; tainted: string};
 }
 
+const weakdepFile = '(modules.weakdep)';
+
 export function endReadingsScript(release: string, modules: readonly string[]): string {
 	// Each marker on a line of its own, also after output that does not end in a newline (the parser drops the empty
 	// line this adds after output that does).
@@ -97,6 +99,8 @@ export function endReadingsScript(release: string, modules: readonly string[]): 
 		// picks the exact symbols out (kallsymsOwner).
 		`${section('kallsyms')}; grep -F curve25519_ /proc/kallsyms`,
 		`${section('modules.dep')}; cat /lib/modules/${release}/modules.dep`,
+		// kmod 33+ writes modules.weakdep (MODULE_WEAKDEP); kmod 30 writes none: a line says which.
+		`${section('modules.weakdep')}; f=/lib/modules/${release}/modules.weakdep; if [ -e $f ]; then echo '${weakdepFile}'; grep -v '^#' $f; fi`,
 		...modules.map(m => `${section(`modinfo ${m}`)}; /sbin/modinfo -F depends ${m} 2>/tmp/kplug-modinfo.err; rc=$?; echo; echo "${mark}exit $rc"; cat /tmp/kplug-modinfo.err`),
 		`${section('dmesg')}; dmesg`,
 		`${section('tainted')}; cat /proc/sys/kernel/tainted`,
@@ -139,6 +143,12 @@ function modinfoAnswer(text: string): string {
 	return exitCode === 0 ? stdout.trim() : `(modinfo exit ${exitCode}: ${stderr.trim()})`;
 }
 
+// modules.weakdep's lines (comments dropped) where depmod wrote the file; nothing where it did not (kmod < 33).
+function weakdepLines(text: string): {modulesWeakdep?: string[]} {
+	const lines = text.split('\n').filter(Boolean);
+	return lines[0] === weakdepFile ? {modulesWeakdep: lines.slice(1).sort()} : {};
+}
+
 // Parse the end-of-cell readings from the script's output.
 export function parseEndReadings(stdout: string, modules: readonly string[]): EndReadings {
 	const sections = readingSections(stdout);
@@ -163,6 +173,7 @@ export function parseEndReadings(stdout: string, modules: readonly string[]): En
 		kallsyms: {arch: kallsymsOwner(text('kallsyms'), 'curve25519_arch'), neon: kallsymsOwner(text('kallsyms'), 'curve25519_neon')},
 		recorded: {
 			modulesDep: text('modules.dep').split('\n').filter(Boolean).sort(),
+			...weakdepLines(text('modules.weakdep')),
 			modinfoDepends: Object.fromEntries(modules.map(m => [m, modinfoAnswer(text(`modinfo ${m}`))])),
 		},
 		log: parseKernelLog(text('dmesg'), text('tainted')),

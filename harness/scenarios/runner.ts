@@ -47,7 +47,7 @@ export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]):
 	}
 	for (const c of images.values()) {
 		try {
-			await guestImage(ctx, {kernel: c.kernel, profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
+			await guestImage(ctx, {kernel: c.kernel, ...(c.userland ? {userland: c.userland} : {}), profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
 		} catch (error) {
 			// A design that does not build on this kernel: its cells run, fail at once with the compiler's line and
 			// are listed as errors (not dropped, and the other designs still run).

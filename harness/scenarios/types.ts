@@ -37,6 +37,8 @@ export interface CellId {
 	scenario: string;
 	// The kernel (kernels.ts); absent for the default kernel (config-key.ts names it).
 	kernel?: string;
+	// The guest userland (setup/userlands.ts); absent for the default userland.
+	userland?: string;
 }
 
 // Who answered a step: a kmod tool, a busybox applet, or the kernel through the agent's raw syscall.
@@ -134,8 +136,9 @@ export interface CellObservation {
 	kernelLogOfInterest: string[];
 	// Why kernel-side path evidence is missing (tracing could not be set up), if it is.
 	tracing?: {ok: boolean; message: string};
-	// What the tools recorded in the image: modules.dep lines and `modinfo -F depends` per module.
-	recorded?: {modulesDep: string[]; modinfoDepends: Record<string, string>};
+	// What the tools recorded in the image: modules.dep lines and `modinfo -F depends` per module; modules.weakdep's
+	// lines where depmod wrote that file (kmod 33+: MODULE_WEAKDEP), absent where it did not.
+	recorded?: {modulesDep: string[]; modulesWeakdep?: string[]; modinfoDepends: Record<string, string>};
 	// Versions read from the guest: /proc/version and `kmod --version`.
 	guest?: {kernel: string; kmod: string};
 	// Where the cell's wall time went (the bench's breakdown); never part of the outcome.

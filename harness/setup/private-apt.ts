@@ -9,15 +9,19 @@ export interface PrivateApt {
 	suite: string;
 	// Everything lives below this folder.
 	dir: string;
-	// dpkg's native architecture: the only one whose indexes are fetched (linux-source is arch all).
+	// The one architecture whose indexes are fetched: dpkg's native one for source packages (linux-source is arch
+	// all), armhf for guest userland packages.
 	arch: string;
+	// The architecture is not dpkg's own: package names are qualified (kmod:armhf).
+	foreign?: boolean;
 	// Download as root without apt's _apt sandbox (that user cannot enter a root-only cache folder).
 	asRoot: boolean;
 }
 
-// The private configuration's folder for a suite: <cache>/apt/<suite>.
-export function privateApt(cacheDir: string, suite: string, arch: string, asRoot: boolean): PrivateApt {
-	return {suite, dir: join(cacheDir, 'apt', suite), arch, asRoot};
+// The private configuration's folder for a suite: <cache>/apt/<suite> for dpkg's native architecture (source
+// packages), <cache>/apt/<suite>-<arch> for another (the guest's armhf packages).
+export function privateApt(cacheDir: string, suite: string, arch: string, asRoot: boolean, native = true): PrivateApt {
+	return {suite, dir: join(cacheDir, 'apt', native ? suite : `${suite}-${arch}`), arch, asRoot, ...(native ? {} : {foreign: true})};
 }
 
 // Folders and files the configuration needs, relative to its folder (empty parts and status shadow the host's).
@@ -48,6 +52,8 @@ export function privateAptOptions(apt: PrivateApt): string[] {
 	return options.flatMap(o => ['-o', o]);
 }
 
+const qualified = (apt: PrivateApt, pkg: string): string => (apt.foreign ? `${pkg}:${apt.arch}` : pkg);
+
 // apt-get update of the private indexes only.
 export function privateUpdateArgs(apt: PrivateApt): string[] {
 	return [...privateAptOptions(apt), 'update'];
@@ -55,12 +61,12 @@ export function privateUpdateArgs(apt: PrivateApt): string[] {
 
 // apt-cache show of the candidate version (its index record carries Version, Size and SHA256).
 export function privateShowArgs(apt: PrivateApt, pkg: string): string[] {
-	return [...privateAptOptions(apt), 'show', '--no-all-versions', pkg];
+	return [...privateAptOptions(apt), 'show', '--no-all-versions', qualified(apt, pkg)];
 }
 
 // apt-get download of one exact version (into the working folder: <dir>/debs).
 export function privateDownloadArgs(apt: PrivateApt, pkg: string, version: string): string[] {
-	return [...privateAptOptions(apt), 'download', `${pkg}=${version}`];
+	return [...privateAptOptions(apt), 'download', `${qualified(apt, pkg)}=${version}`];
 }
 
 export interface IndexRecord {

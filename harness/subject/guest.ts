@@ -6,9 +6,12 @@ import {defaultKernel, kernelDef, kernelLabel, type KernelDef} from '../build/ke
 import {loadProfile} from '../build/profiles.ts';
 import {ensureKernelSource} from '../build/source.ts';
 import {ensureImage, type GuestImage} from '../image/image.ts';
+import {ensureMirrorDebs} from '../setup/mirror-debs.ts';
+import {defaultUserland, userlandDef, type UserlandDef} from '../setup/userlands.ts';
 import {KplugError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
+import {guestDepmodLogDir, guestDepmodRunner} from './guest-depmod.ts';
 import type {SnapshotStore} from './snapshots.ts';
 import {designModuleFiles, design as lookupDesign, imageModules, type Design, type DesignFiles, type DesignName, type ModuleRole} from './designs.ts';
 
@@ -20,6 +23,8 @@ export interface GuestSpec {
 	// any kernel, whatever module set builds there.
 	design?: DesignName;
 	cpu: string;
+	// The guest userland (setup/userlands.ts); the default userland when absent.
+	userland?: string;
 	// Whether the arch module is in the image at all.
 	withArch: boolean;
 	append?: readonly string[];
@@ -65,26 +70,37 @@ async function withDesignSet(ctx: BuildContext, build: ProfileBuild, d: Design):
 	return build;
 }
 
-// The guest packages the command's setup found: booting a guest never runs host setup itself.
-function guestDebs(ctx: BuildContext): Record<string, string> {
+// The guest packages of a userland: the host's (the command's setup found them; booting a guest never runs host setup
+// itself), or another suite's, fetched once into the cache through kplug's private apt configuration.
+async function guestDebs(ctx: BuildContext, userland: UserlandDef): Promise<Record<string, string>> {
+	if (userland.from === 'mirror') return ensureMirrorDebs(ctx.cacheDir, userland, ctx.progress, ctx.signal);
 	if (!ctx.guestDebs) throw new Error('a guest image was asked for with a BuildContext without guestDebs: a command that boots guests runs setup first and passes its guest packages in the context (cli/guest-context.ts)');
 	return ctx.guestDebs;
 }
 
+// The suffix a userland other than the default adds to labels and names (+trixie).
+export function userlandSuffix(id: string | undefined): string {
+	return id && id !== defaultUserland ? `+${id}` : '';
+}
+
 // The image for a guest spec (built or cached).
 export async function guestImage(ctx: BuildContext, spec: GuestSpec): Promise<{build: ProfileBuild; image: GuestImage}> {
-	const debs = guestDebs(ctx);
+	const userland = userlandDef(spec.userland ?? defaultUserland);
+	const debs = await guestDebs(ctx, userland);
 	const kernel = kernelDef(spec.kernel ?? defaultKernel);
 	const d = spec.design === undefined ? undefined : lookupDesign(spec.design);
 	const profile = await profileBuild(ctx, spec.profile, kernel.id);
 	const build = d ? await withDesignSet(ctx, profile, d) : profile;
+	const label = kernelLabel(kernel, d ? `${spec.profile}-${d.name}${spec.withArch ? '' : '-noarch'}` : `${spec.profile}-bare`) + userlandSuffix(userland.id);
 	const image = await ensureImage(ctx.cacheDir, {
-		label: kernelLabel(kernel, d ? `${spec.profile}-${d.name}${spec.withArch ? '' : '-noarch'}` : `${spec.profile}-bare`),
+		label,
 		release: build.kernel.release,
 		systemMap: build.kernel.systemMap,
 		kernelDir: build.kernel.dir,
 		debs,
 		modules: {...preloadFiles(kernel, build), ...(d ? imageModules(build, d, spec.withArch) : {})},
+		userland,
+		...(userland.depmod === 'guest' ? {guestDepmod: guestDepmodRunner(build.kernel.zImage, guestDepmodLogDir(ctx.cacheDir, label), ctx.signal)} : {}),
 	}, ctx.progress);
 	return {build, image};
 }

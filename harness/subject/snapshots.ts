@@ -5,6 +5,7 @@
 // by every VM restored from it); a configuration's file is removed when its last planned boot is done, the folder
 // when the run ends. Per run, not in the cache: a state only fits the exact qemu binary and machine that saved it,
 // and a run pays one extra boot per shared configuration for that certainty.
+import {defaultUserland} from '../setup/userlands.ts';
 import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -16,6 +17,7 @@ import {startVm, type RestorePoint, type VmOptions} from '../vm/vm.ts';
 // What a boot depends on, as a GuestSpec names it (the kernel and image are built from these).
 export interface BootConfig {
 	kernel?: string;
+	userland?: string;
 	profile: string;
 	design?: string;
 	cpu: string;
@@ -26,7 +28,7 @@ export interface BootConfig {
 
 // One key per boot configuration: two specs with the same key boot the same machine to the same state.
 export function bootConfigKey(spec: BootConfig): string {
-	return JSON.stringify([spec.kernel ?? defaultKernel, spec.profile, spec.design ?? '(bare)', spec.cpu, spec.withArch, spec.append ?? [], spec.memoryMiB ?? 256]);
+	return JSON.stringify([spec.kernel ?? defaultKernel, spec.profile, spec.design ?? '(bare)', spec.cpu, spec.withArch, spec.append ?? [], spec.memoryMiB ?? 256, ...(spec.userland && spec.userland !== defaultUserland ? [spec.userland] : [])]);
 }
 
 // Boot a VM to agent-ready, save its state into dir, and return what a restored VM needs.

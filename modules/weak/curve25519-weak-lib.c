@@ -40,4 +40,13 @@ static bool kplug_arch_bound(void)
 #define KPLUG_LIB_DESIGN "weak"
 #include "curve25519-lib-body.h"
 
+/*
+ * The arch module is optional, and userspace is told so where the kernel has
+ * the macro (6.11+): kmod 33+ depmod writes it to modules.weakdep; older kmod
+ * ignores the modinfo key. The weak references above are what binds.
+ */
+#ifdef MODULE_WEAKDEP
+MODULE_WEAKDEP("curve25519-neon");
+#endif
+
 MODULE_DESCRIPTION("kplug weak-reference design: curve25519 library reaching curve25519_arch through a weak symbol");

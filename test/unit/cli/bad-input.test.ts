@@ -34,6 +34,10 @@ const cases: [string, string[], RegExp][] = [
 	['bad --random', ['vectors', '--random', 'lots'], /--random must be an integer/],
 	['boot without a command', ['boot'], /nothing to run/],
 	['run on an unknown kernel', ['run', '--kernel', '9.9'], /unknown kernel "9\.9"/],
+	['run on an unknown userland', ['run', '--userland', 'sid'], /unknown userland "sid" \(userlands: bookworm, trixie\)/],
+	['boot on two userlands', ['boot', '--userland', 'bookworm,trixie', '--', 'true'], /boot: one --userland at a time, got bookworm, trixie/],
+	// The vector and memory jobs load with insmod on the default userland: they take no --userland.
+	['vectors with a userland', ['vectors', '--userland', 'trixie'], /Unknown option '--userland'/],
 	['boot on two kernels', ['boot', '--kernel', '6.12,7.3', '--', 'true'], /boot: one --kernel at a time, got 6\.12, 7\.3/],
 	['boot --no-modules with a design', ['boot', '--kernel', '7.3', '--no-modules', '--design', 'weak', '--', 'true'], /--no-modules boots no design/],
 	['vectors on a profile 7.3 does not build', ['vectors', '--kernel', '7.3', '--profile', 'arm'], /kernel 7\.3 does not build profile arm/],

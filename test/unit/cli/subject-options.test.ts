@@ -21,3 +21,8 @@ test('parseCommandArgs parses the subject once, for any command whose spec has i
 	t.deepEqual(parseCommandArgs({...command, options: {}}, []).subject, {});
 	t.throws(() => parseCommandArgs(command, ['--kernel', 'nope']), {instanceOf: UsageError});
 });
+
+test('subjectFilter: --userland names are checked and kept once each', t => {
+	t.deepEqual(subjectFilter({userland: ['trixie,bookworm', 'trixie']}), {userlands: ['trixie', 'bookworm']});
+	t.throws(() => subjectFilter({userland: ['bullseye']}), {instanceOf: UsageError, message: 'unknown userland "bullseye" (userlands: bookworm, trixie)'});
+});

@@ -65,3 +65,20 @@ test('the README carries exactly the findings of the recorded run (npm run findi
 	t.truthy(block, 'README has the findings markers');
 	t.is(block, findingsBlock(fixtureCells()), 'README findings differ from the recorded data: run `npm run findings:readme` and review');
 });
+
+test('depmod\'s finding names the kmod that wrote modules.dep and, where it wrote one, modules.weakdep', t => {
+	const modprobe = (obs: CellObservation): boolean => obs.cellKey === 'weak/thumb2/neon/modprobe';
+	const depmod = (list: string[]): string[] => list.filter(f => f.startsWith('weak: depmod'));
+	const before = depmod(texts(fixtureCells().filter(modprobe)));
+	t.is(before.length, 1);
+	t.regex(before[0]!, /^weak: depmod \(kmod 30\) records libcurve25519\.ko's dependencies as curve25519-neon\.ko/);
+	t.false(before[0]!.includes('modules.weakdep'), 'kmod 30 writes no modules.weakdep');
+	const kmod34 = fixtureCells().filter(modprobe).map(obs => {
+		obs.guest = {...obs.guest!, kmod: 'kmod version 34.2'};
+		obs.recorded = {...obs.recorded!, modulesWeakdep: ['weakdep libcurve25519 curve25519-neon']};
+		return obs;
+	});
+	const after = depmod(texts(kmod34));
+	t.is(after.length, 1);
+	t.regex(after[0]!, /^weak: depmod \(kmod 34\) records .*; it also writes modules\.weakdep: `weakdep libcurve25519 curve25519-neon`\.$/);
+});

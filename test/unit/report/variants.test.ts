@@ -9,6 +9,9 @@ test('designVariant: mainline on 7.3 (the consolidated library) is its own varia
 	t.is(variantOfKey('mainline/thumb2@7.3/neon/arch-first'), 'mainline@7.3');
 	t.is(variantOfKey('mainline/thumb2@6.12/noneon'), 'mainline');
 	t.is(variantOfKey('static-call/arm/neon/rmmod'), 'static-call');
+	// The userland is not part of the variant: the design's arch code is shaped by the kernel alone.
+	t.is(variantOfKey('mainline/thumb2@7.3+trixie/neon/arch-first'), 'mainline@7.3');
+	t.is(variantOfKey('weak/thumb2@6.12+trixie/neon'), 'weak');
 });
 
 test('designVariants: in the designs\' order, a design\'s plain variant first, only the variants present', t => {

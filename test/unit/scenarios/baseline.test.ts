@@ -141,13 +141,16 @@ test('the default baseline is the committed test/baselines/matrix.json', t => {
 
 const committed = existsSync(defaultBaselinePath);
 
-(committed ? test : test.skip)('the committed baseline has exactly the cells of the full matrix on the start kernels (6.1, 6.12, 7.3)', async t => {
+(committed ? test : test.skip)('the committed baseline has exactly the cells of the full matrix on the start kernels (6.1, 6.12 with both userlands, 7.3)', async t => {
 	const baseline = await readBaseline();
 	const expected = (await expandMatrix({kernels: [...startKernels]})).map(cellKey).sort();
 	const keys = Object.keys(baseline.cells);
-	// 6.1: 312 (every profile); 6.12 and 7.3: 104 each (thumb2; mainline's 26 on 7.3 are the consolidated library's).
-	t.is(keys.length, 312 + 104 + 104);
+	// 6.1: 312 (every profile); 6.12: 104 with bookworm's kmod 30 and 104 with trixie's kmod 34; 7.3: 104 (thumb2;
+	// mainline's 26 on 7.3 are the consolidated library's).
+	t.is(keys.length, 312 + 104 + 104 + 104);
 	t.is(keys.filter(k => k.includes('@6.12/')).length, 104);
+	t.is(keys.filter(k => k.includes('@6.12+trixie/')).length, 104);
+	t.is(baseline.versions['thumb2@6.12+trixie']?.kmod, 'kmod version 34.2');
 	t.deepEqual(keys.filter(k => baseline.cells[k]!['status'] !== 'completed'), [], 'every cell completed, mainline@7.3 included');
 	t.deepEqual(keys.filter(k => baseline.cells[k]!['archModule']).map(k => k.split('/').slice(0, 2).join('/')), Array(26).fill('mainline/thumb2@7.3'), 'the consolidated cells say where the arch code is');
 	t.deepEqual([...keys].sort(), expected);

@@ -25,6 +25,10 @@ const answer = [
 	`${mark}modules.dep`,
 	'kernel/kplug/kplug-x25519.ko: kernel/kplug/libcurve25519.ko',
 	'kernel/kplug/libcurve25519.ko:',
+	// kmod 34 wrote modules.weakdep (its comment line is dropped by the script's grep -v).
+	`${mark}modules.weakdep`,
+	'(modules.weakdep)',
+	'weakdep libcurve25519 curve25519-neon',
 	`${mark}modinfo libcurve25519`,
 	'',
 	`${mark}exit 0`,
@@ -45,11 +49,12 @@ const answer = [
 
 test('the script reads every section once, kmod\'s tools by path, modinfo per module with its exit code', t => {
 	const script = endReadingsScript('7.3.4', ['libcurve25519', 'kplug_x25519']);
-	for (const name of ['proc-modules', 'lsmod', 'sysfs', 'kallsyms', 'modules.dep', 'modinfo libcurve25519', 'modinfo kplug_x25519', 'dmesg', 'tainted']) t.is(script.split(`'${mark}${name}'`).length, 2, name);
+	for (const name of ['proc-modules', 'lsmod', 'sysfs', 'kallsyms', 'modules.dep', 'modules.weakdep', 'modinfo libcurve25519', 'modinfo kplug_x25519', 'dmesg', 'tainted']) t.is(script.split(`'${mark}${name}'`).length, 2, name);
 	t.regex(script, /\/sbin\/lsmod/);
 	t.regex(script, /grep -F curve25519_ \/proc\/kallsyms/);
 	t.regex(script, /\/sbin\/modinfo -F depends kplug_x25519 2>\/tmp\/kplug-modinfo\.err; rc=\$\?; echo; echo "@@kplug-reading exit \$rc"/, 'the exit code is modinfo\'s, taken before the echo');
 	t.regex(script, /cat \/lib\/modules\/7\.3\.4\/modules\.dep/);
+	t.regex(script, /f=\/lib\/modules\/7\.3\.4\/modules\.weakdep; if \[ -e \$f \]; then echo '\(modules\.weakdep\)'; grep -v '\^#' \$f; fi/);
 });
 
 test('parseEndReadings: modules cross-checked with sysfs and lsmod, kallsyms owners, recorded dependencies, the log of interest and taint', t => {
@@ -60,6 +65,7 @@ test('parseEndReadings: modules cross-checked with sysfs and lsmod, kallsyms own
 	]);
 	t.deepEqual(r.kallsyms, {arch: {present: true, owner: 'libcurve25519'}, neon: {present: true, owner: 'libcurve25519'}});
 	t.deepEqual(r.recorded.modulesDep, ['kernel/kplug/kplug-x25519.ko: kernel/kplug/libcurve25519.ko', 'kernel/kplug/libcurve25519.ko:']);
+	t.deepEqual(r.recorded.modulesWeakdep, ['weakdep libcurve25519 curve25519-neon']);
 	t.deepEqual(r.recorded.modinfoDepends, {libcurve25519: '', kplug_x25519: 'libcurve25519', curve25519_neon: '(modinfo exit 1: modinfo: ERROR: Module curve25519_neon not found.)'});
 	t.deepEqual(r.log, {lines: ['kplug_x25519: loading out-of-tree module taints kernel.', 'WARNING: CPU: 0 PID: 1 at something'], tainted: '4096'});
 });
@@ -78,6 +84,8 @@ test('the script\'s own layout: a blank line before every marker, output without
 		`${mark}sysfs`, 'libcurve25519 0', '',
 		`${mark}kallsyms`, '00000000 t curve25519_arch.constprop.0\t[libcurve25519]', '',
 		`${mark}modules.dep`, 'kernel/kplug/libcurve25519.ko:', '',
+		// kmod 30: no modules.weakdep, the section is empty.
+		`${mark}modules.weakdep`, '',
 		`${mark}modinfo libcurve25519`, '', '', `${mark}exit 0`,
 		'',
 		`${mark}dmesg`, '[    0.3] Run /sbin/kplug-agent as init process', '[    1.0] no newline at the end',

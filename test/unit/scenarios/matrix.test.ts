@@ -137,3 +137,17 @@ test('--kernel: an unknown kernel, or a profile the kernel does not build, is a 
 	await t.throwsAsync(expandMatrix({kernels: ['5.10']}), {instanceOf: UsageError, message: /unknown kernel "5\.10"/});
 	await t.throwsAsync(expandMatrix({kernels: ['7.3'], profiles: ['arm']}), {instanceOf: UsageError, message: 'kernel 7.3 does not build profile arm (profiles on 7.3: thumb2)'});
 });
+
+test('userlands: without --userland a kernel runs its default ones (6.12: bookworm and trixie; 6.1 and 7.3: bookworm)', async t => {
+	const filter = {designs: ['weak'], cpus: ['neon'], scenarios: ['modprobe']};
+	t.deepEqual((await expandMatrix({...filter, kernels: ['6.12']})).map(cellKey), ['weak/thumb2@6.12/neon/modprobe', 'weak/thumb2@6.12+trixie/neon/modprobe']);
+	t.deepEqual((await expandMatrix({...filter, kernels: ['7.3']})).map(cellKey), ['weak/thumb2@7.3/neon/modprobe']);
+	t.false((await expandMatrix(filter)).some(c => 'userland' in c));
+	// With --userland, every kernel runs the named ones; the default userland is not written in the id.
+	const trixie = await expandMatrix({...filter, profiles: ['arm'], userlands: ['trixie']});
+	t.deepEqual(trixie, [{design: 'weak', profile: 'arm', cpu: 'neon', scenario: 'modprobe', userland: 'trixie'}]);
+	t.deepEqual((await expandMatrix({...filter, kernels: ['6.12'], userlands: ['bookworm']})).map(cellKey), ['weak/thumb2@6.12/neon/modprobe']);
+	// npm start's kernels: 6.12's 104 cells twice.
+	t.is((await expandMatrix({kernels: ['6.12']})).length, 208);
+	await t.throwsAsync(expandMatrix({userlands: ['sid']}), {instanceOf: UsageError, message: /unknown userland "sid"/});
+});

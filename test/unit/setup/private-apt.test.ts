@@ -155,3 +155,16 @@ test.serial('host update: still mid-sync after the retry, or any other problem, 
 	t.regex(await aptUpdate({retryDelayMs: 1}) ?? '', /^apt-get update reported a problem \(continuing\): E: Could not get lock/);
 	t.is(await other.calls(), 1);
 });
+
+test('a foreign architecture (armhf guest packages) gets its own folder and qualified package names', t => {
+	const apt = privateApt('/c', 'trixie', 'armhf', false, false);
+	t.is(apt.dir, '/c/apt/trixie-armhf');
+	const options = privateAptOptions(apt);
+	t.true(options.includes('APT::Architectures=armhf'));
+	t.deepEqual(privateShowArgs(apt, 'kmod'), [...options, 'show', '--no-all-versions', 'kmod:armhf']);
+	t.deepEqual(privateDownloadArgs(apt, 'kmod', '34.2-2'), [...options, 'download', 'kmod:armhf=34.2-2']);
+	// The native architecture (source packages, arch all) keeps the suite's folder and plain names.
+	const native = privateApt('/c', 'trixie', 'amd64', false);
+	t.is(native.dir, '/c/apt/trixie');
+	t.deepEqual(privateShowArgs(native, 'linux-source-6.12').slice(-1), ['linux-source-6.12']);
+});

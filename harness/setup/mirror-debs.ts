@@ -1,0 +1,95 @@
+// A guest userland's armhf packages from another Debian suite: downloaded through kplug's private apt configuration
+// (never the host's), each .deb checked against the index's SHA256, kept as one cache entry per suite and package
+// list. A complete entry is used as it is: no network once the packages are there.
+import {readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import * as z from 'zod';
+import {debianKeyring} from '../build/fetched-source.ts';
+import {isPublished, publishAtomically} from '../util/atomic.ts';
+import {KplugError} from '../util/errors.ts';
+import {cacheKey, sha256File} from '../util/hash.ts';
+import type {Progress} from '../util/progress.ts';
+import {hostDebianSources, swappedSourcesList} from './apt-sources.ts';
+import {downloadedDebName, downloadPrivate, privateApt, privateIndexRecord, updatePrivateIndexes, writePrivateApt} from './private-apt.ts';
+import {guestArch} from './requirements.ts';
+import {userlandPackages, type UserlandDef} from './userlands.ts';
+
+const indexSchema = z.object({
+	suite: z.string(),
+	arch: z.string(),
+	packages: z.record(z.string(), z.object({version: z.string(), file: z.string(), size: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/)})),
+	mirrors: z.array(z.string()),
+});
+export type MirrorDebsIndex = z.infer<typeof indexSchema>;
+
+// The cache entry of a userland's packages: <cache>/debs/<suite>-<arch>-<key of the package list>.
+export function mirrorDebsDir(cacheDir: string, userland: UserlandDef, packages: readonly string[]): string {
+	return join(cacheDir, 'debs', `${userland.suite}-${guestArch}-${cacheKey({packages: packages.join(' ')})}`);
+}
+
+// The .deb per package of a published entry's index.
+export function debsOfIndex(dir: string, index: MirrorDebsIndex): Record<string, string> {
+	return Object.fromEntries(Object.entries(index.packages).map(([name, p]) => [name, join(dir, p.file)]));
+}
+
+const memo = new Map<string, Promise<Record<string, string>>>();
+
+// The userland's .deb per package (downloaded once into the cache; once per process after that).
+export function ensureMirrorDebs(cacheDir: string, userland: UserlandDef, progress: Progress, signal?: AbortSignal): Promise<Record<string, string>> {
+	const key = `${cacheDir}\0${userland.id}`;
+	let found = memo.get(key);
+	if (!found) {
+		found = fetchMirrorDebs(cacheDir, userland, progress, signal);
+		found.catch(() => memo.delete(key));
+		memo.set(key, found);
+	}
+	return found;
+}
+
+async function readIndex(dir: string): Promise<MirrorDebsIndex | undefined> {
+	try {
+		const parsed = indexSchema.safeParse(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')));
+		return parsed.success ? parsed.data : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+async function fetchMirrorDebs(cacheDir: string, userland: UserlandDef, progress: Progress, signal?: AbortSignal): Promise<Record<string, string>> {
+	const packages = await userlandPackages(userland);
+	const dir = mirrorDebsDir(cacheDir, userland, packages);
+	const entry = {files: async (d: string) => {
+		const index = await readIndex(d);
+		return index ? ['index.json', ...Object.values(index.packages).map(p => p.file)] : ['index.json'];
+	}, progress};
+	if (!(await isPublished(dir, entry))) {
+		await publishAtomically(dir, async tmp => {
+			const apt = privateApt(cacheDir, userland.suite, guestArch, process.getuid?.() === 0, false);
+			const sources = await hostDebianSources();
+			await writePrivateApt(apt, swappedSourcesList(sources, userland.suite, debianKeyring));
+			const keyrings = [...new Set(sources.map(s => s.signedBy ?? debianKeyring))];
+			const warning = await progress.step(`apt-get update (private, ${userland.suite} ${guestArch})`, () => updatePrivateIndexes(apt, {keyrings, ...(signal ? {signal} : {})}));
+			if (warning) progress.info(warning);
+			const index: MirrorDebsIndex = {suite: userland.suite, arch: guestArch, packages: {}, mirrors: sources.flatMap(s => s.uris)};
+			await progress.step(`download ${userland.suite} ${guestArch} ${packages.join(' ')}`, async () => {
+				for (const name of packages) {
+					const record = await privateIndexRecord(apt, name);
+					const downloaded = await downloadPrivate(apt, record, signal);
+					const size = (await stat(downloaded).catch(() => undefined))?.size;
+					const sha = size === record.size ? await sha256File(downloaded) : undefined;
+					if (sha !== record.sha256) {
+						await rm(downloaded, {force: true});
+						throw new KplugError(`${name} ${record.version} (${userland.suite} ${guestArch}): the downloaded .deb does not match the index (${size ?? 'no'} bytes, sha256 ${sha?.slice(0, 12) ?? '-'}; index: ${record.size} bytes, sha256 ${record.sha256.slice(0, 12)})`);
+					}
+					const file = downloadedDebName(record);
+					await rename(downloaded, join(tmp, file));
+					index.packages[name] = {version: record.version, file, size: record.size, sha256: record.sha256};
+				}
+			});
+			await writeFile(join(tmp, 'index.json'), JSON.stringify(index, null, 2) + '\n');
+		}, entry);
+	}
+	const index = await readIndex(dir);
+	if (!index) throw new KplugError(`${dir}: index.json is missing or malformed after the download`);
+	return debsOfIndex(dir, index);
+}
