@@ -17,7 +17,6 @@ export const subjectHelp = 'Kernels: 6.1 (default), 6.12, 7.3 (--kernel ID[,IDâ€
 // (run, start, boot, shell); the vector and memory jobs load modules with insmod on the default userland.
 export const userlandOption: OptionSpec = {userland: {type: 'string', multiple: true}};
 
-export const userlandHelp = 'Userlands: bookworm (default: kmod 30), trixie (kmod 34; depmod runs in the guest when the image is built); without --userland each kernel runs its default ones (6.12: both).';
 
 // Each filter: undefined when not given (the command's default), else the names in order, without repeats.
 export interface SubjectFilter {

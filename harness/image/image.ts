@@ -1,8 +1,9 @@
 // The guest image: Debian armhf packages + init + agent + a module set, as a cached newc initramfs.
-import {chmod, copyFile, mkdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises';
+import {chmod, copyFile, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, symlink, writeFile} from 'node:fs/promises';
 import {basename, join} from 'node:path';
 import {defaultUserland, type UserlandDef} from '../setup/userlands.ts';
 import {isPublished, publishAtomically} from '../util/atomic.ts';
+import {KplugError} from '../util/errors.ts';
 import {cacheKey, sha256} from '../util/hash.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Progress} from '../util/progress.ts';
@@ -12,6 +13,9 @@ import {runDepmod, unpackDeb} from './tools.ts';
 
 // Bump when the staging steps below change.
 const recipeVersion = '1';
+// Bump when what another userland's staging adds changes (merged /usr links, System.map for the guest's depmod):
+// part of those images' keys only, so the default userland's keys stay as they are.
+const userlandStagingVersion = '1';
 export const kmodTools = ['modprobe', 'insmod', 'rmmod', 'depmod', 'lsmod', 'modinfo'];
 // Unpacked package content the guest never uses.
 const dropped = ['usr/share', 'usr/lib/arm-linux-gnueabihf/gconv', 'usr/libexec', 'etc/init.d', 'usr/lib/arm-linux-gnueabihf/engines-3', 'usr/lib/arm-linux-gnueabihf/ossl-modules'];
@@ -38,8 +42,12 @@ export interface GuestDepmodResult {
 	warnings: string;
 }
 
-// Boot the initramfs at `cpio` (it carries System.map at guestSystemMap), run the image's own depmod for `release`.
-export type GuestDepmod = (cpio: string, release: string) => Promise<GuestDepmodResult>;
+// Boot the initramfs at `cpio` (it carries System.map at guestSystemMap), run the image's own depmod for `release`;
+// `recipe` names what it runs (its script), part of the image's key.
+export interface GuestDepmod {
+	recipe: string;
+	run(cpio: string, release: string): Promise<GuestDepmodResult>;
+}
 
 // Where the staging image carries System.map for the guest's depmod -F (removed before the image is published).
 export const guestSystemMap = 'boot/System.map';
@@ -70,23 +78,39 @@ export async function imageKeyParts(spec: ImageSpec, agentHash: string): Promise
 		agent: agentHash,
 		debs: Object.values(spec.debs).map(d => basename(d)).sort().join(' '),
 		// Only another userland adds a part: the default userland's image keys stay what they were.
-		...(spec.userland.id === defaultUserland ? {} : {userland: `${spec.userland.id} depmod:${spec.userland.depmod}${spec.userland.mergedUsr ? ' merged-usr' : ''}`}),
+		...(spec.userland.id === defaultUserland ? {} : {userland: `${spec.userland.id} staging:${userlandStagingVersion} depmod:${spec.userland.depmod}${spec.guestDepmod ? `:${spec.guestDepmod.recipe}` : ''}${spec.userland.mergedUsr ? ' merged-usr' : ''}`}),
 	};
 	for (const [name, path] of Object.entries(spec.modules)) parts[`module:${name}`] = sha256(await readFile(path));
 	return parts;
+}
+
+// Merged /usr: /bin, /sbin and /lib become links into /usr (the ELF interpreter is /lib/ld-linux-armhf.so.3); what a
+// package still put in the top-level folder moves into /usr first, and a name in both is one clear error.
+export async function mergeUsr(root: string): Promise<void> {
+	for (const d of ['bin', 'sbin', 'lib']) {
+		const top = join(root, d);
+		const usr = join(root, 'usr', d);
+		await mkdir(usr, {recursive: true});
+		const info = await lstat(top).catch(() => undefined);
+		if (info?.isSymbolicLink()) continue;
+		if (info?.isDirectory()) {
+			for (const name of await readdir(top)) {
+				if (await lstat(join(usr, name)).then(() => true, () => false)) throw new KplugError(`merged /usr: /${d}/${name} and /usr/${d}/${name} both exist in the unpacked packages`);
+				await rename(join(top, name), join(usr, name));
+			}
+			await rmdir(top);
+		} else if (info) {
+			throw new KplugError(`merged /usr: /${d} in the unpacked packages is not a folder`);
+		}
+		await symlink(`usr/${d}`, top);
+	}
 }
 
 // Stage the root (packages, init, agent, modules); depmod runs after this (host or guest).
 async function stage(root: string, spec: ImageSpec, agentPath: string): Promise<void> {
 	for (const deb of Object.values(spec.debs)) await unpackDeb(deb, root);
 	for (const d of dropped) await rm(join(root, d), {recursive: true, force: true});
-	// Merged /usr: /bin, /sbin and /lib are links into /usr (the ELF interpreter is /lib/ld-linux-armhf.so.3).
-	if (spec.userland.mergedUsr) {
-		for (const d of ['bin', 'sbin', 'lib']) {
-			await mkdir(join(root, 'usr', d), {recursive: true});
-			await symlink(`usr/${d}`, join(root, d));
-		}
-	}
+	if (spec.userland.mergedUsr) await mergeUsr(root);
 	for (const d of ['proc', 'sys', 'dev', 'tmp', 'run', 'root', 'etc/modprobe.d', 'usr/bin', 'usr/sbin', 'sbin']) await mkdir(join(root, d), {recursive: true});
 	for (const applet of await busyboxApplets()) {
 		if (kmodTools.includes(applet)) throw new Error(`busybox-applets.txt lists kmod tool "${applet}"`);
@@ -120,7 +144,7 @@ async function depmod(root: string, tmp: string, spec: ImageSpec): Promise<strin
 	await copyFile(spec.systemMap, join(root, guestSystemMap));
 	const staging = join(tmp, 'depmod-staging.cpio');
 	await writeFile(staging, cpioOf(await entriesFromTree(root)));
-	const result = await spec.guestDepmod(staging, spec.release);
+	const result = await spec.guestDepmod.run(staging, spec.release);
 	await rm(staging, {force: true});
 	await rm(join(root, 'boot'), {recursive: true, force: true});
 	const moduleDir = join(root, 'lib/modules', spec.release);

@@ -1,5 +1,5 @@
 // The report as plain blocks (headings, tables, diffs), so report.md and report.html say the same things.
-import {cellKey, configKey, type ConfigName} from '../scenarios/config-key.ts';
+import {cellKey, configKey, profileName, type ConfigName} from '../scenarios/config-key.ts';
 import type {Finding} from './findings.ts';
 import type {Report} from './schema.ts';
 
@@ -52,6 +52,8 @@ export interface Configuration {
 	design: string;
 	profile: string;
 	cpu: string;
+	kernel?: string;
+	userland?: string;
 	// "design/profile/cpu"
 	key: string;
 }
@@ -74,6 +76,9 @@ export function matrixOrder(report: Report): (a: Configured, b: Configured) => n
 		a.design.localeCompare(b.design) ||
 		rank(profiles, a.profile) - rank(profiles, b.profile) ||
 		a.profile.localeCompare(b.profile) ||
+		// The same profile on other kernels and userlands (thumb2, thumb2@6.12, thumb2@6.12+trixie): by name, so the
+		// order never depends on which cell finished first.
+		profileName(a).localeCompare(profileName(b)) ||
 		rank(cpus, a.cpu) - rank(cpus, b.cpu) ||
 		a.cpu.localeCompare(b.cpu);
 }
@@ -83,7 +88,7 @@ export function configurations(report: Report): Configuration[] {
 	const seen = new Map<string, Configuration>();
 	const add = (c: Configured): void => {
 		const key = configKey(c);
-		if (!seen.has(key)) seen.set(key, {design: c.design, profile: c.profile, cpu: c.cpu, key});
+		if (!seen.has(key)) seen.set(key, {design: c.design, profile: c.profile, cpu: c.cpu, ...(c.kernel ? {kernel: c.kernel} : {}), ...(c.userland ? {userland: c.userland} : {}), key});
 	};
 	// From what ran or was meant to run (cells and not-run ids carry their kernel), never a cross product of the
 	// matrix lists: that would invent default-kernel columns for a run on another kernel.

@@ -1,5 +1,6 @@
 // The whole report as blocks: headline claims × configurations first, then the evidence behind it.
 import {defaultKernel} from '../build/kernels.ts';
+import {defaultUserland} from '../setup/userlands.ts';
 import {pairConfig} from '../scenarios/claims.ts';
 import {profileName} from '../scenarios/config-key.ts';
 import type {ClaimResult} from '../scenarios/types.ts';
@@ -39,6 +40,18 @@ function kernelsOf(report: Report): string[] {
 	});
 }
 
+// The guest userlands the cells ran on, each with the kmod a guest of it reported; none when every cell ran on the
+// default userland (the header then reads as it always did).
+function userlandsOf(report: Report): string[] {
+	const ids = [...new Set([...report.cells.map(c => c.id), ...report.notRun].map(id => id.userland ?? defaultUserland))];
+	if (ids.length === 1 && ids[0] === defaultUserland) return [];
+	return ids.map(id => {
+		const kmod = report.cells.find(c => (c.id.userland ?? defaultUserland) === id && c.guest)?.guest?.kmod;
+		const version = kmod ? /^kmod version (\S+)/.exec(kmod)?.[1] : undefined;
+		return version ? `${id} (kmod ${version})` : id;
+	});
+}
+
 function headerBlocks(report: Report): Block[] {
 	const {host, kernel, matrix} = report;
 	return [
@@ -54,6 +67,7 @@ function headerBlocks(report: Report): Block[] {
 			kind: 'list',
 			items: [
 				`Kernels: ${kernelsOf(report).join(', ') || '—'}`,
+				...(userlandsOf(report).length > 0 ? [`Userlands: ${userlandsOf(report).join(', ')}`] : []),
 				`Designs: ${matrix.designs.join(', ') || '—'}`,
 				`Profiles: ${matrix.profiles.join(', ') || '—'}`,
 				`CPUs: ${matrix.cpus.join(', ') || '—'}`,

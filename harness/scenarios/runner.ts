@@ -2,6 +2,7 @@
 import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {ModuleSetBuildError} from '../build/build.ts';
+import {UserlandUnavailableError} from '../setup/userlands.ts';
 import type {BuildContext} from '../build/context.ts';
 import {design as lookupDesign} from '../subject/designs.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
@@ -49,9 +50,9 @@ export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]):
 		try {
 			await guestImage(ctx, {kernel: c.kernel, ...(c.userland ? {userland: c.userland} : {}), profile: c.profile, design: lookupDesign(c.design).name, cpu: c.cpu, withArch: c.withArch});
 		} catch (error) {
-			// A design that does not build on this kernel: its cells run, fail at once with the compiler's line and
-			// are listed as errors (not dropped, and the other designs still run).
-			if (!(error instanceof ModuleSetBuildError)) throw error;
+			// A design that does not build on this kernel, or a userland whose packages or depmod cannot be had: its
+			// cells run, fail at once with that line and are listed as errors (not dropped; the others still run).
+			if (!(error instanceof ModuleSetBuildError) && !(error instanceof UserlandUnavailableError)) throw error;
 			ctx.progress.status(error.message);
 		}
 	}

@@ -1,18 +1,18 @@
 // A guest userland's armhf packages from another Debian suite: downloaded through kplug's private apt configuration
 // (never the host's), each .deb checked against the index's SHA256, kept as one cache entry per suite and package
 // list. A complete entry is used as it is: no network once the packages are there.
-import {readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import * as z from 'zod';
 import {debianKeyring} from '../build/fetched-source.ts';
 import {isPublished, publishAtomically} from '../util/atomic.ts';
-import {KplugError} from '../util/errors.ts';
+import {InterruptedError, KplugError} from '../util/errors.ts';
 import {cacheKey, sha256File} from '../util/hash.ts';
 import type {Progress} from '../util/progress.ts';
 import {hostDebianSources, swappedSourcesList} from './apt-sources.ts';
 import {downloadedDebName, downloadPrivate, privateApt, privateIndexRecord, updatePrivateIndexes, writePrivateApt} from './private-apt.ts';
 import {guestArch} from './requirements.ts';
-import {userlandPackages, type UserlandDef} from './userlands.ts';
+import {UserlandUnavailableError, userlandPackages, type UserlandDef} from './userlands.ts';
 
 const indexSchema = z.object({
 	suite: z.string(),
@@ -34,13 +34,20 @@ export function debsOfIndex(dir: string, index: MirrorDebsIndex): Record<string,
 
 const memo = new Map<string, Promise<Record<string, string>>>();
 
-// The userland's .deb per package (downloaded once into the cache; once per process after that).
+// The userland's .deb per package (downloaded once into the cache; once per process after that). A failure is kept
+// for the process (every image of the userland would fail the same way), an interrupt is not.
 export function ensureMirrorDebs(cacheDir: string, userland: UserlandDef, progress: Progress, signal?: AbortSignal): Promise<Record<string, string>> {
 	const key = `${cacheDir}\0${userland.id}`;
 	let found = memo.get(key);
 	if (!found) {
-		found = fetchMirrorDebs(cacheDir, userland, progress, signal);
-		found.catch(() => memo.delete(key));
+		found = fetchMirrorDebs(cacheDir, userland, progress, signal).catch(error => {
+			if (error instanceof InterruptedError || !(error instanceof KplugError)) {
+				memo.delete(key);
+				throw error;
+			}
+			throw new UserlandUnavailableError(`userland ${userland.id}: ${error.message.split('\n')[0]}`);
+		});
+		found.catch(() => undefined);
 		memo.set(key, found);
 	}
 	return found;
@@ -74,7 +81,8 @@ async function fetchMirrorDebs(cacheDir: string, userland: UserlandDef, progress
 			await progress.step(`download ${userland.suite} ${guestArch} ${packages.join(' ')}`, async () => {
 				for (const name of packages) {
 					const record = await privateIndexRecord(apt, name);
-					const downloaded = await downloadPrivate(apt, record, signal);
+					// Straight into this process's temp folder: no other process sees or moves it.
+					const downloaded = await downloadPrivate(apt, record, signal, tmp);
 					const size = (await stat(downloaded).catch(() => undefined))?.size;
 					const sha = size === record.size ? await sha256File(downloaded) : undefined;
 					if (sha !== record.sha256) {
@@ -82,7 +90,6 @@ async function fetchMirrorDebs(cacheDir: string, userland: UserlandDef, progress
 						throw new KplugError(`${name} ${record.version} (${userland.suite} ${guestArch}): the downloaded .deb does not match the index (${size ?? 'no'} bytes, sha256 ${sha?.slice(0, 12) ?? '-'}; index: ${record.size} bytes, sha256 ${record.sha256.slice(0, 12)})`);
 					}
 					const file = downloadedDebName(record);
-					await rename(downloaded, join(tmp, file));
 					index.packages[name] = {version: record.version, file, size: record.size, sha256: record.sha256};
 				}
 			});

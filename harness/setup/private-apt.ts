@@ -156,8 +156,8 @@ export async function privateIndexRecord(apt: PrivateApt, pkg: string): Promise<
 	return record;
 }
 
-// apt-get download of one version into <dir>/debs; returns the .deb's path (checked by the caller).
-export async function downloadPrivate(apt: PrivateApt, record: IndexRecord, signal?: AbortSignal): Promise<string> {
-	await run('apt-get', privateDownloadArgs(apt, record.package, record.version), {cwd: join(apt.dir, 'debs'), timeoutMs: 60 * 60_000, env: aptEnv, ...(signal ? {signal} : {})});
-	return join(apt.dir, 'debs', downloadedDebName(record));
+// apt-get download of one version into `into` (default <dir>/debs); returns the .deb's path (checked by the caller).
+export async function downloadPrivate(apt: PrivateApt, record: IndexRecord, signal?: AbortSignal, into = join(apt.dir, 'debs')): Promise<string> {
+	await run('apt-get', privateDownloadArgs(apt, record.package, record.version), {cwd: into, timeoutMs: 60 * 60_000, env: aptEnv, ...(signal ? {signal} : {})});
+	return join(into, downloadedDebName(record));
 }

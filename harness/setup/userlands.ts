@@ -3,7 +3,7 @@
 // bookworm host as well as in the guest, so its depmod runs on the staging root; trixie's kmod 34 needs trixie's glibc,
 // so its depmod runs in the guest, once per image, when the image is built (harness/subject/guest-depmod.ts).
 import {readFile} from 'node:fs/promises';
-import {UsageError} from '../util/errors.ts';
+import {KplugError, UsageError} from '../util/errors.ts';
 import {repoPath} from '../util/paths.ts';
 
 export interface UserlandDef {
@@ -37,6 +37,12 @@ export const userlands: readonly UserlandDef[] = [
 ];
 
 export const defaultUserland = 'bookworm';
+
+// A userland whose images cannot be had (its packages from the mirror, or its depmod in the guest): the cells on it
+// are errors with this line; the other cells run (scenarios/runner.ts prepareCells).
+export class UserlandUnavailableError extends KplugError {
+	override name = 'UserlandUnavailableError';
+}
 
 // The userland of an id, or one clear UsageError naming the ones there are.
 export function userlandDef(id: string): UserlandDef {

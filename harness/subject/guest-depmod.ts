@@ -1,10 +1,12 @@
 // depmod in the guest: for a userland whose kmod does not run on the host (trixie's kmod 34 needs trixie's glibc), the
 // image is staged without depmod's files, booted once, and the image's own depmod writes them; they come back as hex
 // over the agent and go into the image that is published. Once per image, when it is built: never per cell.
-import {mkdir} from 'node:fs/promises';
+import {mkdir, mkdtemp} from 'node:fs/promises';
 import {join} from 'node:path';
 import {guestSystemMap, stagedModuleFiles, type GuestDepmod, type GuestDepmodResult} from '../image/image.ts';
-import {KplugError} from '../util/errors.ts';
+import {UserlandUnavailableError, type UserlandDef} from '../setup/userlands.ts';
+import {InterruptedError, KplugError} from '../util/errors.ts';
+import {sha256} from '../util/hash.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm} from '../vm/vm.ts';
 
@@ -45,26 +47,46 @@ export function parseGuestDepmodOutput(stdout: string): Record<string, Uint8Arra
 	return files;
 }
 
-// A GuestDepmod that boots `zImage` with the staged image (logs under logDir) and runs the script there.
-export function guestDepmodRunner(zImage: string, logDir: string, signal?: AbortSignal): GuestDepmod {
-	return async (cpio, release): Promise<GuestDepmodResult> => {
-		await mkdir(logDir, {recursive: true});
-		const vm = await startVm({kernel: zImage, initrd: cpio, qemuCpu: cpuModel('neon').qemuCpu, logDir, ...(signal ? {signal} : {})});
-		try {
-			const result = await vm.exec(['/bin/sh', '-c', guestDepmodScript(release)], {step: 'depmod (guest)', timeoutMs: 120_000});
-			// depmod's own output (warnings) comes first on stdout, before the first file marker.
-			const warnings = result.stdout.split(fileMarker)[0]!.trim();
-			if (result.exitCode !== 0) throw new KplugError(`guest depmod for ${release} failed (exit ${result.exitCode}): ${(warnings || result.stderr).trim().split('\n')[0] ?? ''} (logs: ${logDir})`);
-			const files = parseGuestDepmodOutput(result.stdout);
-			if (!files['modules.dep'] || !files['modules.dep.bin']) throw new KplugError(`guest depmod for ${release} wrote no modules.dep/modules.dep.bin (logs: ${logDir})`);
-			return {files, warnings};
-		} finally {
-			await vm.close();
-		}
+// The kmod major version in `depmod --version`'s first line ("kmod version 34.2").
+export function kmodMajor(versionText: string): string | undefined {
+	return /^kmod version (\d+)/m.exec(versionText)?.[1];
+}
+
+// A GuestDepmod that boots `zImage` with the staged image (logs in a fresh folder under logRoot) and runs the script
+// there, after checking that the image's kmod is the userland's. Whatever goes wrong is the userland's images being
+// unavailable (one line; the cells on it are errors, the others run), an interrupt aside.
+export function guestDepmodRunner(zImage: string, userland: UserlandDef, logRoot: string, signal?: AbortSignal): GuestDepmod {
+	return {
+		recipe: sha256(guestDepmodScript('RELEASE')).slice(0, 16),
+		async run(cpio, release): Promise<GuestDepmodResult> {
+			await mkdir(logRoot, {recursive: true});
+			const logDir = await mkdtemp(join(logRoot, `${release}-`));
+			const unavailable = (why: string): UserlandUnavailableError => new UserlandUnavailableError(`userland ${userland.id}: guest depmod for ${release}: ${why} (logs: ${logDir})`);
+			try {
+				const vm = await startVm({kernel: zImage, initrd: cpio, qemuCpu: cpuModel('neon').qemuCpu, logDir, ...(signal ? {signal} : {})});
+				try {
+					const version = await vm.exec(['/sbin/depmod', '--version'], {step: 'depmod --version (guest)'});
+					const major = kmodMajor(version.stdout);
+					if (major !== userland.kmod) throw unavailable(`the image's depmod is kmod ${major ?? `unknown (${version.stdout.trim().split('\n')[0] || version.stderr.trim()})`}, the userland's is kmod ${userland.kmod}`);
+					const result = await vm.exec(['/bin/sh', '-c', guestDepmodScript(release)], {step: 'depmod (guest)', timeoutMs: 120_000});
+					// depmod's own output (warnings) comes first on stdout, before the first file marker.
+					const warnings = result.stdout.split(fileMarker)[0]!.trim();
+					if (result.exitCode !== 0) throw unavailable(`exit ${result.exitCode}: ${(warnings || result.stderr).trim().split('\n')[0] ?? ''}`);
+					const files = parseGuestDepmodOutput(result.stdout);
+					if (!files['modules.dep'] || !files['modules.dep.bin']) throw unavailable('no modules.dep/modules.dep.bin written');
+					return {files, warnings};
+				} finally {
+					await vm.close();
+				}
+			} catch (error) {
+				if (error instanceof UserlandUnavailableError || error instanceof InterruptedError || !(error instanceof KplugError)) throw error;
+				throw unavailable(error.message.split('\n')[0] ?? error.message);
+			}
+		},
 	};
 }
 
-// Where a guest depmod's VM logs go: <cache>/logs/guest-depmod/<label>.
+// Where guest depmods' VM logs go: <cache>/logs/guest-depmod/<image label>/<release>-XXXXXX (one folder per run).
 export function guestDepmodLogDir(cacheDir: string, label: string): string {
 	return join(cacheDir, 'logs', 'guest-depmod', label);
 }

@@ -100,7 +100,7 @@ export async function guestImage(ctx: BuildContext, spec: GuestSpec): Promise<{b
 		debs,
 		modules: {...preloadFiles(kernel, build), ...(d ? imageModules(build, d, spec.withArch) : {})},
 		userland,
-		...(userland.depmod === 'guest' ? {guestDepmod: guestDepmodRunner(build.kernel.zImage, guestDepmodLogDir(ctx.cacheDir, label), ctx.signal)} : {}),
+		...(userland.depmod === 'guest' ? {guestDepmod: guestDepmodRunner(build.kernel.zImage, userland, guestDepmodLogDir(ctx.cacheDir, label), ctx.signal)} : {}),
 	}, ctx.progress);
 	return {build, image};
 }

@@ -148,7 +148,27 @@ test('header lists the kernels of the cells; configuration columns are those tha
 	const md = renderMarkdown({...report, cells: moved, notRun: [], pairClaims: []});
 	t.regex(md, /^- Kernels: 6\.12 \(6\.12\.117\)$/m);
 	t.regex(renderMarkdown(report), /^- Kernels: 6\.1$/m, 'no guest version read: the id alone');
+	t.notRegex(md, /^- Userlands:/m, 'every cell on the default userland: no userland line');
 	const header = tableAfter(md, '## Claims × configurations').length ? md.split('\n').find(l => l.startsWith('| Claim | ') && l.includes('@6.12')) : undefined;
 	t.truthy(header);
 	t.false(/\| [a-z-]+\/thumb2\/(neon|noneon) \|/.test(header ?? ''), header);
+});
+
+test('header lists the userlands with the kmod a guest reported when a cell ran on another; rows keep a stable order', t => {
+	const report = sampleReport();
+	const thumb2 = report.cells.filter(c => c.id.profile === 'thumb2');
+	const trixie = thumb2.map(c => ({
+		...c,
+		id: {...c.id, userland: 'trixie'},
+		cellKey: c.cellKey.replace('/thumb2/', '/thumb2+trixie/'),
+		guest: {kernel: 'Linux version 6.1.176', kmod: 'kmod version 34.2'},
+	}));
+	const bookworm = thumb2.map(c => ({...c, guest: {kernel: 'Linux version 6.1.176', kmod: 'kmod version 30'}}));
+	const md = renderMarkdown({...report, cells: [...trixie, ...bookworm], notRun: [], pairClaims: []});
+	t.regex(md, /^- Userlands: (trixie \(kmod 34\.2\), bookworm \(kmod 30\)|bookworm \(kmod 30\), trixie \(kmod 34\.2\))$/m);
+	// Whichever cells come first in the report, the configuration columns are in one order.
+	const swapped = renderMarkdown({...report, cells: [...bookworm, ...trixie], notRun: [], pairClaims: []});
+	const columns = (text: string): string | undefined => text.split('\n').find(l => l.startsWith('| Claim | ') && l.includes('/neon'));
+	t.regex(columns(md) ?? '', /\| mainline\/thumb2\/neon \| mainline\/thumb2\/noneon \| mainline\/thumb2\+trixie\/neon \| mainline\/thumb2\+trixie\/noneon \|/);
+	t.is(columns(md), columns(swapped));
 });

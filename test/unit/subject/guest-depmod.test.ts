@@ -1,7 +1,8 @@
 // depmod in the guest: the script runs the image's own depmod like the host would and sends every file it wrote as
 // hex; the parser gets the bytes back exactly (binary indexes included) and refuses what is not od's output.
 import test from 'ava';
-import {guestDepmodScript, parseGuestDepmodOutput} from '../../../harness/subject/guest-depmod.ts';
+import {execFileSync} from 'node:child_process';
+import {guestDepmodScript, kmodMajor, parseGuestDepmodOutput} from '../../../harness/subject/guest-depmod.ts';
 import {KplugError} from '../../../harness/util/errors.ts';
 
 test('the script runs depmod -F System.map -e for the release and sends the modules.* files kplug did not put there', t => {
@@ -35,4 +36,12 @@ test('the files come back byte for byte, depmod\'s warnings before the first fil
 
 test('output that is not od\'s hex is an error naming the file', t => {
 	t.throws(() => parseGuestDepmodOutput('@@kplug-depmod-file modules.dep\n 6b 65 zz\n'), {instanceOf: KplugError, message: /unexpected output line for modules\.dep/});
+});
+
+test('the script is valid shell (sh -n), and kmodMajor reads depmod --version', t => {
+	t.notThrows(() => execFileSync('sh', ['-n', '-c', guestDepmodScript('6.12.58')]));
+	t.throws(() => execFileSync('sh', ['-n', '-c', `${guestDepmodScript('6.12.58')}\ncase x in`], {stdio: 'ignore'}));
+	t.is(kmodMajor('kmod version 34.2\n+ZSTD +XZ -ZLIB +OPENSSL\n'), '34');
+	t.is(kmodMajor('kmod version 30\n'), '30');
+	t.is(kmodMajor('depmod: unrecognized option'), undefined);
 });

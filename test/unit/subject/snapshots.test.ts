@@ -10,8 +10,8 @@ const base = {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true};
 const noVm = {kernel: '/nonexistent/zImage', initrd: '/nonexistent/initrd', qemuCpu: 'cortex-a15', qemuBinary: '/nonexistent/qemu'};
 
 test('bootConfigKey: what the boot depends on, and only that', t => {
-	t.is(bootConfigKey(base), bootConfigKey({...base, kernel: '6.1', memoryMiB: 256, append: []}));
-	for (const other of [{cpu: 'noneon'}, {withArch: false}, {append: ['module_blacklist=curve25519_neon']}, {design: 'mainline'}, {profile: 'arm'}, {kernel: '6.12'}, {memoryMiB: 512}]) {
+	t.is(bootConfigKey(base), bootConfigKey({...base, kernel: '6.1', memoryMiB: 256, append: [], userland: 'bookworm'}));
+	for (const other of [{cpu: 'noneon'}, {withArch: false}, {append: ['module_blacklist=curve25519_neon']}, {design: 'mainline'}, {profile: 'arm'}, {kernel: '6.12'}, {memoryMiB: 512}, {userland: 'trixie'}]) {
 		t.not(bootConfigKey({...base, ...other}), bootConfigKey(base), JSON.stringify(other));
 	}
 });
