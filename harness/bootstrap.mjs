@@ -26,10 +26,11 @@ function ensureDeps() {
 	if (result.status !== 0) fail('npm ci failed; run it by hand in ' + root);
 }
 
-// Run a step with inherited stdio; returns its exit code. `scan` sees its stdout too (as it streams).
-function step(command, args, scan) {
+// Run a step with inherited stdout and stderr; returns its exit code. `scan` sees its stdout too (as it streams).
+// stdin is ignored unless `stdin` is 'inherit' (`npm run kplug -- shell` reads the user's keys or a pipe).
+function step(command, args, scan, stdin = 'ignore') {
 	return new Promise(resolve => {
-		const child = spawn(command, args, {cwd: root, stdio: ['ignore', scan ? 'pipe' : 'inherit', 'inherit']});
+		const child = spawn(command, args, {cwd: root, stdio: [stdin, scan ? 'pipe' : 'inherit', 'inherit']});
 		if (scan) {
 			child.stdout.setEncoding('utf8'); // whole characters per chunk (AVA's titles have '›')
 			child.stdout.on('data', text => {
@@ -52,7 +53,7 @@ if (mode === 'start') {
 	process.exit(await step(node, [kplug, 'bench', ...process.argv.slice(3)]));
 } else if (mode === 'kplug') {
 	// `npm run kplug -- CMD …`: any command, after the same version check and npm ci.
-	process.exit(await step(node, [kplug, ...process.argv.slice(3)]));
+	process.exit(await step(node, [kplug, ...process.argv.slice(3)], undefined, 'inherit'));
 } else if (mode === 'test') {
 	let code = await step(node, [kplug, 'setup']);
 	if (code !== 0) process.exit(code);

@@ -30,3 +30,13 @@ test('printf … | kplug shell: the kernel version, the loaded modules (kmod\'s 
 	t.false(ps.stdout.includes(socket), `a qemu with ${socket} is still running`);
 	t.regex(await readFile(join(out, 'shell', session!, 'console.log'), 'utf8'), /reboot: Power down/, 'powered off, not killed');
 });
+
+// Through the README's entry point (`npm run kplug -- shell`): the bootstrap hands its stdin to kplug. Before the
+// fix it ignored stdin, so a piped session ran nothing and exited 0.
+test('printf … | npm run kplug -- shell --userland trixie: the bootstrap passes stdin through; the guest\'s kmod is 34', async t => {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-it-shell-'));
+	const input = 'modprobe --version\nexit\n';
+	const result = await execa('node', [repoPath('harness/bootstrap.mjs'), 'kplug', 'shell', '--kernel', '6.12', '--userland', 'trixie', '--out', out], {input, reject: false, timeout: 15 * 60_000, env: {CI: 'true'}});
+	t.is(result.exitCode, 0, result.stderr);
+	t.regex(result.stdout, /^kmod version 34\b/m);
+});
