@@ -129,8 +129,10 @@ function underLoad(obs: CellObservation): ClaimResult {
 	const counts = `${load.iterations} iterations: ${load.removed} removals allowed, ${load.removeRefused} refused, ${load.inserted} inserts; caller ran across ${load.callerRanAcross}; ${load.calls} calls, ${load.wrong} wrong`;
 	const kernel = load.kernel ? `; kernel saw NEON core ${load.kernel.counts.neon}×, generic ${load.kernel.counts.generic}×` : '';
 	const lines = [counts + kernel, ...refusals, ...step.consoleEvents];
+	// A wrong result or an Oops/BUG/WARN while the loop ran is the answer, whether or not the loop got to its end (a
+	// BUG that kills the caller thread also fails the step).
+	if (load.wrong > 0 || events.length > 0) return verdictOf('C5b', 'fails', `unplugging under load is unsafe: ${load.wrong} wrong results${events.length ? `, console ${events.join(',')}` : ''}${step.exitCode !== 0 ? `, ${stepLine(step)}` : ''} (${counts})`, lines);
 	if (step.exitCode !== 0 || load.iterations === 0) return verdictOf('C5b', 'not evaluated', `the loop did not run (${stepLine(step)})`, lines);
-	if (load.wrong > 0 || events.length > 0) return verdictOf('C5b', 'fails', `unplugging under load is unsafe: ${load.wrong} wrong results${events.length ? `, console ${events.join(',')}` : ''} (${counts})`, lines);
 	// The verdict rests on the timing-free facts: wrong results or console events (above), and the removal with
 	// the caller stopped. How many removals went through while calls were in flight is evidence, not the verdict:
 	// on two CPUs a design that holds a reference per call (softdep) refuses almost every one of them, by timing.
