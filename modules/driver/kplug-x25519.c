@@ -48,6 +48,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -589,9 +590,17 @@ static int kplug_load_set(const char *val, const struct kernel_param *kp)
 		if (IS_ERR(kplug_load_task)) {
 			err = PTR_ERR(kplug_load_task);
 			kplug_load_task = NULL;
+		} else {
+			/*
+			 * Hold the task: if the thread dies on its own (an Oops
+			 * in a library call kills it), kthread_stop() below must
+			 * still find its task_struct, not freed memory.
+			 */
+			get_task_struct(kplug_load_task);
 		}
 	} else if (!on && kplug_load_task) {
 		kthread_stop(kplug_load_task);
+		put_task_struct(kplug_load_task);
 		kplug_load_task = NULL;
 	}
 	mutex_unlock(&kplug_load_lock);
