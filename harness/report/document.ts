@@ -54,6 +54,7 @@ function userlandsOf(report: Report): string[] {
 
 function headerBlocks(report: Report): Block[] {
 	const {host, kernel, matrix} = report;
+	const userlands = userlandsOf(report);
 	return [
 		{kind: 'heading', level: 1, text: 'kplug report'},
 		{
@@ -67,7 +68,7 @@ function headerBlocks(report: Report): Block[] {
 			kind: 'list',
 			items: [
 				`Kernels: ${kernelsOf(report).join(', ') || '—'}`,
-				...(userlandsOf(report).length > 0 ? [`Userlands: ${userlandsOf(report).join(', ')}`] : []),
+				...(userlands.length > 0 ? [`Userlands: ${userlands.join(', ')}`] : []),
 				`Designs: ${matrix.designs.join(', ') || '—'}`,
 				`Profiles: ${matrix.profiles.join(', ') || '—'}`,
 				`CPUs: ${matrix.cpus.join(', ') || '—'}`,
@@ -150,7 +151,8 @@ export function recordedBlocks(report: Report): Block[] {
 		for (const [module, depends] of Object.entries(c.recorded.modinfoDepends)) {
 			const file = `${module.replace(/_/g, '-')}.ko:`;
 			const dep = c.recorded.modulesDep.find(l => l.split(':')[0]!.endsWith(`/${file.slice(0, -1)}`)) ?? '—';
-			const weak = c.recorded.modulesWeakdep?.filter(l => l.split(/\s+/)[1] === module.replace(/-/g, '_') || l.split(/\s+/)[1] === module.replace(/_/g, '-'));
+			// "weakdep <module> <dependency>": the module's name as kmod normalises it (dashes are underscores).
+			const weak = c.recorded.modulesWeakdep?.filter(l => l.split(/\s+/)[1]?.replace(/-/g, '_') === module.replace(/-/g, '_'));
 			rows.push([cell(key), cell(module), cell(dep.replace(/kernel\/kplug\//g, '')), cell(depends || '(none)'), cell(weak === undefined ? '(no file)' : weak.join('; ') || '—')]);
 		}
 	}

@@ -1,6 +1,7 @@
 // Findings, generated from the data: one sentence each, the cells that show it and a link to the
 // evidence (the cell's result.json in the run folder). report.md/html print them after the verdict
 // table; the README's findings are this list for the recorded run (a test keeps them equal).
+import {kmodMajor} from '../subject/guest-depmod.ts';
 import {residentLine} from '../scenarios/module-line.ts';
 import {moduleNames} from '../subject/designs.ts';
 import type {CellResult, ClaimResult, StepResult} from '../scenarios/types.ts';
@@ -125,7 +126,7 @@ function depmodFindings(input: FindingInput, design: string): Finding[] {
 		if (!line) continue;
 		const deps = line.split(':')[1]!.trim().split(/\s+/).filter(Boolean).map(d => d.split('/').pop()!);
 		const modinfo = c.recorded?.modinfoDepends[moduleNames.lib] ?? '';
-		const kmod = /kmod version (\d+)/.exec(c.guest?.kmod ?? '')?.[1];
+		const kmod = kmodMajor(c.guest?.kmod ?? '');
 		const weakdep = c.recorded?.modulesWeakdep;
 		const text = `${design}: depmod${kmod ? ` (kmod ${kmod})` : ''} records libcurve25519.ko's dependencies as ${deps.join(' ') || 'none'} (modinfo -F depends: ${modinfo || 'none'})${deps.includes('curve25519-neon.ko') ? ', so modprobe always loads the arch module before the library' : ''}` +
 			`${weakdep ? `; it also writes modules.weakdep: ${weakdep.length ? weakdep.map(l => `\`${l}\``).join(', ') : 'empty (no module declares MODULE_WEAKDEP)'}` : ''}.`;
