@@ -5,7 +5,7 @@ import type {BuildContext} from '../build/context.ts';
 import {assembleReport} from '../report/assemble.ts';
 import type {Report} from '../report/schema.ts';
 import {writeReport} from '../report/write.ts';
-import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, knownOutcomes, readBaseline, updateBaseline, versionsOf} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
 import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
@@ -13,6 +13,7 @@ import {expandMatrix, parseShard, shardCells, type MatrixFilter} from '../scenar
 import {runMatrix} from '../scenarios/runner.ts';
 import type {CellResult} from '../scenarios/types.ts';
 import {profileBuild} from '../subject/guest.ts';
+import {coalesced} from '../util/coalesce.ts';
 import {UsageError} from '../util/errors.ts';
 import {smallSubset} from '../vectors/select.ts';
 import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
@@ -98,23 +99,24 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const host = await hostFacts();
 	const deviations = (): Report['deviations'] => compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versionsOf(finished, host));
 	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => assembleReport({
-		cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes,
+		cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes, knownOutcomes: knownOutcomes(baseline, finished),
 		kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
 	});
-	// Workers finish cells concurrently; report writes are queued so each sees a consistent state. One that fails
-	// stops nothing: the next write, and the run's last one (which reports it), hold the same cells.
-	let writes: Promise<unknown> = Promise.resolve();
-	const queueWrite = (notRunKeys: Set<string>): Promise<unknown> => (writes = writes.then(async () => writeReport(runDir, await assemble(notRunKeys))).catch(() => undefined));
+	// Partial reports while the run goes on, in the background: one at a time, the next no sooner than a second (or
+	// five renders) after the last, so rendering the growing report after each cell neither holds a worker nor takes
+	// the cores the guests need. Each cell's result.json is written before this; the run's last write holds every cell.
+	const partial = coalesced(async () => {
+		const done = new Set(finished.map(r => r.cellKey));
+		await writeReport(runDir, await assemble(new Set(cells.map(cellKey).filter(k => !done.has(k)))));
+	}, lastMs => Math.max(1000, 5 * lastMs));
 	args.progress.info(`running ${cells.length} cells with ${jobs} jobs${snapshots ? ', shared boots restored from snapshots' : ''} into ${runDir}`);
 	const matrix = await runMatrix({
 		ctx, cells, jobs, repeat, runDir, vectors: await smallSubset(), snapshots,
-		onCell: async result => {
+		onCell: result => {
 			finished.push(result);
-			const done = new Set(finished.map(r => r.cellKey));
-			await queueWrite(new Set(cells.map(cellKey).filter(k => !done.has(k))));
+			partial.poke();
 		},
-	});
-	await writes;
+	}).finally(() => partial.stop());
 	args.progress.end();
 	finished.splice(0, finished.length, ...matrix.results);
 	// An interrupted run is partial: it never replaces the baseline.
@@ -146,6 +148,7 @@ export function summarize(job: MatrixJobResult & {bundle: string | undefined}): 
 		lines.push(`${claim.id}: holds in ${holds}, fails in ${fails} ${unit}${notEvaluated ? `, not evaluated in ${notEvaluated}` : ''} — ${claim.text}`);
 	}
 	lines.push(report.deviations.length ? `${report.deviations.length} deviations from baseline:\n${report.deviations.map(d => `  ${d.cellKey}\n${d.diff.map(l => `    ${l}`).join('\n')}`).join('\n')}` : 'no deviations from baseline');
+	if (report.knownOutcomes?.length) lines.push(`${report.knownOutcomes.length} cells ended with a recorded alternative outcome (not a deviation):\n${report.knownOutcomes.map(k => `  ${k.cellKey}: ${k.why}`).join('\n')}`);
 	if (report.flakes.length) lines.push(`${report.flakes.length} flaky cells: ${report.flakes.map(f => f.cellKey).join(', ')}`);
 	lines.push(`report: ${join(job.runDir, 'report.md')} (html, json, junit.xml beside it; bundle ${job.bundle ?? 'not written'})`);
 	return lines.join('\n');

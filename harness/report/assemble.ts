@@ -12,6 +12,7 @@ export interface AssembleInput {
 	notRun: CellId[];
 	deviations: Deviation[];
 	flakes: Report['flakes'];
+	knownOutcomes?: Report['knownOutcomes'];
 	vectors?: Report['vectors'];
 	vectorsNotRun?: Report['vectorsNotRun'];
 	memory?: Report['memory'];
@@ -45,6 +46,7 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 		notRun: input.notRun,
 		deviations: input.deviations,
 		flakes: input.flakes,
+		...(input.knownOutcomes?.length ? {knownOutcomes: input.knownOutcomes} : {}),
 		vectors: input.vectors ?? [],
 		...(input.vectorsNotRun?.length ? {vectorsNotRun: input.vectorsNotRun} : {}),
 		memory: input.memory,

@@ -151,6 +151,11 @@ export function scenarioBlocks(report: Report): Block[] {
 // Deviations from the baseline, one readable diff per cell.
 export function deviationBlocks(report: Report): Block[] {
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Deviations from baseline'}];
+	const known = report.knownOutcomes ?? [];
+	if (known.length > 0) {
+		blocks.push({kind: 'paragraph', text: `${known.length} cell(s) ended with an outcome the baseline records as a reviewed alternative (not a deviation; the cell's claims above are this run's):`});
+		blocks.push({kind: 'list', items: known.map(k => `${k.cellKey}: ${k.why}`)});
+	}
 	if (report.deviations.length === 0) return [...blocks, {kind: 'paragraph', text: 'No cell deviates from the baseline.'}];
 	blocks.push({kind: 'paragraph', text: `${report.deviations.length} cell(s) observed something other than the recorded baseline ("-" baseline, "+" observed).`});
 	for (const d of report.deviations) {

@@ -36,6 +36,7 @@ export const reportInput = z.looseObject({
 	notRun: z.array(cellId),
 	deviations: z.array(z.looseObject({cellKey: z.string(), diff: z.array(z.string())})),
 	flakes: z.array(z.looseObject({cellKey: z.string(), outcomes: z.array(z.string())})),
+	knownOutcomes: z.optional(z.array(z.looseObject({cellKey: z.string(), why: z.string()}))),
 	vectors: z.array(z.looseObject({design: z.string(), profile: z.string(), cpu: z.string(), paths: z.array(z.looseObject({path: z.string()}))})),
 	timing: z.looseObject({wallSeconds: z.number(), jobs: z.number()}),
 	shard: z.looseObject({index: z.int().min(1), count: z.int().min(1), matrixCells: z.array(cellId)}).refine(s => s.index <= s.count, 'index beyond count').optional(),

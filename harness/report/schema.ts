@@ -33,6 +33,8 @@ export interface Report {
 	notRun: CellId[];
 	deviations: Deviation[];
 	flakes: {cellKey: string; outcomes: string[]}[];
+	// Cells that ended with an outcome the baseline records as a reviewed alternative (a known kernel race), not a deviation.
+	knownOutcomes?: {cellKey: string; why: string}[];
 	vectors: VectorCellReport[];
 	// Vector cells the interrupt stopped or never started (absent in reports written before this field).
 	vectorsNotRun?: ConfigId[];

@@ -31,6 +31,16 @@ export interface Baseline {
 	cells: Record<string, Record<string, unknown>>;
 	// Pair claims by "<design>/<profile>/<cpu> <claim>".
 	pairs: Record<string, Verdict>;
+	// Other outcomes a cell has been seen to end with, each reviewed and explained (a kernel race the scenario can
+	// hit): matching one is not a deviation, and the report lists the cell with the reason. Never written by
+	// --update-baseline: each is added by hand from an observed run.
+	alternatives?: Record<string, AlternativeOutcome[]>;
+}
+
+export interface AlternativeOutcome {
+	// Why the cell can end this way, and where it was observed.
+	why: string;
+	outcome: Record<string, unknown>;
 }
 
 const empty = (): Baseline => ({schema: baselineSchema, versions: {}, cells: {}, pairs: {}});
@@ -41,6 +51,7 @@ const baselineInput = z.object({
 	versions: z.record(z.string(), z.object({kernel: z.string(), kmod: z.string(), qemu: z.string(), gcc: z.string()})),
 	cells: z.record(z.string(), z.record(z.string(), z.unknown())),
 	pairs: z.record(z.string(), z.enum(['holds', 'fails', 'n/a', 'not evaluated'])),
+	alternatives: z.optional(z.record(z.string(), z.array(z.object({why: z.string().min(1), outcome: z.record(z.string(), z.unknown())})))),
 });
 
 // "cells.weak/arm/neon/lib-first.status: expected …": the first problem, where it is.
@@ -113,7 +124,7 @@ export function compareWithBaseline(baseline: Baseline, cells: readonly CellResu
 	for (const cell of cells) {
 		if (skipped.has(versionKey(cell.id))) continue;
 		const diff = diffOutcome(baseline.cells[cell.cellKey], cell.outcome);
-		if (diff.length > 0) deviations.push({cellKey: cell.cellKey, diff});
+		if (diff.length > 0 && !alternativeMatched(baseline, cell)) deviations.push({cellKey: cell.cellKey, diff});
 	}
 	for (const pair of pairs) {
 		if (pair.verdict === 'not evaluated') continue;
@@ -126,14 +137,29 @@ export function compareWithBaseline(baseline: Baseline, cells: readonly CellResu
 	return deviations;
 }
 
+// The recorded alternative outcome this cell ended with, if it did not end with its baseline outcome.
+function alternativeMatched(baseline: Baseline, cell: CellResult): AlternativeOutcome | undefined {
+	if (diffOutcome(baseline.cells[cell.cellKey], cell.outcome).length === 0) return undefined;
+	return baseline.alternatives?.[cell.cellKey]?.find(a => diffOutcome(a.outcome, cell.outcome).length === 0);
+}
+
+// Cells that ended with a recorded alternative outcome (not deviations), with the recorded reason.
+export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[]): {cellKey: string; why: string}[] {
+	return cells.flatMap(cell => {
+		const matched = alternativeMatched(baseline, cell);
+		return matched ? [{cellKey: cell.cellKey, why: matched.why}] : [];
+	});
+}
+
 // Refresh the baseline with these cells' outcomes, pair verdicts and versions (others are kept).
 export async function updateBaseline(cells: readonly CellResult[], path = defaultBaselinePath, pairs: readonly ClaimResult[] = [], versions: Record<string, VersionRecord> = {}): Promise<number> {
 	const baseline = await readBaseline(path);
-	for (const cell of cells) baseline.cells[cell.cellKey] = cell.outcome;
+	// A cell that ended with a recorded alternative keeps its baseline outcome.
+	for (const cell of cells) if (!alternativeMatched(baseline, cell)) baseline.cells[cell.cellKey] = cell.outcome;
 	for (const pair of pairs) if (pair.verdict !== 'not evaluated') baseline.pairs[pairKey(pair)] = pair.verdict;
 	Object.assign(baseline.versions, versions);
 	const sorted = <T>(record: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
-	const out: Baseline = {schema: baselineSchema, versions: sorted(baseline.versions), cells: sorted(baseline.cells), pairs: sorted(baseline.pairs)};
+	const out: Baseline = {schema: baselineSchema, versions: sorted(baseline.versions), cells: sorted(baseline.cells), pairs: sorted(baseline.pairs), ...(baseline.alternatives ? {alternatives: sorted(baseline.alternatives)} : {})};
 	await writeFileAtomic(path, JSON.stringify(out, null, 2) + '\n');
 	return cells.length;
 }

@@ -130,6 +130,9 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 	};
 }
 
+// `modinfo -F depends` per module, by image, scenario files and modules (runCell).
+const modinfoAnswers = new Map<string, Record<string, string>>();
+
 // What a cell boots (its snapshot store key): the scenario decides the image (arch module or not) and command line.
 export function cellBootConfig(id: CellId): GuestSpec & {design: DesignName} {
 	const sc = lookupScenario(id.scenario);
@@ -154,10 +157,16 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 	observation.timing = clock.timing;
 	try {
 		const booting = performance.now();
-		const booted = await bootGuest(ctx, spec, logDir, options);
+		// Versions and kprobe events do not depend on the scenario: part of the boot, so a restored guest has them from
+		// its snapshot (made once per boot configuration, which names the design and kernel they depend on).
+		const booted = await bootGuest(ctx, spec, logDir, {...options, prepare: async (guest, build) => ({
+			versions: await guestVersions(guest),
+			tracing: await setupTracing(guest, d.name, archHome(d, build.kernel)),
+		})});
 		vm = booted.vm;
 		clock.timing.start = booted.restored ? 'restored' : 'cold';
-		Object.assign(clock.timing.phases, bootPhases(performance.now() - booting, vm, booted.restored ? booted.snapshotMs : undefined));
+		Object.assign(clock.timing.phases, bootPhases(performance.now() - booting - booted.prepareMs, vm, booted.restored ? booted.snapshotMs : undefined));
+		if (booted.prepareMs) clock.add('setup', booted.prepareMs);
 		const guest = vm;
 		observation.bootMs = vm.bootMs;
 		observation.cpuFeatures = vm.ready.cpuFeatures;
@@ -167,10 +176,11 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		await clock.time('files', async () => {
 			for (const file of sc.files) await guest.writeFile(file.path, file.content);
 		});
-		observation.guest = await clock.time('setup', () => guestVersions(guest));
+		if (!booted.prepared) throw new KplugError(`cell ${key}: the guest's preparation gave no answer`);
+		observation.guest = booted.prepared.versions;
 		const home = archHome(d, booted.build.kernel);
 		if (home.consolidated) observation.archModule = home.module;
-		const tracing = await clock.time('setup', () => setupTracing(guest, d.name, home));
+		const tracing = booted.prepared.tracing;
 		observation.tracing = tracing;
 		const roles = designRoles(d, booted.build.kernel);
 		for (const step of sc.steps) {
@@ -181,7 +191,13 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		}
 		observation.probes.push(await clock.step('probes', 'probe', () => probePaths(guest, d.name, vectors, 'end', tracing.ok)));
 		await clock.time('readings', async () => {
-			const readings = await endReadings(guest, booted.build.kernel.release, Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_')));
+			const modules = Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_'));
+			// modinfo answers from the image's files and the scenario's modprobe.d (nothing a step changes): read once
+			// per image and configuration in a process, by the first cell that has them.
+			const modinfoKey = JSON.stringify([booted.image.path, sc.files, modules]);
+			const known = modinfoAnswers.get(modinfoKey);
+			const readings = await endReadings(guest, booted.build.kernel.release, modules, known);
+			if (!known && Object.values(readings.recorded.modinfoDepends).every(a => !a.startsWith('(modinfo exit unknown'))) modinfoAnswers.set(modinfoKey, readings.recorded.modinfoDepends);
 			observation.modulesAtEnd = readings.modules;
 			observation.kallsymsArch = readings.kallsyms.arch;
 			observation.kallsymsNeon = readings.kallsyms.neon;

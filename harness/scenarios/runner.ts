@@ -24,7 +24,7 @@ export interface MatrixRunOptions {
 	runDir: string;
 	vectors: readonly X25519Vector[];
 	// Called after each cell (all repeats) finishes, in completion order.
-	onCell?: (result: CellResult) => Promise<void>;
+	onCell?: (result: CellResult) => void | Promise<void>;
 	// The command's interrupt (default: ctx.signal): no new cell starts, and a cell it stops is not run, not an error.
 	signal?: AbortSignal;
 	// Start cells that share a boot configuration from one saved VM state (subject/snapshots.ts) instead of cold.

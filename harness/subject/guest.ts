@@ -126,7 +126,9 @@ async function loadPreload(vm: VmHandle, kernel: KernelDef, release: string): Pr
 
 // Boot a fresh VM for a guest spec; logs go to logDir. With a snapshot store, a boot whose configuration other boots
 // share starts from its saved state (snapshotMs: the wait for that state to be made, by this boot or another).
-export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: SnapshotStore} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number}> {
+// Every boot is then prepared: the kernel's preload modules load, and `prepare` (a cell's versions and tracing set-up)
+// runs; a restored boot was prepared before its state was saved and gets that answer (`prepared`; prepareMs 0).
+export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: SnapshotStore; prepare?: (vm: VmHandle, build: ProfileBuild) => Promise<P>} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number; prepared: P | undefined; prepareMs: number}> {
 	const cpu = cpuModel(spec.cpu);
 	const {build, image} = await guestImage(ctx, spec);
 	const vmOptions = {
@@ -139,18 +141,24 @@ export async function bootGuest(ctx: BuildContext, spec: GuestSpec, logDir: stri
 		consoleInput: spec.consoleInput,
 		...(ctx.signal ? {signal: ctx.signal} : {}),
 	};
+	const kernel = kernelDef(spec.kernel ?? defaultKernel);
+	const prepare = async (vm: VmHandle): Promise<P | undefined> => {
+		await loadPreload(vm, kernel, build.kernel.release);
+		return options.prepare ? await options.prepare(vm, build) : undefined;
+	};
 	const waiting = performance.now();
-	const restore = spec.consoleInput ? undefined : await options.snapshots?.restorePoint(spec, vmOptions);
+	const restore = spec.consoleInput ? undefined : await options.snapshots?.restorePoint(spec, vmOptions, prepare);
 	const snapshotMs = Math.round(performance.now() - waiting);
 	const vm = await startVm({...vmOptions, logDir, ...(restore ? {restore} : {})});
-	// Cold or restored (the snapshot is taken at agent-ready, before this), the kernel's preload modules load now.
+	if (restore) return {vm, build, image, restored: true, snapshotMs, prepared: restore.prepared as P | undefined, prepareMs: 0};
+	const preparing = performance.now();
 	try {
-		await loadPreload(vm, kernelDef(spec.kernel ?? defaultKernel), build.kernel.release);
+		const prepared = await prepare(vm);
+		return {vm, build, image, restored: false, snapshotMs, prepared, prepareMs: Math.round(performance.now() - preparing)};
 	} catch (error) {
 		await vm.close();
 		throw error;
 	}
-	return {vm, build, image, restored: restore !== undefined, snapshotMs};
 }
 
 // Where a design's modules are inside its guest, by role: the image installs them flat under kernel/kplug.

@@ -12,7 +12,7 @@ import {join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {defaultKernel} from '../build/kernels.ts';
 import {sha256} from '../util/hash.ts';
-import {startVm, type RestorePoint, type VmOptions} from '../vm/vm.ts';
+import {startVm, type RestorePoint, type VmHandle, type VmOptions} from '../vm/vm.ts';
 
 // What a boot depends on, as a GuestSpec names it (the kernel and image are built from these).
 export interface BootConfig {
@@ -31,18 +31,25 @@ export function bootConfigKey(spec: BootConfig): string {
 	return JSON.stringify([spec.kernel ?? defaultKernel, spec.profile, spec.design ?? '(bare)', spec.cpu, spec.withArch, spec.append ?? [], spec.memoryMiB ?? 256, ...(spec.userland && spec.userland !== defaultUserland ? [spec.userland] : [])]);
 }
 
-// Boot a VM to agent-ready, save its state into dir, and return what a restored VM needs.
-export async function makeRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, dir: string): Promise<RestorePoint> {
+// What every boot of a configuration does once the agent is ready, before the VM is handed over (the kernel's preload
+// modules, a cell's tracing set-up): done once before the state is saved, its answer kept with the state. The answer
+// must be plain data; a restored VM gets the snapshot's.
+export type GuestPreparation = (vm: VmHandle) => Promise<unknown>;
+
+// Boot a VM to agent-ready, prepare it, save its state into dir, and return what a restored VM needs.
+export async function makeRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, dir: string, prepare?: GuestPreparation): Promise<RestorePoint> {
 	const logDir = join(dir, 'boot');
 	const vm = await startVm({...vmOptions, logDir, monitor: true});
 	const stateFile = join(dir, 'state.bin');
+	let prepared: unknown;
 	try {
+		if (prepare) prepared = await prepare(vm);
 		await vm.saveState(stateFile);
 	} finally {
 		await vm.close();
 	}
 	// After close() the log holds everything qemu printed before it was stopped.
-	return {stateFile, ready: vm.ready, consoleText: await readFile(join(logDir, 'console.log'), 'utf8')};
+	return {stateFile, ready: vm.ready, consoleText: await readFile(join(logDir, 'console.log'), 'utf8'), ...(prepare ? {prepared} : {})};
 }
 
 export class SnapshotStore {
@@ -65,7 +72,8 @@ export class SnapshotStore {
 
 	// The saved state to start this boot from, made on first use; undefined: boot cold (the configuration is not
 	// shared, or its snapshot could not be made: each boot then meets the failure itself, as a cold boot would).
-	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>): Promise<RestorePoint | undefined> {
+	// Every boot of one configuration through a store passes the same preparation (the cell runner's, for its design).
+	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, prepare?: GuestPreparation): Promise<RestorePoint | undefined> {
 		const key = bootConfigKey(spec);
 		if ((this.planned.get(key) ?? 0) < 2) return Promise.resolve(undefined);
 		let point = this.points.get(key);
@@ -74,7 +82,7 @@ export class SnapshotStore {
 				this.dir ??= mkdtemp(join(tmpdir(), 'kplug-snapshots-'));
 				const dir = join(await this.dir, sha256(key).slice(0, 16));
 				try {
-					return await makeRestorePoint(vmOptions, dir);
+					return await makeRestorePoint(vmOptions, dir, prepare);
 				} catch (error) {
 					if (this.ctx.signal?.aborted) throw error;
 					const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);

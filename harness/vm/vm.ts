@@ -42,6 +42,8 @@ export interface RestorePoint {
 	stateFile: string;
 	ready: ReadyMessage;
 	consoleText: string;
+	// What the boot's preparation answered before the state was saved (subject/snapshots.ts), if it had one.
+	prepared?: unknown;
 }
 
 // The guest's serial console as bytes: what the host types in, and what the UART prints (qemu's stdout).

@@ -29,6 +29,10 @@ test('SIGINT mid-run: finished cells are kept, the rest are listed as not run, n
 	// The default matrix grows with the scenarios and designs: count it, do not hard-code it.
 	const matrixCells = (await expandMatrix({})).length;
 	const child = execa('node', [kplug, 'run', '--out', out], {reject: false, env: {CI: 'true'}});
+	// A failed assertion before the SIGINT below ends the test: the run must not outlive it.
+	t.teardown(() => {
+		if (child.exitCode === null) child.kill('SIGTERM');
+	});
 	let seen: number[] = [];
 	let report: Report | undefined;
 	// Until 3 cells are written and a qemu runs (bounded: the start checks the cache and builds nothing when warm).

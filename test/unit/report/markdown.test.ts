@@ -103,6 +103,18 @@ test('deviations as diff blocks, flakes, vectors, memory, not run and timing sec
 	t.false(/\u001b/.test(md), 'control characters are made visible');
 });
 
+test('cells that ended with a recorded alternative outcome are listed with the reason, apart from the deviations', t => {
+	const report = {...sampleReport(), knownOutcomes: [{cellKey: 'softdep/arm/neon/unplug-under-load', why: 'kernel race in __symbol_get'}]};
+	const md = renderMarkdown(report);
+	const start = md.indexOf('\n## Deviations from baseline');
+	const section = md.slice(start, md.indexOf('\n## ', start + 1));
+	t.regex(section, /1 cell\(s\) ended with an outcome the baseline records as a reviewed alternative/);
+	t.true(section.includes('- softdep/arm/neon/unplug-under-load: kernel race in __symbol_get'));
+	// The deviations are still there, apart.
+	t.true(section.includes('```diff\n- probes.end.apiPaths: ["arch"]'));
+	t.false(renderMarkdown(sampleReport()).includes('reviewed alternative'));
+});
+
 test('a code fence outgrows backticks inside a diff', t => {
 	const report = sampleReport();
 	report.deviations[0]!.diff = ['- note: ```x```', '+ note: ````y````'];

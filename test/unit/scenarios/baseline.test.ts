@@ -3,7 +3,7 @@ import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {compareWithBaseline, defaultBaselinePath, readBaseline, updateBaseline, versionsOf, type Baseline} from '../../../harness/scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, knownOutcomes, readBaseline, updateBaseline, versionsOf, type Baseline} from '../../../harness/scenarios/baseline.ts';
 import {startKernels} from '../../../harness/build/kernels.ts';
 import {cellKey} from '../../../harness/scenarios/cell.ts';
 import {claimDefinitions} from '../../../harness/scenarios/claims.ts';
@@ -17,6 +17,8 @@ async function tempDir(t: {teardown: (fn: () => Promise<void>) => void}): Promis
 	t.teardown(() => rm(dir, {recursive: true, force: true}));
 	return dir;
 }
+
+const committed = existsSync(defaultBaselinePath);
 
 const baselineOf = (cells = fixtureCells()): Baseline => ({schema: 'kplug-baseline/2', versions: {}, pairs: {}, cells: Object.fromEntries(cells.map(toResult).map(c => [c.cellKey, c.outcome]))});
 
@@ -135,11 +137,67 @@ test('compareWithBaseline of an unchanged run and of an empty run', t => {
 	t.is(compareWithBaseline({schema: 'kplug-baseline/2', versions: {}, pairs: {}, cells: {}}, cells).length, cells.length);
 });
 
+// The weak no-arch cell as if a race had made the library refuse to load.
+function raced(): ReturnType<typeof toResult>[] {
+	return fixtureCells().map(obs => {
+		if (obs.cellKey === k.weakNoArch) Object.assign(obs.steps.find(s => s.label === 'insmod lib')!, {exitCode: 1, errno: 'ENOENT'});
+		return toResult(obs);
+	});
+}
+
+test('a recorded alternative outcome is not a deviation, and is listed with its reason; another outcome still deviates', t => {
+	const alternative = raced().find(c => c.cellKey === k.weakNoArch)!.outcome;
+	const baseline: Baseline = {...baselineOf(), alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: alternative}]}};
+	t.deepEqual(compareWithBaseline(baseline, raced()), []);
+	t.deepEqual(knownOutcomes(baseline, raced()), [{cellKey: k.weakNoArch, why: 'a race'}]);
+	// The baseline outcome itself is not "known": nothing to list.
+	t.deepEqual(knownOutcomes(baseline, fixtureCells().map(toResult)), []);
+	// A third outcome of the same cell deviates from the baseline outcome.
+	const third = fixtureCells().map(obs => {
+		if (obs.cellKey === k.weakNoArch) Object.assign(obs.steps.find(s => s.label === 'insmod lib')!, {exitCode: 1, errno: 'EINVAL'});
+		return toResult(obs);
+	});
+	const deviations = compareWithBaseline(baseline, third);
+	t.deepEqual(deviations.map(d => d.cellKey), [k.weakNoArch]);
+	t.deepEqual(deviations[0]?.diff, ['- steps: "insmod lib [kmod]: ok"', '+ steps: "insmod lib [kmod]: EINVAL (exit 1)"']);
+	// An alternative recorded for another cell does not cover this one.
+	t.is(compareWithBaseline({...baselineOf(), alternatives: {[k.weakRmmod]: [{why: 'a race', outcome: alternative}]}}, raced()).length, 1);
+});
+
+test('updateBaseline keeps the baseline outcome of a cell that ended with a recorded alternative, and keeps the alternatives', async t => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'matrix.json');
+	const alternative = raced().find(c => c.cellKey === k.weakNoArch)!.outcome;
+	const before: Baseline = {...baselineOf(), alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: alternative}]}};
+	await writeFile(path, JSON.stringify(before));
+	await updateBaseline(raced(), path);
+	const after = await readBaseline(path);
+	t.deepEqual(after.cells[k.weakNoArch], before.cells[k.weakNoArch]);
+	t.deepEqual(after.alternatives, before.alternatives);
+});
+
+test('readBaseline rejects an alternative without a reason', async t => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'matrix.json');
+	await writeFile(path, JSON.stringify({...baselineOf(), alternatives: {[k.weakNoArch]: [{why: '', outcome: {}}]}}));
+	const error = await t.throwsAsync(readBaseline(path), {instanceOf: KplugError});
+	t.regex(error?.message ?? '', /alternatives\./);
+});
+
+(committed ? test : test.skip)('every recorded alternative of the committed baseline belongs to a baseline cell and differs from its outcome', async t => {
+	const baseline = await readBaseline();
+	const alternatives = Object.entries(baseline.alternatives ?? {});
+	t.true(alternatives.length > 0);
+	for (const [key, list] of alternatives) {
+		t.truthy(baseline.cells[key], key);
+		for (const a of list) t.notDeepEqual(a.outcome, baseline.cells[key], key);
+	}
+});
+
 test('the default baseline is the committed test/baselines/matrix.json', t => {
 	t.is(defaultBaselinePath, repoPath('test', 'baselines', 'matrix.json'));
 });
 
-const committed = existsSync(defaultBaselinePath);
 
 (committed ? test : test.skip)('the committed baseline has exactly the cells of the full matrix on the start kernels (6.1, 6.12 with both userlands, 7.3)', async t => {
 	const baseline = await readBaseline();
