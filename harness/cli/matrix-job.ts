@@ -99,7 +99,7 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const host = await hostFacts();
 	const deviations = (): Report['deviations'] => compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versionsOf(finished, host));
 	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => assembleReport({
-		cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes, knownOutcomes: knownOutcomes(baseline, finished),
+		cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes, knownOutcomes: knownOutcomes(baseline, finished, versionsOf(finished, host)),
 		kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
 	});
 	// Partial reports while the run goes on, in the background: one at a time, the next no sooner than a second (or

@@ -80,7 +80,8 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 	const notRun = shardCoverage(reports).missing;
 	const all = [...cells.values()];
 	const uniq = (xs: string[]): string[] => [...new Set(xs)];
-	const {shard: _shard, ...header} = first;
+	// knownOutcomes is the merge's own (its baseline's), never a shard's.
+	const {shard: _shard, knownOutcomes: _known, ...header} = first;
 	return {
 		...header,
 		generatedAt: new Date().toISOString(),
@@ -116,7 +117,7 @@ export const mergeCommand: Command = {
 		const coverage = shardCoverage(reports);
 		const host = await hostFacts();
 		const merged = mergeReports(reports, cells => compareWithBaseline(baseline, cells, evaluatePairClaims(cells), versionsOf(cells, host)));
-		const known = knownOutcomes(baseline, merged.cells);
+		const known = knownOutcomes(baseline, merged.cells, versionsOf(merged.cells, host));
 		const report = known.length ? {...merged, knownOutcomes: known} : merged;
 		const runDir = await newRunDir(args.outDir, 'merge');
 		const failed = report.deviations.length > 0 || report.flakes.length > 0;

@@ -51,7 +51,8 @@ const baselineInput = z.object({
 	versions: z.record(z.string(), z.object({kernel: z.string(), kmod: z.string(), qemu: z.string(), gcc: z.string()})),
 	cells: z.record(z.string(), z.record(z.string(), z.unknown())),
 	pairs: z.record(z.string(), z.enum(['holds', 'fails', 'n/a', 'not evaluated'])),
-	alternatives: z.optional(z.record(z.string(), z.array(z.object({why: z.string().min(1), outcome: z.record(z.string(), z.unknown())})))),
+	// Written by hand: a misspelt field is an error, not silently dropped.
+	alternatives: z.optional(z.record(z.string(), z.array(z.strictObject({why: z.string().min(1), outcome: z.record(z.string(), z.unknown())})))),
 });
 
 // "cells.weak/arm/neon/lib-first.status: expected …": the first problem, where it is.
@@ -101,16 +102,26 @@ export function versionsOf(cells: readonly CellResult[], host: {qemu: string; gc
 
 const pairKey = (p: ClaimResult): string => `${pairConfig(p) || '?'} ${p.claim}`;
 
+// The profiles (version keys) whose versions differ from the baseline's, with what changed.
+function changedVersions(baseline: Baseline, versions: Record<string, VersionRecord>): Map<string, (keyof VersionRecord)[]> {
+	const out = new Map<string, (keyof VersionRecord)[]>();
+	for (const [profile, now] of Object.entries(versions).sort()) {
+		const then = baseline.versions[profile];
+		if (!then) continue;
+		const changed = (Object.keys(now) as (keyof VersionRecord)[]).filter(k => then[k] !== now[k]);
+		if (changed.length > 0) out.set(profile, changed);
+	}
+	return out;
+}
+
 // Deviations of a run from the baseline: one per profile whose versions changed (its cells are then not
 // compared), one per changed cell, one per changed pair claim that was evaluated in both.
 export function compareWithBaseline(baseline: Baseline, cells: readonly CellResult[], pairs: readonly ClaimResult[] = [], versions: Record<string, VersionRecord> = {}): Deviation[] {
 	const deviations: Deviation[] = [];
 	const skipped = new Set<string>();
-	for (const [profile, now] of Object.entries(versions).sort()) {
-		const then = baseline.versions[profile];
-		if (!then) continue;
-		const changed = (Object.keys(now) as (keyof VersionRecord)[]).filter(k => then[k] !== now[k]);
-		if (changed.length === 0) continue;
+	for (const [profile, changed] of changedVersions(baseline, versions)) {
+		const now = versions[profile]!;
+		const then = baseline.versions[profile]!;
 		skipped.add(profile);
 		const count = cells.filter(c => versionKey(c.id) === profile).length;
 		deviations.push({
@@ -143,9 +154,12 @@ function alternativeMatched(baseline: Baseline, cell: CellResult): AlternativeOu
 	return baseline.alternatives?.[cell.cellKey]?.find(a => diffOutcome(a.outcome, cell.outcome).length === 0);
 }
 
-// Cells that ended with a recorded alternative outcome (not deviations), with the recorded reason.
-export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[]): {cellKey: string; why: string}[] {
+// Cells that ended with a recorded alternative outcome (not deviations), with the recorded reason; cells of a profile
+// whose versions changed are not compared at all (compareWithBaseline), so none of them is listed.
+export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[], versions: Record<string, VersionRecord> = {}): {cellKey: string; why: string}[] {
+	const skipped = changedVersions(baseline, versions);
 	return cells.flatMap(cell => {
+		if (skipped.has(versionKey(cell.id))) return [];
 		const matched = alternativeMatched(baseline, cell);
 		return matched ? [{cellKey: cell.cellKey, why: matched.why}] : [];
 	});

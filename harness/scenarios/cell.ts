@@ -130,8 +130,8 @@ async function runStep(vm: VmHandle, step: ActionStep, moduleDir: string, files:
 	};
 }
 
-// `modinfo -F depends` per module, by image, scenario files and modules (runCell).
-const modinfoAnswers = new Map<string, Record<string, string>>();
+// `modinfo -F depends` per module, by image, scenario files and module (runCell).
+const modinfoAnswers = new Map<string, string>();
 
 // What a cell boots (its snapshot store key): the scenario decides the image (arch module or not) and command line.
 export function cellBootConfig(id: CellId): GuestSpec & {design: DesignName} {
@@ -159,10 +159,15 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		const booting = performance.now();
 		// Versions and kprobe events do not depend on the scenario: part of the boot, so a restored guest has them from
 		// its snapshot (made once per boot configuration, which names the design and kernel they depend on).
-		const booted = await bootGuest(ctx, spec, logDir, {...options, prepare: async (guest, build) => ({
-			versions: await guestVersions(guest),
-			tracing: await setupTracing(guest, d.name, archHome(d, build.kernel)),
-		})});
+		const booted = await bootGuest(ctx, spec, logDir, {
+			...options,
+			prepare: async (guest, build) => ({
+				versions: await guestVersions(guest),
+				tracing: await setupTracing(guest, d.name, archHome(d, build.kernel)),
+			}),
+			// Failed kprobe set-up is a cell's observation (its path claims are then not evaluated), not every restored cell's.
+			shareable: prepared => (prepared.tracing.ok ? undefined : `kprobe set-up: ${prepared.tracing.message}`),
+		});
 		vm = booted.vm;
 		clock.timing.start = booted.restored ? 'restored' : 'cold';
 		Object.assign(clock.timing.phases, bootPhases(performance.now() - booting - booted.prepareMs, vm, booted.restored ? booted.snapshotMs : undefined));
@@ -173,10 +178,10 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		observation.neonInCpuinfo = vm.ready.cpuFeatures.includes('neon');
 		const files = designModuleFiles(booted.build, d);
 		const moduleDir = guestModuleDir(booted.build.kernel.release);
+		if (!booted.prepared) throw new KplugError(`cell ${key}: the guest's preparation gave no answer`);
 		await clock.time('files', async () => {
 			for (const file of sc.files) await guest.writeFile(file.path, file.content);
 		});
-		if (!booted.prepared) throw new KplugError(`cell ${key}: the guest's preparation gave no answer`);
 		observation.guest = booted.prepared.versions;
 		const home = archHome(d, booted.build.kernel);
 		if (home.consolidated) observation.archModule = home.module;
@@ -193,11 +198,15 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		await clock.time('readings', async () => {
 			const modules = Object.values(files).map(f => basename(f, '.ko').replace(/-/g, '_'));
 			// modinfo answers from the image's files and the scenario's modprobe.d (nothing a step changes): read once
-			// per image and configuration in a process, by the first cell that has them.
-			const modinfoKey = JSON.stringify([booted.image.path, sc.files, modules]);
-			const known = modinfoAnswers.get(modinfoKey);
+			// per image, configuration and module in a process, by the first cell that has them; only an answer
+			// modinfo gave with exit 0 is kept (a failed one is read again by the next cell).
+			const modinfoKey = (module: string): string => JSON.stringify([booted.image.path, sc.files, module]);
+			const known = Object.fromEntries(modules.flatMap(m => {
+				const answer = modinfoAnswers.get(modinfoKey(m));
+				return answer === undefined ? [] : [[m, answer]];
+			}));
 			const readings = await endReadings(guest, booted.build.kernel.release, modules, known);
-			if (!known && Object.values(readings.recorded.modinfoDepends).every(a => !a.startsWith('(modinfo exit unknown'))) modinfoAnswers.set(modinfoKey, readings.recorded.modinfoDepends);
+			for (const [m, answer] of Object.entries(readings.recorded.modinfoDepends)) if (!answer.startsWith('(modinfo exit')) modinfoAnswers.set(modinfoKey(m), answer);
 			observation.modulesAtEnd = readings.modules;
 			observation.kallsymsArch = readings.kallsyms.arch;
 			observation.kallsymsNeon = readings.kallsyms.neon;

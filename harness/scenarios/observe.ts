@@ -180,13 +180,15 @@ export function parseEndReadings(stdout: string, modules: readonly string[]): En
 	};
 }
 
-// Take the end-of-cell readings in one request. `modinfo`: the modules' `modinfo -F depends` answers already read
-// from the same image and configuration; the guest's modinfo runs only without them (each run is ~50 ms under TCG).
-export async function endReadings(vm: VmHandle, release: string, modules: readonly string[], modinfo?: Record<string, string>): Promise<EndReadings> {
-	const asked = modinfo ? [] : modules;
+// Take the end-of-cell readings in one request. `modinfo`: `modinfo -F depends` answers already read from the same
+// image and configuration, by module; the guest's modinfo runs only for the others (each run is ~50 ms under TCG).
+export async function endReadings(vm: VmHandle, release: string, modules: readonly string[], modinfo: Record<string, string> = {}): Promise<EndReadings> {
+	const asked = modules.filter(m => modinfo[m] === undefined);
 	const result = await vm.exec(['sh', '-c', endReadingsScript(release, asked)], {step: 'observe the end of the cell', timeoutMs: 120_000});
 	const readings = parseEndReadings(result.stdout, asked);
-	if (modinfo) readings.recorded.modinfoDepends = {...modinfo};
+	const read = readings.recorded.modinfoDepends;
+	// In the modules' order, as a reading of all of them gives.
+	readings.recorded.modinfoDepends = Object.fromEntries(modules.map(m => [m, modinfo[m] ?? read[m]!]));
 	return readings;
 }
 

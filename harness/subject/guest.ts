@@ -127,8 +127,10 @@ async function loadPreload(vm: VmHandle, kernel: KernelDef, release: string): Pr
 // Boot a fresh VM for a guest spec; logs go to logDir. With a snapshot store, a boot whose configuration other boots
 // share starts from its saved state (snapshotMs: the wait for that state to be made, by this boot or another).
 // Every boot is then prepared: the kernel's preload modules load, and `prepare` (a cell's versions and tracing set-up)
-// runs; a restored boot was prepared before its state was saved and gets that answer (`prepared`; prepareMs 0).
-export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: SnapshotStore; prepare?: (vm: VmHandle, build: ProfileBuild) => Promise<P>} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number; prepared: P | undefined; prepareMs: number}> {
+// runs; a restored boot was prepared before its state was saved and gets (a copy of) that answer (`prepared`;
+// prepareMs 0). `shareable`: whether an answer may be handed to every restored boot; one that is not (a failed
+// set-up a cold boot would meet on its own) makes the snapshot fail, and the configuration's boots start cold.
+export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: SnapshotStore; prepare?: (vm: VmHandle, build: ProfileBuild) => Promise<P>; shareable?: (prepared: P) => string | undefined} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number; prepared: P | undefined; prepareMs: number}> {
 	const cpu = cpuModel(spec.cpu);
 	const {build, image} = await guestImage(ctx, spec);
 	const vmOptions = {
@@ -147,10 +149,16 @@ export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpe
 		return options.prepare ? await options.prepare(vm, build) : undefined;
 	};
 	const waiting = performance.now();
-	const restore = spec.consoleInput ? undefined : await options.snapshots?.restorePoint(spec, vmOptions, prepare);
+	const forSnapshot = async (vm: VmHandle): Promise<P | undefined> => {
+		const prepared = await prepare(vm);
+		const unshareable = prepared !== undefined ? options.shareable?.(prepared) : undefined;
+		if (unshareable) throw new KplugError(`the snapshot's preparation failed: ${unshareable}`);
+		return prepared;
+	};
+	const restore = spec.consoleInput ? undefined : await options.snapshots?.restorePoint(spec, vmOptions, forSnapshot);
 	const snapshotMs = Math.round(performance.now() - waiting);
 	const vm = await startVm({...vmOptions, logDir, ...(restore ? {restore} : {})});
-	if (restore) return {vm, build, image, restored: true, snapshotMs, prepared: restore.prepared as P | undefined, prepareMs: 0};
+	if (restore) return {vm, build, image, restored: true, snapshotMs, prepared: structuredClone(restore.prepared) as P | undefined, prepareMs: 0};
 	const preparing = performance.now();
 	try {
 		const prepared = await prepare(vm);

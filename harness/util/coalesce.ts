@@ -16,33 +16,36 @@ export function coalesced(work: () => Promise<unknown>, gapMs: (lastRunMs: numbe
 	let lastMs = 0;
 	let wake: (() => void) | undefined;
 	async function loop(): Promise<void> {
-		while (pending && !stopped) {
-			const wait = lastEnd + gapMs(lastMs) - performance.now();
-			if (wait > 0) {
-				await new Promise<void>(resolve => {
-					const timer = setTimeout(resolve, wait);
-					wake = () => {
-						clearTimeout(timer);
-						resolve();
-					};
-				});
-				wake = undefined;
-				if (stopped) break;
+		try {
+			while (pending && !stopped) {
+				const wait = lastEnd + gapMs(lastMs) - performance.now();
+				if (wait > 0) {
+					await new Promise<void>(resolve => {
+						const timer = setTimeout(resolve, wait);
+						wake = () => {
+							clearTimeout(timer);
+							resolve();
+						};
+					});
+					wake = undefined;
+					if (stopped) break;
+				}
+				pending = false;
+				const started = performance.now();
+				// A failed run stops nothing: the next one (and the caller's own last write) covers the same ground.
+				await Promise.resolve().then(work).catch(() => undefined);
+				lastEnd = performance.now();
+				lastMs = lastEnd - started;
 			}
-			pending = false;
-			const started = performance.now();
-			// A failed run stops nothing: the next one (and the caller's own last write) covers the same ground.
-			await work().catch(() => undefined);
-			lastEnd = performance.now();
-			lastMs = lastEnd - started;
+		} finally {
+			running = undefined;
 		}
-		running = undefined;
 	}
 	return {
 		poke() {
 			if (stopped) return;
 			pending = true;
-			running ??= loop();
+			running ??= loop().catch(() => undefined);
 		},
 		async stop() {
 			stopped = true;

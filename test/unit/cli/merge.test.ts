@@ -273,3 +273,9 @@ test('mergeReports: a pair claim split across shards is evaluated over the merge
 // Schema-checked, not cast: a wrong field deep inside is one line naming the file and the field.
 test('a claim with an unknown verdict', rejectsReport, JSON.stringify({...JSON.parse(JSON.stringify(twoShards()[0])), cells: [{...JSON.parse(JSON.stringify(twoShards()[0].cells[0])), claims: [{claim: 'C1', verdict: 'maybe', evidence: ''}]}]}), /not a kplug-report\/1 report: cells\[0\]\.claims\[0\]\.verdict: Invalid option/);
 test('cells that are not a list', rejectsReport, JSON.stringify({...JSON.parse(JSON.stringify(twoShards()[0])), cells: {}}), /: cells: Invalid input: expected array/);
+
+test('mergeReports: a shard\'s known outcomes are not carried over (the merge lists its own, from its baseline)', t => {
+	const [a, b] = twoShards();
+	const merged = mergeReports([{...a, knownOutcomes: [{cellKey: a.cells[0]!.cellKey, why: 'a race'}]}, b], () => []);
+	t.false('knownOutcomes' in merged);
+});

@@ -176,6 +176,24 @@ test('updateBaseline keeps the baseline outcome of a cell that ended with a reco
 	t.deepEqual(after.alternatives, before.alternatives);
 });
 
+test('a cell of a profile whose versions changed is neither compared nor listed as a known outcome', t => {
+	const cells = raced();
+	const alternative = cells.find(c => c.cellKey === k.weakNoArch)!.outcome;
+	const record = {kernel: 'k', kmod: 'm', qemu: 'q', gcc: 'g'};
+	const profile = cells.find(c => c.cellKey === k.weakNoArch)!.id.profile;
+	const baseline: Baseline = {...baselineOf(), versions: {[profile]: record}, alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: alternative}]}};
+	t.deepEqual(knownOutcomes(baseline, cells, {[profile]: record}), [{cellKey: k.weakNoArch, why: 'a race'}]);
+	t.deepEqual(knownOutcomes(baseline, cells, {[profile]: {...record, kernel: 'k2'}}), []);
+});
+
+test('readBaseline rejects a misspelt field in an alternative', async t => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'matrix.json');
+	await writeFile(path, JSON.stringify({...baselineOf(), alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: {}, seen: 'arm'}]}}));
+	const error = await t.throwsAsync(readBaseline(path), {instanceOf: KplugError});
+	t.regex(error?.message ?? '', /alternatives\./);
+});
+
 test('readBaseline rejects an alternative without a reason', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'matrix.json');
