@@ -5,7 +5,7 @@ import type {BuildContext} from '../build/context.ts';
 import {assembleReport} from '../report/assemble.ts';
 import type {Report} from '../report/schema.ts';
 import {writeReport} from '../report/write.ts';
-import {compareWithBaseline, defaultBaselinePath, knownOutcomes, readBaseline, updateBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, updateBaseline, versionsOf} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
 import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
@@ -50,13 +50,14 @@ kernel is named design/profile@kernel/cpu/scenario, and without --profile it run
 --userland U[,U…] runs the cells on those guest userlands (bookworm: kmod 30, trixie: kmod 34); without it each
 kernel runs its default ones (6.12: both); a cell on another userland is named design/profile@kernel+userland/cpu/scenario.
 --shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
---repeat N runs each cell N times and reports cells whose outcome differs (flakes).
+--repeat N runs each cell N times and reports cells whose outcome differs (flakes), with how many repeats ended each
+way; a cell whose every outcome is its baseline's or a reviewed alternative the baseline records is listed, not failed.
 Cells that share kernel, profile, design, CPU, image and command line start from one VM state saved once its agent
 was ready (a cell whose boot configuration is unique boots cold); --no-snapshot boots every cell cold (--snapshot:
 the default, said explicitly).
 Outcomes are compared with test/baselines/matrix.json (--baseline FILE); a changed outcome is a
 deviation and exits 1. --update-baseline records the observed outcomes instead (review the diff).
-Exit: 0 no deviation, 1 deviations or flakes, 2 bad input or no matching cells.`;
+Exit: 0 no deviation, 1 deviations or unexplained flakes, 2 bad input or no matching cells.`;
 
 export interface MatrixJobResult {
 	report: Report;
@@ -124,10 +125,18 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		const n = await updateBaseline(finished, baselinePath, evaluatePairClaims(finished), versionsOf(finished, host));
 		args.progress.info(`baseline updated with ${n} cells: ${baselinePath} (review with git diff)`);
 	}
-	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
+	const report = await assemble(new Set(matrix.notRun.map(cellKey)), explainFlakes(baseline, matrix.flakes, finished, versionsOf(finished, host)));
 	const updating = args.values['update-baseline'] === true;
-	return {report, runDir, failed: (!updating && report.deviations.length > 0) || report.flakes.length > 0};
+	return {report, runDir, failed: (!updating && report.deviations.length > 0) || unexplainedFlakes(report).length > 0};
 }
+
+// Flakes no recorded baseline outcome or reviewed alternative explains: these fail a run.
+export function unexplainedFlakes(report: Pick<Report, 'flakes'>): Report['flakes'] {
+	return report.flakes.filter(f => !f.known);
+}
+
+// " (19/1 of 20 repeats)": how many repeats ended each way.
+const repeatsNote = (f: Report['flakes'][number]): string => (f.counts ? ` (${f.counts.join('/')} of ${f.counts.reduce((a, b) => a + b, 0)} repeats)` : '');
 
 // A short human summary of a run, with its bundle (undefined when it could not be written).
 export function summarize(job: MatrixJobResult & {bundle: string | undefined}): string {
@@ -149,7 +158,10 @@ export function summarize(job: MatrixJobResult & {bundle: string | undefined}): 
 	}
 	lines.push(report.deviations.length ? `${report.deviations.length} deviations from baseline:\n${report.deviations.map(d => `  ${d.cellKey}\n${d.diff.map(l => `    ${l}`).join('\n')}`).join('\n')}` : 'no deviations from baseline');
 	if (report.knownOutcomes?.length) lines.push(`${report.knownOutcomes.length} cells ended with a recorded alternative outcome (not a deviation):\n${report.knownOutcomes.map(k => `  ${k.cellKey}: ${k.why}`).join('\n')}`);
-	if (report.flakes.length) lines.push(`${report.flakes.length} flaky cells: ${report.flakes.map(f => f.cellKey).join(', ')}`);
+	const flakes = unexplainedFlakes(report);
+	if (flakes.length) lines.push(`${flakes.length} flaky cells: ${flakes.map(f => `${f.cellKey}${repeatsNote(f)}`).join(', ')}`);
+	const known = report.flakes.filter(f => f.known);
+	if (known.length) lines.push(`${known.length} cells ended differently across repeats, each way recorded in the baseline (not a flake):\n${known.map(f => `  ${f.cellKey}${repeatsNote(f)}: ${f.known}`).join('\n')}`);
 	lines.push(`report: ${join(job.runDir, 'report.md')} (html, json, junit.xml beside it; bundle ${job.bundle ?? 'not written'})`);
 	return lines.join('\n');
 }

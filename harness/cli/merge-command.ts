@@ -11,7 +11,7 @@ import type {CellId} from '../scenarios/types.ts';
 import {scenarios} from '../scenarios/registry.ts';
 import {UsageError} from '../util/errors.ts';
 import type {Command} from './command.ts';
-import {newRunDir, summarize} from './matrix-job.ts';
+import {newRunDir, summarize, unexplainedFlakes} from './matrix-job.ts';
 import {finishRun} from './report-job.ts';
 
 // Read and check one shard's report.json.
@@ -120,7 +120,7 @@ export const mergeCommand: Command = {
 		const known = knownOutcomes(baseline, merged.cells, versionsOf(merged.cells, host));
 		const report = known.length ? {...merged, knownOutcomes: known} : merged;
 		const runDir = await newRunDir(args.outDir, 'merge');
-		const failed = report.deviations.length > 0 || report.flakes.length > 0;
+		const failed = report.deviations.length > 0 || unexplainedFlakes(report).length > 0;
 		return finishRun(args, {runDir, report, json: report, summary: bundle => summarize({report, runDir, bundle, failed}), failed, problems: [coverageLine(coverage)]});
 	},
 };

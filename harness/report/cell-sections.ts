@@ -169,12 +169,18 @@ export function deviationBlocks(report: Report): Block[] {
 export function flakeBlocks(report: Report): Block[] {
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Flakes'}];
 	if (report.flakes.length === 0) return [...blocks, {kind: 'paragraph', text: 'No cell gave different outcomes across repeats.'}];
+	const known = report.flakes.filter(f => f.known).length;
 	return [
 		...blocks,
+		{kind: 'paragraph', text: `${report.flakes.length} cell(s) ended differently across repeats${known ? `; ${known} of them only in ways the baseline records (its outcome or a reviewed alternative), which do not fail the run` : ''}.`},
 		{
 			kind: 'table',
-			header: ['Cell', 'Outcomes (per repeat)'],
-			rows: report.flakes.map(f => [cell(f.cellKey), cell(f.outcomes.map((o, i) => `#${i + 1}: ${o}`).join('\n'), 'error')]),
+			header: ['Cell', 'Outcomes (repeats that ended so)', 'Explained by the baseline'],
+			rows: report.flakes.map(f => [
+				cell(f.cellKey),
+				cell(f.outcomes.map((o, i) => `${f.counts ? `${f.counts[i]}×` : `#${i + 1}`}: ${o}`).join('\n'), f.known ? undefined : 'error'),
+				cell(f.known ?? 'no: unexplained flake', f.known ? undefined : 'error'),
+			]),
 		},
 	];
 }

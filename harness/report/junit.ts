@@ -1,6 +1,6 @@
 // junit.xml for CI: a cell is an error when the rig could not run it, a failure when it deviates from baseline.
 // Claim verdicts are findings about the designs, so they go to <system-out>, never to <failure>.
-import type {CellResult} from '../scenarios/types.ts';
+import type {CellResult, Flake} from '../scenarios/types.ts';
 import {configKey, matrixOrder, scenarioIds} from './blocks.ts';
 import {stepSummary} from './cell-sections.ts';
 import {escapeXml, escapeXmlAttribute} from './escape.ts';
@@ -26,12 +26,12 @@ function seconds(ms: number): number {
 	return Math.max(0, ms) / 1000;
 }
 
-function cellCase(c: CellResult, deviation: Deviation | undefined, flake: {outcomes: string[]} | undefined): Case {
+function cellCase(c: CellResult, deviation: Deviation | undefined, flake: Flake | undefined): Case {
 	const out = [
 		`status: ${c.status}`,
 		...c.steps.map(s => `step: ${stepSummary(s)}${s.exitCode === 0 ? '' : ` — ${s.message}`}`),
 		...c.claims.map(r => `claim ${r.claim}: ${r.verdict} — ${r.evidence}`),
-		...(flake ? [`flaky: outcomes across repeats: ${flake.outcomes.join(' / ')}`] : []),
+		...(flake ? [`${flake.known ? `ended differently across repeats, each way recorded in the baseline (${flake.known})` : 'flaky'}: outcomes across repeats${flake.counts ? ` (${flake.counts.join('/')} repeats)` : ''}: ${flake.outcomes.join(' / ')}`] : []),
 		`logs: ${c.logDir}`,
 	];
 	const testCase: Case = {classname: `kplug.${c.id.scenario}`, name: configKey(c.id), seconds: seconds(c.durationMs), out};

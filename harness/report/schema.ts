@@ -1,6 +1,6 @@
 // report.json: the versioned result of a run, the single source for report.md/html and junit.xml.
 import type {MemoryReport} from '../memory/types.ts';
-import type {CellId, CellResult, ClaimResult, ConfigId, Deviation} from '../scenarios/types.ts';
+import type {CellId, CellResult, ClaimResult, ConfigId, Deviation, Flake} from '../scenarios/types.ts';
 import type {VectorCellReport} from '../vectors/types.ts';
 
 // The result types live in the stage that produces them; report.json is assembled from them.
@@ -32,7 +32,8 @@ export interface Report {
 	pairClaims?: ClaimResult[];
 	notRun: CellId[];
 	deviations: Deviation[];
-	flakes: {cellKey: string; outcomes: string[]}[];
+	// Cells whose repeats disagreed (--repeat); `known` when each outcome is the baseline's or a reviewed alternative.
+	flakes: Flake[];
 	// Cells that ended with an outcome the baseline records as a reviewed alternative (a known kernel race), not a deviation.
 	knownOutcomes?: {cellKey: string; why: string}[];
 	vectors: VectorCellReport[];

@@ -11,7 +11,7 @@ import type {Deviation} from './types.ts';
 import {pairConfig} from './claims.ts';
 import {profileName} from './config-key.ts';
 import {diffOutcome} from './outcome.ts';
-import type {CellResult, ClaimResult, Verdict} from './types.ts';
+import type {CellResult, ClaimResult, Flake, Verdict} from './types.ts';
 
 export const defaultBaselinePath = repoPath('test/baselines/matrix.json');
 export const baselineSchema = 'kplug-baseline/2';
@@ -162,6 +162,27 @@ export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[], 
 		if (skipped.has(versionKey(cell.id))) return [];
 		const matched = alternativeMatched(baseline, cell);
 		return matched ? [{cellKey: cell.cellKey, why: matched.why}] : [];
+	});
+}
+
+// A flake is known when every outcome its repeats ended with is the baseline's or one of the cell's reviewed
+// alternatives (with their reasons); a flake with any other outcome, or in a profile whose versions changed, is not.
+export function explainFlakes(baseline: Baseline, flakes: readonly Flake[], cells: readonly CellResult[], versions: Record<string, VersionRecord> = {}): Flake[] {
+	const skipped = changedVersions(baseline, versions);
+	const byKey = new Map(cells.map(c => [c.cellKey, c]));
+	return flakes.map(flake => {
+		const cell = byKey.get(flake.cellKey);
+		const expected = baseline.cells[flake.cellKey];
+		if (!cell || !expected || skipped.has(versionKey(cell.id))) return flake;
+		const whys = new Set<string>();
+		for (const text of flake.outcomes) {
+			const outcome = JSON.parse(text) as Record<string, unknown>;
+			if (diffOutcome(expected, outcome).length === 0) continue;
+			const alternative = baseline.alternatives?.[flake.cellKey]?.find(a => diffOutcome(a.outcome, outcome).length === 0);
+			if (!alternative) return flake;
+			whys.add(alternative.why);
+		}
+		return whys.size > 0 ? {...flake, known: [...whys].join('; ')} : flake;
 	});
 }
 

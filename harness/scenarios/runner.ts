@@ -14,7 +14,7 @@ import {cellBootConfig, runCell} from './cell.ts';
 import {cellResult} from './claims.ts';
 import {profileName} from './config-key.ts';
 import {scenario as lookupScenario} from './registry.ts';
-import type {CellId, CellResult} from './types.ts';
+import type {CellId, CellResult, Flake} from './types.ts';
 
 export interface MatrixRunOptions {
 	ctx: BuildContext;
@@ -33,7 +33,7 @@ export interface MatrixRunOptions {
 
 export interface MatrixRunResult {
 	results: CellResult[];
-	flakes: {cellKey: string; outcomes: string[]}[];
+	flakes: Flake[];
 	notRun: CellId[];
 }
 
@@ -98,7 +98,8 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 		signal,
 		run: id => runRepeated({...options, signal}, id, store),
 		onDone: async (_id, {result, outcomes}) => {
-			if (new Set(outcomes).size > 1) flakes.push({cellKey: result.cellKey, outcomes: [...new Set(outcomes)]});
+			const distinct = [...new Set(outcomes)];
+			if (distinct.length > 1) flakes.push({cellKey: result.cellKey, outcomes: distinct, counts: distinct.map(o => outcomes.filter(x => x === o).length)});
 			finished.push(result);
 			const errors = finished.filter(r => r.status === 'error').length;
 			options.ctx.progress.status(cellProgressLine(finished.length, options.cells.length, result, errors, performance.now() - started));

@@ -194,3 +194,13 @@ export interface Deviation {
 	// Readable diff lines: "- field: baseline" / "+ field: observed".
 	diff: string[];
 }
+
+// A cell whose repeats (--repeat) disagreed: each distinct outcome (JSON) with how many repeats ended that way;
+// `known` when each outcome is the baseline's or a reviewed alternative (baseline.ts explainFlakes): only an
+// unexplained flake fails a run.
+export interface Flake {
+	cellKey: string;
+	outcomes: string[];
+	counts?: number[];
+	known?: string;
+}

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {summarize} from '../../../harness/cli/matrix-job.ts';
+import {summarize, unexplainedFlakes} from '../../../harness/cli/matrix-job.ts';
 import {sampleReport} from '../report/_sample-report.ts';
 
 // The run summary lists the claims some cell judged, and says nothing of the ones no cell could.
@@ -21,4 +21,16 @@ test('summarize: how many cells started from a snapshot, and no such line when n
 	t.false(summary().includes('snapshot'), summary());
 	report.cells[0]!.timing!.start = 'restored';
 	t.regex(summary(), /^1 of them started from a snapshot of their boot configuration$/m);
+});
+
+test('summarize: an unexplained flake is a flaky cell; one the baseline explains is listed apart, with its reason', t => {
+	const report = sampleReport();
+	report.flakes = [
+		{cellKey: 'weak/thumb2/neon/lib-first', outcomes: ['a', 'b'], counts: [2, 1]},
+		{cellKey: 'softdep/thumb2/neon/unplug-under-load', outcomes: ['a', 'b'], counts: [19, 1], known: 'kernel race'},
+	];
+	const text = summarize({report, runDir: '/tmp/run', bundle: undefined, failed: true});
+	t.regex(text, /^1 flaky cells: weak\/thumb2\/neon\/lib-first \(2\/1 of 3 repeats\)$/m);
+	t.regex(text, /^1 cells ended differently across repeats, each way recorded in the baseline \(not a flake\):\n {2}softdep\/thumb2\/neon\/unplug-under-load \(19\/1 of 20 repeats\): kernel race$/m);
+	t.deepEqual(unexplainedFlakes(report).map(f => f.cellKey), ['weak/thumb2/neon/lib-first']);
 });

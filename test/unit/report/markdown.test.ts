@@ -89,7 +89,7 @@ test('pipes inside cells are escaped and do not add columns', t => {
 test('deviations as diff blocks, flakes, vectors, memory, not run and timing sections', t => {
 	const md = renderMarkdown(sampleReport());
 	t.true(md.includes('```diff\n- probes.end.apiPaths: ["arch"]\n+ probes.end.apiPaths: ["generic"]\n```'));
-	t.true(md.includes('| weak/thumb2/neon/lib-first | #1: generic<br>#2: generic<br>#3: arch |'));
+	t.true(md.includes('| weak/thumb2/neon/lib-first | #1: generic<br>#2: generic<br>#3: arch | no: unexplained flake |'));
 	const vectors = tableAfter(md, '## Vectors');
 	t.deepEqual(vectors[0]?.slice(6, 7), ['ops/s (measured under TCG emulation)']);
 	t.deepEqual(vectors[3], ['weak/thumb2/neon', 'api', 'arch', '40', '39', '1<br>wycheproof-17 (2 byte(s): 0, 31)', '790', '1.30', '3.04×']);
@@ -113,6 +113,17 @@ test('cells that ended with a recorded alternative outcome are listed with the r
 	// The deviations are still there, apart.
 	t.true(section.includes('```diff\n- probes.end.apiPaths: ["arch"]'));
 	t.false(renderMarkdown(sampleReport()).includes('reviewed alternative'));
+});
+
+test('flakes show how many repeats ended each way, and whether the baseline explains them', t => {
+	const report = {...sampleReport(), flakes: [
+		{cellKey: 'softdep/arm/neon/unplug-under-load', outcomes: ['{"a":1}', '{"a":2}'], counts: [19, 1], known: 'kernel race in __symbol_get'},
+		{cellKey: 'weak/thumb2/neon/lib-first', outcomes: ['generic', 'arch'], counts: [2, 1]},
+	]};
+	const md = renderMarkdown(report);
+	t.regex(md, /2 cell\(s\) ended differently across repeats; 1 of them only in ways the baseline records/);
+	t.true(md.includes('| softdep/arm/neon/unplug-under-load | 19×: {"a":1}<br>1×: {"a":2} | kernel race in __symbol_get |'));
+	t.true(md.includes('| weak/thumb2/neon/lib-first | 2×: generic<br>1×: arch | no: unexplained flake |'));
 });
 
 test('a code fence outgrows backticks inside a diff', t => {

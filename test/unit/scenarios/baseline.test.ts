@@ -3,7 +3,7 @@ import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {compareWithBaseline, defaultBaselinePath, knownOutcomes, readBaseline, updateBaseline, versionsOf, type Baseline} from '../../../harness/scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, updateBaseline, versionsOf, type Baseline} from '../../../harness/scenarios/baseline.ts';
 import {startKernels} from '../../../harness/build/kernels.ts';
 import {cellKey} from '../../../harness/scenarios/cell.ts';
 import {claimDefinitions} from '../../../harness/scenarios/claims.ts';
@@ -184,6 +184,33 @@ test('a cell of a profile whose versions changed is neither compared nor listed 
 	const baseline: Baseline = {...baselineOf(), versions: {[profile]: record}, alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: alternative}]}};
 	t.deepEqual(knownOutcomes(baseline, cells, {[profile]: record}), [{cellKey: k.weakNoArch, why: 'a race'}]);
 	t.deepEqual(knownOutcomes(baseline, cells, {[profile]: {...record, kernel: 'k2'}}), []);
+});
+
+test('a flake is explained only when each outcome its repeats ended with is the baseline\'s or a reviewed alternative', t => {
+	const cells = fixtureCells().map(toResult);
+	const base = cells.find(c => c.cellKey === k.weakNoArch)!.outcome;
+	const alternative = raced().find(c => c.cellKey === k.weakNoArch)!.outcome;
+	const third = fixtureCells().map(obs => {
+		if (obs.cellKey === k.weakNoArch) Object.assign(obs.steps.find(s => s.label === 'insmod lib')!, {exitCode: 1, errno: 'EINVAL'});
+		return toResult(obs);
+	}).find(c => c.cellKey === k.weakNoArch)!.outcome;
+	const baseline: Baseline = {...baselineOf(), alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: alternative}]}};
+	const flake = (...outcomes: unknown[]) => ({cellKey: k.weakNoArch, outcomes: outcomes.map(o => JSON.stringify(o)), counts: outcomes.map(() => 1)});
+	// Baseline and alternative: known, with the reason.
+	t.is(explainFlakes(baseline, [flake(base, alternative)], cells)[0]?.known, 'a race');
+	// A third outcome beside them: unexplained.
+	t.is(explainFlakes(baseline, [flake(base, alternative, third)], cells)[0]?.known, undefined);
+	t.is(explainFlakes(baseline, [flake(base, third)], cells)[0]?.known, undefined);
+	// No alternative recorded for the cell: unexplained.
+	t.is(explainFlakes(baselineOf(), [flake(base, alternative)], cells)[0]?.known, undefined);
+	// The profile's versions changed: its cells are not compared, so nothing explains the flake.
+	const profile = cells.find(c => c.cellKey === k.weakNoArch)!.id.profile;
+	const record = {kernel: 'k', kmod: 'm', qemu: 'q', gcc: 'g'};
+	const versioned: Baseline = {...baseline, versions: {[profile]: record}};
+	t.is(explainFlakes(versioned, [flake(base, alternative)], cells, {[profile]: record})[0]?.known, 'a race');
+	t.is(explainFlakes(versioned, [flake(base, alternative)], cells, {[profile]: {...record, kmod: 'm2'}})[0]?.known, undefined);
+	// Counts are kept.
+	t.deepEqual(explainFlakes(baseline, [flake(base, alternative)], cells)[0]?.counts, [1, 1]);
 });
 
 test('readBaseline rejects a misspelt field in an alternative', async t => {
