@@ -62,7 +62,7 @@ Exit: 0 no deviation, 1 deviations or unexplained flakes, 2 bad input or no matc
 export interface MatrixJobResult {
 	report: Report;
 	runDir: string;
-	// The matrix's rule: a deviation (unless the baseline was updated) or a flake fails the run.
+	// The matrix's rule: a deviation (unless the baseline was updated) or an unexplained flake fails the run.
 	failed: boolean;
 }
 

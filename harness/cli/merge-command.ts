@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {checkReport} from '../report/report-input.ts';
 import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
-import {compareWithBaseline, defaultBaselinePath, knownOutcomes, readBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, versionsOf} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
 import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
@@ -106,7 +106,7 @@ export const mergeCommand: Command = {
 	name: 'merge',
 	summary: 'merge shard run folders (from run --shard i/n) into one report',
 	usage: 'kplug merge DIR… [--baseline FILE] [--out DIR] [--json]',
-	details: 'Cells of the sharded matrix that no shard report holds (a lost shard, an interrupted run) are listed as not run.\nExit: 0 every cell ran and no deviation, 1 deviations, flakes or cells not run, 2 bad input.',
+	details: 'Cells of the sharded matrix that no shard report holds (a lost shard, an interrupted run) are listed as not run.\nExit: 0 every cell ran and no deviation, 1 deviations, unexplained flakes or cells not run, 2 bad input.',
 	options: {baseline: {type: 'string'}},
 	writes: ['out'],
 	positionals: true,
@@ -117,8 +117,11 @@ export const mergeCommand: Command = {
 		const coverage = shardCoverage(reports);
 		const host = await hostFacts();
 		const merged = mergeReports(reports, cells => compareWithBaseline(baseline, cells, evaluatePairClaims(cells), versionsOf(cells, host)));
-		const known = knownOutcomes(baseline, merged.cells, versionsOf(merged.cells, host));
-		const report = known.length ? {...merged, knownOutcomes: known} : merged;
+		const versions = versionsOf(merged.cells, host);
+		const known = knownOutcomes(baseline, merged.cells, versions);
+		// A shard's flakes are judged again against this baseline, as its deviations are.
+		const flakes = explainFlakes(baseline, merged.flakes, merged.cells, versions);
+		const report = {...merged, flakes, ...(known.length ? {knownOutcomes: known} : {})};
 		const runDir = await newRunDir(args.outDir, 'merge');
 		const failed = report.deviations.length > 0 || unexplainedFlakes(report).length > 0;
 		return finishRun(args, {runDir, report, json: report, summary: bundle => summarize({report, runDir, bundle, failed}), failed, problems: [coverageLine(coverage)]});

@@ -41,6 +41,9 @@ function cellCase(c: CellResult, deviation: Deviation | undefined, flake: Flake 
 		testCase.error = {type: c.error?.class ?? 'error', message, body: [message, ...(diff ? ['baseline diff:', diff] : [])].join('\n')};
 	} else if (deviation) {
 		testCase.failure = {type: 'baseline-deviation', message: `${c.cellKey} deviates from the baseline`, body: diff};
+	} else if (flake && !flake.known) {
+		// An unexplained flake fails the run, so it fails its test case too (the first repeat is the cell's result).
+		testCase.failure = {type: 'flaky', message: `${c.cellKey} ended differently across repeats`, body: flake.outcomes.map((o, i) => `${flake.counts ? `${flake.counts[i]}×` : `#${i + 1}`}: ${o}`).join('\n')};
 	}
 	return testCase;
 }

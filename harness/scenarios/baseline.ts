@@ -167,22 +167,35 @@ export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[], 
 
 // A flake is known when every outcome its repeats ended with is the baseline's or one of the cell's reviewed
 // alternatives (with their reasons); a flake with any other outcome, or in a profile whose versions changed, is not.
+// A `known` the flake already carries (a shard's report) is dropped and judged again against this baseline.
+function parsedOutcome(text: string): Record<string, unknown> | undefined {
+	try {
+		const value: unknown = JSON.parse(text);
+		return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 export function explainFlakes(baseline: Baseline, flakes: readonly Flake[], cells: readonly CellResult[], versions: Record<string, VersionRecord> = {}): Flake[] {
 	const skipped = changedVersions(baseline, versions);
 	const byKey = new Map(cells.map(c => [c.cellKey, c]));
 	return flakes.map(flake => {
 		const cell = byKey.get(flake.cellKey);
 		const expected = baseline.cells[flake.cellKey];
-		if (!cell || !expected || skipped.has(versionKey(cell.id))) return flake;
+		const {known: _ignored, ...unexplained} = flake;
+		if (!cell || !expected || skipped.has(versionKey(cell.id))) return unexplained;
 		const whys = new Set<string>();
 		for (const text of flake.outcomes) {
-			const outcome = JSON.parse(text) as Record<string, unknown>;
+			const outcome = parsedOutcome(text);
+			// Not an outcome this rig wrote (a hand-edited report): nothing explains it.
+			if (!outcome) return unexplained;
 			if (diffOutcome(expected, outcome).length === 0) continue;
 			const alternative = baseline.alternatives?.[flake.cellKey]?.find(a => diffOutcome(a.outcome, outcome).length === 0);
-			if (!alternative) return flake;
+			if (!alternative) return unexplained;
 			whys.add(alternative.why);
 		}
-		return whys.size > 0 ? {...flake, known: [...whys].join('; ')} : flake;
+		return whys.size > 0 ? {...unexplained, known: [...whys].join('; ')} : unexplained;
 	});
 }
 

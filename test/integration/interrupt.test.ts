@@ -4,6 +4,7 @@ import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {Report} from '../../harness/report/schema.ts';
+import {defaultProfile} from '../../harness/build/profiles.ts';
 import {expandMatrix} from '../../harness/scenarios/matrix.ts';
 import {run} from '../../harness/util/exec.ts';
 import {repoPath} from '../../harness/util/paths.ts';
@@ -27,8 +28,8 @@ const alive = (pid: number): boolean => {
 test('SIGINT mid-run: finished cells are kept, the rest are listed as not run, no qemu is left', async t => {
 	const out = await mkdtemp(join(tmpdir(), 'kplug-interrupt-'));
 	// The default matrix grows with the scenarios and designs: count it, do not hard-code it.
-	const matrixCells = (await expandMatrix({})).length;
-	const child = execa('node', [kplug, 'run', '--out', out], {reject: false, env: {CI: 'true'}});
+	const matrixCells = (await expandMatrix({profiles: [defaultProfile]})).length;
+	const child = execa('node', [kplug, 'run', '--profile', defaultProfile, '--out', out], {reject: false, env: {CI: 'true'}});
 	// A failed assertion before the SIGINT below ends the test: the run must not outlive it.
 	t.teardown(() => {
 		if (child.exitCode === null) child.kill('SIGTERM');

@@ -1,10 +1,11 @@
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
 import {coverageLine, mergeReports, readShardReport, shardCoverage} from '../../../harness/cli/merge-command.ts';
 import {reportSchema, type Deviation, type Report, type VectorCellReport} from '../../../harness/report/schema.ts';
+import {updateBaseline} from '../../../harness/scenarios/baseline.ts';
 import {cellKey} from '../../../harness/scenarios/cell.ts';
 import {claimDefinitions, evaluatePairClaims} from '../../../harness/scenarios/claims.ts';
 import {shardCells} from '../../../harness/scenarios/matrix.ts';
@@ -279,3 +280,34 @@ test('mergeReports: a shard\'s known outcomes are not carried over (the merge li
 	const merged = mergeReports([{...a, knownOutcomes: [{cellKey: a.cells[0]!.cellKey, why: 'a race'}]}, b], () => []);
 	t.false('knownOutcomes' in merged);
 });
+
+test('merge (CLI): a shard\'s flakes are judged against the merge\'s baseline; a `known` the shard wrote is not trusted', async t => {
+	const dir = await tempDir(t);
+	const cells = sixCells().map(toResult);
+	const baselinePath = join(dir, 'baseline.json');
+	await updateBaseline(cells, baselinePath, evaluatePairClaims(cells));
+	const flaky = cells[0]!;
+	const other = {...flaky.outcome, status: 'error'};
+	const shard = join(dir, 'shard');
+	await mkdir(shard);
+	const flakes = [{cellKey: flaky.cellKey, outcomes: [JSON.stringify(flaky.outcome), JSON.stringify(other), 'not json'], counts: [18, 1, 1], known: 'the shard says so'}];
+	const merge = async (): Promise<{exitCode: number | undefined; report: Report}> => {
+		const result = await execa('node', [repoPath('harness/bin/kplug.mjs'), 'merge', shard, '--baseline', baselinePath, '--out', join(dir, 'out'), '--json'], {reject: false, env: {CI: 'true'}, timeout: 60_000});
+		return {exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report};
+	};
+	await writeFile(join(shard, 'report.json'), JSON.stringify(shardReport(cells, [], {flakes})));
+	const unexplained = await merge();
+	t.is(unexplained.exitCode, 1);
+	t.deepEqual(unexplained.report.deviations, []);
+	t.is(unexplained.report.flakes[0]?.known, undefined);
+	// The same flake without the unreadable outcome, and the other outcome recorded as a reviewed alternative: explained.
+	const baseline = JSON.parse(await readFile(baselinePath, 'utf8')) as Record<string, unknown>;
+	await writeFile(baselinePath, JSON.stringify({...baseline, alternatives: {[flaky.cellKey]: [{why: 'a reviewed race', outcome: other}]}}));
+	await writeFile(join(shard, 'report.json'), JSON.stringify(shardReport(cells, [], {flakes: [{...flakes[0]!, outcomes: flakes[0]!.outcomes.slice(0, 2), counts: [19, 1]}]})));
+	const explained = await merge();
+	t.is(explained.exitCode, 0);
+	t.is(explained.report.flakes[0]?.known, 'a reviewed race');
+	t.deepEqual(explained.report.flakes[0]?.counts, [19, 1]);
+});
+
+test('a flake whose counts do not match its outcomes', rejectsReport, JSON.stringify({...JSON.parse(JSON.stringify(twoShards()[0])), flakes: [{cellKey: 'x', outcomes: ['a', 'b'], counts: [1]}]}), /flakes\[0\]: counts and outcomes differ in length/);

@@ -13,16 +13,16 @@ test('well-formed, with the right testcase, failure, error and skipped counts', 
 	const xml = renderJunit(sampleReport());
 	const elements = parse(xml);
 	const count = (name: string): number => elements.filter(e => e.name === name).length;
-	// 7 cells run + 1 not run, and 2 vector cells × 2 paths.
+	// 7 cells run + 1 not run, and 2 vector cells × 2 paths; failures: a deviation, a vector mismatch, a flaky cell.
 	t.is(count('testcase'), 12);
-	t.is(count('failure'), 2);
+	t.is(count('failure'), 3);
 	t.is(count('error'), 1);
 	t.is(count('skipped'), 1);
-	t.deepEqual(elements[0]?.attrs, {name: 'kplug', tests: '12', failures: '2', errors: '1', skipped: '1', time: elements[0]?.attrs['time'] ?? ''});
+	t.deepEqual(elements[0]?.attrs, {name: 'kplug', tests: '12', failures: '3', errors: '1', skipped: '1', time: elements[0]?.attrs['time'] ?? ''});
 	const suites = elements.filter(e => e.name === 'testsuite').map(e => [e.attrs['name'], e.attrs['tests'], e.attrs['failures'], e.attrs['errors'], e.attrs['skipped']]);
 	t.deepEqual(suites, [
 		['arch-first', '4', '1', '0', '0'],
-		['lib-first', '4', '0', '1', '1'],
+		['lib-first', '4', '1', '1', '1'],
 		['vectors', '4', '1', '0', '0'],
 	]);
 });
@@ -58,6 +58,17 @@ test('a vector cell that could not run is an error; a deviation without a cell s
 	report.deviations.push({cellKey: 'weak/thumb2/neon/gone', diff: ['- status: completed', '+ status: missing']});
 	const elements = parse(renderJunit(report));
 	t.is(elements.filter(e => e.name === 'error').length, 2);
-	t.is(elements.filter(e => e.name === 'failure').length, 3);
+	t.is(elements.filter(e => e.name === 'failure').length, 4);
 	t.is(elements[0]?.attrs['tests'], '14');
+});
+
+test('an unexplained flake fails its test case; one the baseline explains does not', t => {
+	const report = sampleReport();
+	const block = (xml: string): string => /<testcase classname="kplug\.lib-first" name="weak\/thumb2\/neon"[\s\S]*?<\/testcase>/.exec(xml)?.[0] ?? '';
+	report.flakes = [{cellKey: 'weak/thumb2/neon/lib-first', outcomes: ['generic', 'arch'], counts: [2, 1]}];
+	t.regex(block(renderJunit(report)), /<failure type="flaky" message="weak\/thumb2\/neon\/lib-first ended differently across repeats">2×: generic\n1×: arch<\/failure>/);
+	report.flakes = [{...report.flakes[0]!, known: 'a kernel race'}];
+	const known = block(renderJunit(report));
+	t.false(known.includes('<failure'), known);
+	t.true(known.includes('ended differently across repeats, each way recorded in the baseline (a kernel race)'));
 });
