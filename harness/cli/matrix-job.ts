@@ -98,11 +98,13 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const started = performance.now();
 	const finished: CellResult[] = [];
 	const host = await hostFacts();
-	const deviations = (): Report['deviations'] => compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versionsOf(finished, host));
-	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => assembleReport({
-		cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: deviations(), flakes, knownOutcomes: knownOutcomes(baseline, finished, versionsOf(finished, host)),
-		kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
-	});
+	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
+		const versions = versionsOf(finished, host);
+		return assembleReport({
+			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versions), flakes, knownOutcomes: knownOutcomes(baseline, finished, versions),
+			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
+		});
+	};
 	// Partial reports while the run goes on, in the background: one at a time, the next no sooner than a second (or
 	// five renders) after the last, so rendering the growing report after each cell neither holds a worker nor takes
 	// the cores the guests need. Each cell's result.json is written before this; the run's last write holds every cell.
