@@ -3,18 +3,14 @@
 import {readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import * as z from 'zod';
-import {hostDebianSources, swappedSourcesList} from '../setup/apt-sources.ts';
 import {unpackDeb} from '../setup/dpkg-deb.ts';
-import {downloadPrivate, privateApt, privateIndexRecord, updatePrivateIndexes, writePrivateApt} from '../setup/private-apt.ts';
+import {downloadVerified, openPrivateApt, privateApt, privateIndexRecord} from '../setup/private-apt.ts';
 import {isPublished, publishAtomically} from '../util/atomic.ts';
 import {KplugError} from '../util/errors.ts';
 import {run} from '../util/exec.ts';
 import {sha256File} from '../util/hash.ts';
 import type {Progress} from '../util/progress.ts';
 import type {KernelDef} from './kernels.ts';
-
-// The keyring used for a host source that names none (apt's own default keys are the same archive keys).
-export const debianKeyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 const fetchedSchema = z.object({
 	package: z.string(),
@@ -62,21 +58,11 @@ export async function ensureFetchedTarball(cacheDir: string, kernel: KernelDef, 
 	if (known && (await isPublished(dir, entry))) return {fetched: known, tarball: tarballOf(known)};
 	await publishAtomically(dir, async tmp => {
 		const apt = privateApt(cacheDir, kernel.suite, await nativeArch(), process.getuid?.() === 0);
-		const sources = await hostDebianSources();
-		await writePrivateApt(apt, swappedSourcesList(sources, kernel.suite, debianKeyring));
-		const keyrings = [...new Set(sources.map(s => s.signedBy ?? debianKeyring))];
-		const warning = await progress.step(`apt-get update (private, ${kernel.suite})`, () => updatePrivateIndexes(apt, {keyrings, ...(signal ? {signal} : {})}));
-		if (warning) progress.info(warning);
+		const mirrors = await openPrivateApt(apt, progress, signal);
 		const record = await privateIndexRecord(apt, kernel.package);
 		const started = performance.now();
-		const downloaded = await progress.step(`download ${kernel.package} ${record.version} (${(record.size / 1e6).toFixed(0)} MB)`, () => downloadPrivate(apt, record, signal));
+		const downloaded = await progress.step(`download ${kernel.package} ${record.version} (${(record.size / 1e6).toFixed(0)} MB)`, () => downloadVerified(apt, record, signal));
 		const downloadSeconds = (performance.now() - started) / 1000;
-		const size = (await stat(downloaded).catch(() => undefined))?.size;
-		const sha = size === record.size ? await sha256File(downloaded) : undefined;
-		if (sha !== record.sha256) {
-			await rm(downloaded, {force: true});
-			throw new KplugError(`${kernel.package} ${record.version}: the downloaded .deb does not match the ${kernel.suite} index (${size ?? 'no'} bytes, sha256 ${sha?.slice(0, 12) ?? '-'}; index: ${record.size} bytes, sha256 ${record.sha256.slice(0, 12)})`);
-		}
 		const unpacked = join(tmp, 'unpacked');
 		const unpackStarted = performance.now();
 		await progress.step(`unpack ${kernel.package} (dpkg-deb)`, () => unpackDeb(downloaded, unpacked, signal));
@@ -89,7 +75,7 @@ export async function ensureFetchedTarball(cacheDir: string, kernel: KernelDef, 
 		await rm(unpacked, {recursive: true, force: true});
 		const fetched: FetchedPackage = {
 			package: kernel.package, suite: kernel.suite, version: record.version, debSize: record.size, debSha256: record.sha256,
-			tarball, tarballSha256: await sha256File(join(tmp, tarball)), mirrors: sources.flatMap(s => s.uris),
+			tarball, tarballSha256: await sha256File(join(tmp, tarball)), mirrors,
 			downloadSeconds: Math.round(downloadSeconds * 10) / 10, unpackSeconds: Math.round(unpackSeconds * 10) / 10,
 		};
 		await writeFile(join(tmp, 'fetched.json'), JSON.stringify(fetched, null, 2) + '\n');

@@ -4,6 +4,9 @@ import {readdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {SetupError} from '../util/errors.ts';
 
+// The keyring used for a host source that names none (apt's own default keys are the same archive keys).
+export const debianKeyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
 export interface AptSource {
 	uris: string[];
 	suites: string[];

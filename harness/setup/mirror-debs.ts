@@ -1,16 +1,14 @@
 // A guest userland's armhf packages from another Debian suite: downloaded through kplug's private apt configuration
 // (never the host's), each .deb checked against the index's SHA256, kept as one cache entry per suite and package
 // list. A complete entry is used as it is: no network once the packages are there.
-import {readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import * as z from 'zod';
-import {debianKeyring} from '../build/fetched-source.ts';
 import {isPublished, publishAtomically} from '../util/atomic.ts';
 import {InterruptedError, KplugError} from '../util/errors.ts';
-import {cacheKey, sha256File} from '../util/hash.ts';
+import {cacheKey} from '../util/hash.ts';
 import type {Progress} from '../util/progress.ts';
-import {hostDebianSources, swappedSourcesList} from './apt-sources.ts';
-import {downloadedDebName, downloadPrivate, privateApt, privateIndexRecord, updatePrivateIndexes, writePrivateApt} from './private-apt.ts';
+import {downloadedDebName, downloadVerified, openPrivateApt, privateApt, privateIndexRecord} from './private-apt.ts';
 import {guestArch} from './requirements.ts';
 import {UserlandUnavailableError, userlandPackages, type UserlandDef} from './userlands.ts';
 
@@ -72,25 +70,14 @@ async function fetchMirrorDebs(cacheDir: string, userland: UserlandDef, progress
 	if (!(await isPublished(dir, entry))) {
 		await publishAtomically(dir, async tmp => {
 			const apt = privateApt(cacheDir, userland.suite, guestArch, process.getuid?.() === 0, false);
-			const sources = await hostDebianSources();
-			await writePrivateApt(apt, swappedSourcesList(sources, userland.suite, debianKeyring));
-			const keyrings = [...new Set(sources.map(s => s.signedBy ?? debianKeyring))];
-			const warning = await progress.step(`apt-get update (private, ${userland.suite} ${guestArch})`, () => updatePrivateIndexes(apt, {keyrings, ...(signal ? {signal} : {})}));
-			if (warning) progress.info(warning);
-			const index: MirrorDebsIndex = {suite: userland.suite, arch: guestArch, packages: {}, mirrors: sources.flatMap(s => s.uris)};
+			const mirrors = await openPrivateApt(apt, progress, signal);
+			const index: MirrorDebsIndex = {suite: userland.suite, arch: guestArch, packages: {}, mirrors};
 			await progress.step(`download ${userland.suite} ${guestArch} ${packages.join(' ')}`, async () => {
 				for (const name of packages) {
 					const record = await privateIndexRecord(apt, name);
 					// Straight into this process's temp folder: no other process sees or moves it.
-					const downloaded = await downloadPrivate(apt, record, signal, tmp);
-					const size = (await stat(downloaded).catch(() => undefined))?.size;
-					const sha = size === record.size ? await sha256File(downloaded) : undefined;
-					if (sha !== record.sha256) {
-						await rm(downloaded, {force: true});
-						throw new KplugError(`${name} ${record.version} (${userland.suite} ${guestArch}): the downloaded .deb does not match the index (${size ?? 'no'} bytes, sha256 ${sha?.slice(0, 12) ?? '-'}; index: ${record.size} bytes, sha256 ${record.sha256.slice(0, 12)})`);
-					}
-					const file = downloadedDebName(record);
-					index.packages[name] = {version: record.version, file, size: record.size, sha256: record.sha256};
+					await downloadVerified(apt, record, signal, tmp);
+					index.packages[name] = {version: record.version, file: downloadedDebName(record), size: record.size, sha256: record.sha256};
 				}
 			});
 			await writeFile(join(tmp, 'index.json'), JSON.stringify(index, null, 2) + '\n');

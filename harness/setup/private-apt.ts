@@ -1,9 +1,12 @@
 // A private apt configuration in the cache (its own sources list, lists and archives), so kplug can download a
 // package from another suite without touching the host's apt setup; the host's apt.conf.d (proxies) still applies.
-import {mkdir, writeFile} from 'node:fs/promises';
+import {mkdir, rm, stat, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {KplugError, SetupError} from '../util/errors.ts';
 import {run} from '../util/exec.ts';
+import {sha256File} from '../util/hash.ts';
+import type {Progress} from '../util/progress.ts';
+import {debianKeyring, hostDebianSources, swappedSourcesList} from './apt-sources.ts';
 
 export interface PrivateApt {
 	suite: string;
@@ -160,4 +163,34 @@ export async function privateIndexRecord(apt: PrivateApt, pkg: string): Promise<
 export async function downloadPrivate(apt: PrivateApt, record: IndexRecord, signal?: AbortSignal, into = join(apt.dir, 'debs')): Promise<string> {
 	await run('apt-get', privateDownloadArgs(apt, record.package, record.version), {cwd: into, timeoutMs: 60 * 60_000, env: aptEnv, ...(signal ? {signal} : {})});
 	return join(into, downloadedDebName(record));
+}
+
+// "trixie" for source packages, "trixie armhf" for the guest's: how messages name the configuration.
+const suiteLabel = (apt: PrivateApt): string => (apt.foreign ? `${apt.suite} ${apt.arch}` : apt.suite);
+
+// Write the private configuration from the host's Debian sources with the suite swapped and update its indexes (a
+// mirror still mid-sync after the retry is shown as a warning: older lists may do). Returns the mirrors it uses.
+export async function openPrivateApt(apt: PrivateApt, progress: Progress, signal?: AbortSignal): Promise<string[]> {
+	const sources = await hostDebianSources();
+	await writePrivateApt(apt, swappedSourcesList(sources, apt.suite, debianKeyring));
+	const keyrings = [...new Set(sources.map(s => s.signedBy ?? debianKeyring))];
+	const warning = await progress.step(`apt-get update (private, ${suiteLabel(apt)})`, () => updatePrivateIndexes(apt, {keyrings, ...(signal ? {signal} : {})}));
+	if (warning) progress.info(warning);
+	return sources.flatMap(s => s.uris);
+}
+
+// Download one version (downloadPrivate) and check it against its index record, size then SHA256: a mismatch removes
+// the file and is one error naming the package, the suite and both sides.
+export async function downloadVerified(apt: PrivateApt, record: IndexRecord, signal?: AbortSignal, into?: string): Promise<string> {
+	return verifyDownloaded(apt, record, await downloadPrivate(apt, record, signal, into));
+}
+
+export async function verifyDownloaded(apt: PrivateApt, record: IndexRecord, downloaded: string): Promise<string> {
+	const size = (await stat(downloaded).catch(() => undefined))?.size;
+	const sha = size === record.size ? await sha256File(downloaded) : undefined;
+	if (sha !== record.sha256) {
+		await rm(downloaded, {force: true});
+		throw new KplugError(`${record.package} ${record.version} (${suiteLabel(apt)}): the downloaded .deb does not match the index (${size ?? 'no'} bytes, sha256 ${sha?.slice(0, 12) ?? '-'}; index: ${record.size} bytes, sha256 ${record.sha256.slice(0, 12)})`);
+	}
+	return downloaded;
 }

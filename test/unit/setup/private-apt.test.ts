@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import {mkdtemp, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -5,7 +6,7 @@ import test from 'ava';
 import {aptUpdate} from '../../../harness/setup/apt.ts';
 import {
 	classifyUpdateOutput, downloadedDebName, parseIndexRecord, privateApt, privateAptFiles, privateAptOptions, privateDownloadArgs,
-	privateIndexRecord, privateShowArgs, privateUpdateArgs, updatePrivateIndexes, writePrivateApt,
+	privateIndexRecord, privateShowArgs, privateUpdateArgs, updatePrivateIndexes, verifyDownloaded, writePrivateApt,
 } from '../../../harness/setup/private-apt.ts';
 import {KplugError, SetupError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
@@ -167,4 +168,30 @@ test('a foreign architecture (armhf guest packages) gets its own folder and qual
 	const native = privateApt('/c', 'trixie', 'amd64', false);
 	t.is(native.dir, '/c/apt/trixie');
 	t.deepEqual(privateShowArgs(native, 'linux-source-6.12').slice(-1), ['linux-source-6.12']);
+});
+
+test('verifyDownloaded: the .deb the index describes passes; a short or a same-size altered one is removed, with one line naming both sides', async t => {
+	const dir = await mkdtemp(join(tmpdir(), 'kplug-verify-'));
+	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const body = Buffer.from('!<arch>\ndebian-binary   a real .deb would be longer\n');
+	const sha256 = createHash('sha256').update(body).digest('hex');
+	const armhf = privateApt('/cache', 'trixie', 'armhf', true, false);
+	const rec = {package: 'kmod', version: '34.2-2', architecture: 'armhf', size: body.length, sha256, filename: 'pool/main/k/kmod/kmod_34.2-2_armhf.deb'};
+	const file = join(dir, 'kmod_34.2-2_armhf.deb');
+	await writeFile(file, body);
+	t.is(await verifyDownloaded(armhf, rec, file), file);
+	// Same size, one byte changed: only the hash tells.
+	const altered = Buffer.from(body);
+	altered[0] = 0x3f;
+	await writeFile(file, altered);
+	const error = await t.throwsAsync(verifyDownloaded(armhf, rec, file), {instanceOf: KplugError});
+	t.regex(error?.message ?? '', new RegExp(`^kmod 34\\.2-2 \\(trixie armhf\\): the downloaded \\.deb does not match the index \\(${body.length} bytes, sha256 [0-9a-f]{12}; index: ${body.length} bytes, sha256 ${sha256.slice(0, 12)}\\)$`));
+	t.deepEqual(await readdir(dir), [], 'the bad file is removed');
+	// Short.
+	await writeFile(file, body.subarray(1));
+	const short = await t.throwsAsync(verifyDownloaded(apt, {...rec, package: 'linux-source-7.3'}, file), {instanceOf: KplugError});
+	t.regex(short?.message ?? '', new RegExp(`^linux-source-7\\.3 34\\.2-2 \\(trixie-backports\\): .*\\(${body.length - 1} bytes, sha256 -; index: ${body.length} bytes`));
+	// Missing.
+	const missing = await t.throwsAsync(verifyDownloaded(armhf, rec, file), {instanceOf: KplugError});
+	t.regex(missing?.message ?? '', /\(no bytes, sha256 -;/);
 });
