@@ -98,10 +98,12 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const started = performance.now();
 	const finished: CellResult[] = [];
 	const host = await hostFacts();
+	// Deviations, known outcomes and flakes are all judged against the baseline under the same versions.
 	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
 		const versions = versionsOf(finished, host);
 		return assembleReport({
-			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versions), flakes, knownOutcomes: knownOutcomes(baseline, finished, versions),
+			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versions),
+			flakes: explainFlakes(baseline, flakes, finished, versions), knownOutcomes: knownOutcomes(baseline, finished, versions),
 			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
 		});
 	};
@@ -127,7 +129,7 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		const n = await updateBaseline(finished, baselinePath, evaluatePairClaims(finished), versionsOf(finished, host));
 		args.progress.info(`baseline updated with ${n} cells: ${baselinePath} (review with git diff)`);
 	}
-	const report = await assemble(new Set(matrix.notRun.map(cellKey)), explainFlakes(baseline, matrix.flakes, finished, versionsOf(finished, host)));
+	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
 	const updating = args.values['update-baseline'] === true;
 	return {report, runDir, failed: (!updating && report.deviations.length > 0) || unexplainedFlakes(report).length > 0};
 }

@@ -165,6 +165,11 @@ export function deviationBlocks(report: Report): Block[] {
 	return blocks;
 }
 
+// "19×: {…}" per distinct outcome of a flake ("#1: {…}" in reports written before the counts).
+export function flakeOutcomeLines(f: Report['flakes'][number]): string[] {
+	return f.outcomes.map((o, i) => `${f.counts ? `${f.counts[i]}×` : `#${i + 1}`}: ${o}`);
+}
+
 // Cells whose repeated runs disagreed.
 export function flakeBlocks(report: Report): Block[] {
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Flakes'}];
@@ -178,7 +183,7 @@ export function flakeBlocks(report: Report): Block[] {
 			header: ['Cell', 'Outcomes (repeats that ended so)', 'Explained by the baseline'],
 			rows: report.flakes.map(f => [
 				cell(f.cellKey),
-				cell(f.outcomes.map((o, i) => `${f.counts ? `${f.counts[i]}×` : `#${i + 1}`}: ${o}`).join('\n'), f.known ? undefined : 'error'),
+				cell(flakeOutcomeLines(f).join('\n'), f.known ? undefined : 'error'),
 				cell(f.known ?? 'no: unexplained flake', f.known ? undefined : 'error'),
 			]),
 		},

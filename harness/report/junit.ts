@@ -2,7 +2,7 @@
 // Claim verdicts are findings about the designs, so they go to <system-out>, never to <failure>.
 import type {CellResult, Flake} from '../scenarios/types.ts';
 import {configKey, matrixOrder, scenarioIds} from './blocks.ts';
-import {stepSummary} from './cell-sections.ts';
+import {flakeOutcomeLines, stepSummary} from './cell-sections.ts';
 import {escapeXml, escapeXmlAttribute} from './escape.ts';
 import type {ConfigId, Deviation, Report, VectorCellReport, VectorPathReport} from './schema.ts';
 
@@ -43,7 +43,7 @@ function cellCase(c: CellResult, deviation: Deviation | undefined, flake: Flake 
 		testCase.failure = {type: 'baseline-deviation', message: `${c.cellKey} deviates from the baseline`, body: diff};
 	} else if (flake && !flake.known) {
 		// An unexplained flake fails the run, so it fails its test case too (the first repeat is the cell's result).
-		testCase.failure = {type: 'flaky', message: `${c.cellKey} ended differently across repeats`, body: flake.outcomes.map((o, i) => `${flake.counts ? `${flake.counts[i]}×` : `#${i + 1}`}: ${o}`).join('\n')};
+		testCase.failure = {type: 'flaky', message: `${c.cellKey} ended differently across repeats`, body: flakeOutcomeLines(flake).join('\n')};
 	}
 	return testCase;
 }

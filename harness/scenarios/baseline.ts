@@ -151,7 +151,12 @@ export function compareWithBaseline(baseline: Baseline, cells: readonly CellResu
 // The recorded alternative outcome this cell ended with, if it did not end with its baseline outcome.
 function alternativeMatched(baseline: Baseline, cell: CellResult): AlternativeOutcome | undefined {
 	if (diffOutcome(baseline.cells[cell.cellKey], cell.outcome).length === 0) return undefined;
-	return baseline.alternatives?.[cell.cellKey]?.find(a => diffOutcome(a.outcome, cell.outcome).length === 0);
+	return alternativeFor(baseline, cell.cellKey, cell.outcome);
+}
+
+// The reviewed alternative of this cell that the outcome is, field for field.
+function alternativeFor(baseline: Baseline, key: string, outcome: Record<string, unknown>): AlternativeOutcome | undefined {
+	return baseline.alternatives?.[key]?.find(a => diffOutcome(a.outcome, outcome).length === 0);
 }
 
 // Cells that ended with a recorded alternative outcome (not deviations), with the recorded reason; cells of a profile
@@ -165,9 +170,7 @@ export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[], 
 	});
 }
 
-// A flake is known when every outcome its repeats ended with is the baseline's or one of the cell's reviewed
-// alternatives (with their reasons); a flake with any other outcome, or in a profile whose versions changed, is not.
-// A `known` the flake already carries (a shard's report) is dropped and judged again against this baseline.
+// A flake's outcome as the runner wrote it (JSON of an object); anything else is undefined.
 function parsedOutcome(text: string): Record<string, unknown> | undefined {
 	try {
 		const value: unknown = JSON.parse(text);
@@ -177,6 +180,9 @@ function parsedOutcome(text: string): Record<string, unknown> | undefined {
 	}
 }
 
+// A flake is known when every outcome its repeats ended with is the baseline's or one of the cell's reviewed
+// alternatives (with their reasons); a flake with any other outcome, or in a profile whose versions changed, is not.
+// A `known` the flake already carries (a shard's report) is dropped and judged again against this baseline.
 export function explainFlakes(baseline: Baseline, flakes: readonly Flake[], cells: readonly CellResult[], versions: Record<string, VersionRecord> = {}): Flake[] {
 	const skipped = changedVersions(baseline, versions);
 	const byKey = new Map(cells.map(c => [c.cellKey, c]));
@@ -191,7 +197,7 @@ export function explainFlakes(baseline: Baseline, flakes: readonly Flake[], cell
 			// Not an outcome this rig wrote (a hand-edited report): nothing explains it.
 			if (!outcome) return unexplained;
 			if (diffOutcome(expected, outcome).length === 0) continue;
-			const alternative = baseline.alternatives?.[flake.cellKey]?.find(a => diffOutcome(a.outcome, outcome).length === 0);
+			const alternative = alternativeFor(baseline, flake.cellKey, outcome);
 			if (!alternative) return unexplained;
 			whys.add(alternative.why);
 		}
