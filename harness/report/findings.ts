@@ -47,7 +47,7 @@ function finding(text: string, cells: string[], quoted?: string): Finding {
 
 const resident = (modules: readonly string[] | undefined, name: string): boolean => residentLine(modules ?? [], name) !== undefined;
 
-// Claims that fail, per design: how many judged results fail and the first one's evidence.
+// Claims that fail, per design: how many judged results fail with each evidence, and that evidence.
 function claimFindings(input: FindingInput, design: string): Finding[] {
 	const out: Finding[] = [];
 	const cells = input.cells.filter(c => designVariant(c.id) === design);
@@ -60,7 +60,12 @@ function claimFindings(input: FindingInput, design: string): Finding[] {
 		const failing = judged.filter(r => r.result.verdict === 'fails');
 		if (failing.length === 0) continue;
 		const unit = claim.scope === 'pair' ? 'configurations' : 'cells';
-		out.push(finding(`${design}: ${claim.id} fails in ${failing.length} of ${judged.length} judged ${unit} (${listConfigs(failing.map(f => f.key))}): ${failing[0]!.result.evidence}.`, failing.map(f => f.key), failing[0]!.key));
+		// One sentence per distinct evidence, so no configuration is described by another's observation.
+		const byEvidence = new Map<string, typeof failing>();
+		for (const f of failing) byEvidence.set(f.result.evidence, [...(byEvidence.get(f.result.evidence) ?? []), f]);
+		for (const [evidence, group] of byEvidence) {
+			out.push(finding(`${design}: ${claim.id} fails in ${group.length} of ${judged.length} judged ${unit} (${listConfigs(group.map(f => f.key))}): ${evidence}.`, group.map(f => f.key), group[0]!.key));
+		}
 	}
 	return out;
 }

@@ -82,3 +82,23 @@ test('depmod\'s finding names the kmod that wrote modules.dep and, where it wrot
 	t.is(after.length, 1);
 	t.regex(after[0]!, /^weak: depmod \(kmod 34\) records .*; it also writes modules\.weakdep: `weakdep libcurve25519 curve25519-neon`\.$/);
 });
+
+// A claim's finding quotes evidence; every cell it names must have failed with exactly that evidence (the old
+// finding quoted the first failing cell's evidence for all of them, e.g. "LOADED despite the blacklist" for cells
+// where the driver never loaded).
+test('a failing claim\'s finding names only cells whose own evidence it quotes', t => {
+	const cells = resultsOf(fixtureCells());
+	const list = findings({designs: ['mainline', 'weak'], claims: claimDefinitions, cells, pairClaims: evaluatePairClaims(cells)});
+	const cellScoped = new Set(claimDefinitions.filter(c => c.scope !== 'pair').map(c => c.id));
+	let checked = 0;
+	for (const f of list) {
+		const claim = /^\w+: (C\w+) fails in /.exec(f.text)?.[1];
+		if (!claim || !cellScoped.has(claim)) continue;
+		for (const key of f.cells) {
+			const evidence = cells.find(c => c.cellKey === key)?.claims.find(r => r.claim === claim)?.evidence;
+			t.true(evidence !== undefined && f.text.endsWith(`: ${evidence}.`), `${key} in: ${f.text}`);
+			checked++;
+		}
+	}
+	t.true(checked > 0);
+});
