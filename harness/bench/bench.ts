@@ -8,14 +8,13 @@ import {ensureModuleSet, moduleSets} from '../build/module-sets.ts';
 import {selectProfiles, defaultProfile} from '../build/profiles.ts';
 import {ensureKernelSource} from '../build/source.ts';
 import {median} from '../memory/stats.ts';
-import {explainFlakes, readBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {explainFlakes, readBaseline} from '../scenarios/baseline.ts';
 import {runCell} from '../scenarios/cell.ts';
 import {expandMatrix, type MatrixFilter} from '../scenarios/matrix.ts';
 import {runMatrix} from '../scenarios/runner.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
 import {makeRestorePoint} from '../subject/snapshots.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
-import {hostFacts} from '../util/host-facts.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Progress} from '../util/progress.ts';
 import {runVectorCell} from '../vectors/cell.ts';
@@ -135,7 +134,7 @@ async function matrixFigures(ctx: BuildContext, repeat: number, filter: MatrixFi
 	const restorePhase = phaseBreakdown(restored.value.results.map(r => r.timing)).phases.filter(p => p.name === 'restore' || p.name === 'snapshot');
 	const filtered = Object.values(filter).some(v => v !== undefined && v.length > 0);
 	// As `kplug run --repeat` judges them: a cell that ended only in ways the baseline records is not a flake.
-	const flakes = explainFlakes(await readBaseline(), warm.value.flakes, warm.value.results, versionsOf(warm.value.results, await hostFacts()));
+	const flakes = explainFlakes(await readBaseline(), warm.value.flakes, warm.value.results);
 	const label = `${filtered ? 'filtered' : 'full default'} matrix (${cells.length} cells, ${availableParallelism()} jobs${repeat > 1 ? `, ×${repeat}` : ''})`;
 	return [
 		{name: `warm ${label}`, value: round(warm.ms / 1000, 1), unit: 's', ...(filtered ? {} : {target: '≤ 60'})},

@@ -5,7 +5,7 @@ import type {BuildContext} from '../build/context.ts';
 import {assembleReport} from '../report/assemble.ts';
 import type {Report} from '../report/schema.ts';
 import {writeReport} from '../report/write.ts';
-import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, updateBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, updateBaseline, versionChanges, versionsOf} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
 import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
@@ -56,7 +56,9 @@ Cells that share kernel, profile, design, CPU, image and command line start from
 was ready (a cell whose boot configuration is unique boots cold); --no-snapshot boots every cell cold (--snapshot:
 the default, said explicitly).
 Outcomes are compared with test/baselines/matrix.json (--baseline FILE); a changed outcome is a
-deviation and exits 1. --update-baseline records the observed outcomes instead (review the diff).
+deviation and exits 1. A profile whose versions (guest kernel, kmod, QEMU, cross-gcc) differ from the ones the
+baseline recorded gets one line saying so, and its cells are compared all the same.
+--update-baseline records the observed outcomes and versions instead (review the diff).
 Exit: 0 no deviation, 1 deviations or unexplained flakes, 2 bad input or no matching cells.`;
 
 export interface MatrixJobResult {
@@ -98,12 +100,10 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const started = performance.now();
 	const finished: CellResult[] = [];
 	const host = await hostFacts();
-	// Deviations, known outcomes and flakes are all judged against the baseline under the same versions.
 	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
-		const versions = versionsOf(finished, host);
 		return assembleReport({
-			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished, evaluatePairClaims(finished), versions),
-			flakes: explainFlakes(baseline, flakes, finished, versions), knownOutcomes: knownOutcomes(baseline, finished, versions),
+			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished, evaluatePairClaims(finished)),
+			flakes: explainFlakes(baseline, flakes, finished), knownOutcomes: knownOutcomes(baseline, finished), versionChanges: versionChanges(baseline, versionsOf(finished, host)),
 			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
 		});
 	};
@@ -160,6 +160,7 @@ export function summarize(job: MatrixJobResult & {bundle: string | undefined}): 
 		const unit = claim.scope === 'pair' ? 'pairs of cells' : 'cells';
 		lines.push(`${claim.id}: holds in ${holds}, fails in ${fails} ${unit}${notEvaluated ? `, not evaluated in ${notEvaluated}` : ''} — ${claim.text}`);
 	}
+	for (const v of report.versionChanges ?? []) lines.push(`${v.profile}: the baseline was recorded with other versions (${v.changed.join(', ')}); its cells were compared all the same — re-record with --update-baseline once reviewed\n${v.diff.map(l => `    ${l}`).join('\n')}`);
 	lines.push(report.deviations.length ? `${report.deviations.length} deviations from baseline:\n${report.deviations.map(d => `  ${d.cellKey}\n${d.diff.map(l => `    ${l}`).join('\n')}`).join('\n')}` : 'no deviations from baseline');
 	if (report.knownOutcomes?.length) lines.push(`${report.knownOutcomes.length} cells ended with a recorded alternative outcome (not a deviation):\n${report.knownOutcomes.map(k => `  ${k.cellKey}: ${k.why}`).join('\n')}`);
 	const flakes = unexplainedFlakes(report);

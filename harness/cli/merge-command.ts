@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {checkReport} from '../report/report-input.ts';
 import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
-import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, versionsOf} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, versionChanges, versionsOf} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
 import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
@@ -80,8 +80,8 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 	const notRun = shardCoverage(reports).missing;
 	const all = [...cells.values()];
 	const uniq = (xs: string[]): string[] => [...new Set(xs)];
-	// knownOutcomes is the merge's own (its baseline's), never a shard's.
-	const {shard: _shard, knownOutcomes: _known, ...header} = first;
+	// knownOutcomes and versionChanges are the merge's own (its baseline's), never a shard's.
+	const {shard: _shard, knownOutcomes: _known, versionChanges: _versions, ...header} = first;
 	return {
 		...header,
 		generatedAt: new Date().toISOString(),
@@ -116,12 +116,12 @@ export const mergeCommand: Command = {
 		const baseline = await readBaseline(typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath);
 		const coverage = shardCoverage(reports);
 		const host = await hostFacts();
-		const merged = mergeReports(reports, cells => compareWithBaseline(baseline, cells, evaluatePairClaims(cells), versionsOf(cells, host)));
-		const versions = versionsOf(merged.cells, host);
-		const known = knownOutcomes(baseline, merged.cells, versions);
+		const merged = mergeReports(reports, cells => compareWithBaseline(baseline, cells, evaluatePairClaims(cells)));
+		const known = knownOutcomes(baseline, merged.cells);
+		const changes = versionChanges(baseline, versionsOf(merged.cells, host));
 		// A shard's flakes are judged again against this baseline, as its deviations are.
-		const flakes = explainFlakes(baseline, merged.flakes, merged.cells, versions);
-		const report = {...merged, flakes, ...(known.length ? {knownOutcomes: known} : {})};
+		const flakes = explainFlakes(baseline, merged.flakes, merged.cells);
+		const report = {...merged, flakes, ...(known.length ? {knownOutcomes: known} : {}), ...(changes.length ? {versionChanges: changes} : {})};
 		const runDir = await newRunDir(args.outDir, 'merge');
 		const failed = report.deviations.length > 0 || unexplainedFlakes(report).length > 0;
 		return finishRun(args, {runDir, report, json: report, summary: bundle => summarize({report, runDir, bundle, failed}), failed, problems: [coverageLine(coverage)]});

@@ -13,6 +13,7 @@ export interface AssembleInput {
 	deviations: Deviation[];
 	flakes: Report['flakes'];
 	knownOutcomes?: Report['knownOutcomes'];
+	versionChanges?: Report['versionChanges'];
 	vectors?: Report['vectors'];
 	vectorsNotRun?: Report['vectorsNotRun'];
 	memory?: Report['memory'];
@@ -47,6 +48,7 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 		deviations: input.deviations,
 		flakes: input.flakes,
 		...(input.knownOutcomes?.length ? {knownOutcomes: input.knownOutcomes} : {}),
+		...(input.versionChanges?.length ? {versionChanges: input.versionChanges} : {}),
 		vectors: input.vectors ?? [],
 		...(input.vectorsNotRun?.length ? {vectorsNotRun: input.vectorsNotRun} : {}),
 		memory: input.memory,

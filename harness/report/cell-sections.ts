@@ -151,6 +151,10 @@ export function scenarioBlocks(report: Report): Block[] {
 // Deviations from the baseline, one readable diff per cell.
 export function deviationBlocks(report: Report): Block[] {
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Deviations from baseline'}];
+	for (const v of report.versionChanges ?? []) {
+		blocks.push({kind: 'paragraph', text: `${v.profile}: the baseline was recorded with other versions (${v.changed.join(', ')}). Its cells were compared all the same; once they are reviewed, re-record with --update-baseline.`});
+		blocks.push({kind: 'code', language: 'diff', lines: v.diff});
+	}
 	const known = report.knownOutcomes ?? [];
 	if (known.length > 0) {
 		blocks.push({kind: 'paragraph', text: `${known.length} cell(s) ended with an outcome the baseline records as a reviewed alternative (not a deviation; the cell's claims above are this run's):`});

@@ -93,18 +93,24 @@ function suites(report: Report): Suite[] {
 		return {name: scenario, cases: entries.map(e => e.testCase)};
 	});
 	const orphans = report.deviations.filter(d => !known.has(d.cellKey));
-	if (orphans.length > 0) {
-		result.push({
-			name: 'baseline',
-			cases: orphans.map(d => ({
-				classname: 'kplug.baseline',
-				name: d.cellKey,
-				seconds: 0,
-				failure: {type: 'baseline-deviation', message: `${d.cellKey} deviates from the baseline`, body: d.diff.join('\n')},
-				out: [],
-			})),
-		});
-	}
+	// A version change is not a failure (the cells were compared all the same): a passing case that says so.
+	const versionCases: Case[] = (report.versionChanges ?? []).map(v => ({
+		classname: 'kplug.baseline',
+		name: `versions/${v.profile}`,
+		seconds: 0,
+		out: [`${v.profile}: the baseline was recorded with other versions (${v.changed.join(', ')}); its cells were compared all the same`, ...v.diff],
+	}));
+	const baselineCases: Case[] = [
+		...versionCases,
+		...orphans.map(d => ({
+			classname: 'kplug.baseline',
+			name: d.cellKey,
+			seconds: 0,
+			failure: {type: 'baseline-deviation', message: `${d.cellKey} deviates from the baseline`, body: d.diff.join('\n')},
+			out: [],
+		})),
+	];
+	if (baselineCases.length > 0) result.push({name: 'baseline', cases: baselineCases});
 	const vectorEntries = [
 		...report.vectors.map(v => ({at: v as ConfigId, cases: vectorCases(v)})),
 		...(report.vectorsNotRun ?? []).map(id => ({at: id, cases: [notRunCase('kplug.vectors', id)]})),

@@ -37,6 +37,7 @@ export const reportInput = z.looseObject({
 	deviations: z.array(z.looseObject({cellKey: z.string(), diff: z.array(z.string())})),
 	flakes: z.array(z.looseObject({cellKey: z.string(), outcomes: z.array(z.string()), counts: z.optional(z.array(z.int().min(1))), known: z.optional(z.string().min(1))}).refine(f => !f.counts || f.counts.length === f.outcomes.length, 'counts and outcomes differ in length')),
 	knownOutcomes: z.optional(z.array(z.looseObject({cellKey: z.string(), why: z.string()}))),
+	versionChanges: z.optional(z.array(z.looseObject({profile: z.string(), changed: z.array(z.string()), diff: z.array(z.string())}))),
 	vectors: z.array(z.looseObject({design: z.string(), profile: z.string(), cpu: z.string(), paths: z.array(z.looseObject({path: z.string()}))})),
 	timing: z.looseObject({wallSeconds: z.number(), jobs: z.number()}),
 	shard: z.looseObject({index: z.int().min(1), count: z.int().min(1), matrixCells: z.array(cellId)}).refine(s => s.index <= s.count, 'index beyond count').optional(),

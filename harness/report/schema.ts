@@ -36,6 +36,9 @@ export interface Report {
 	flakes: Flake[];
 	// Cells that ended with an outcome the baseline records as a reviewed alternative (a known kernel race), not a deviation.
 	knownOutcomes?: {cellKey: string; why: string}[];
+	// Profiles whose versions (guest kernel and kmod, host QEMU and cross-gcc) differ from the baseline's: one line
+	// each, not a deviation; their cells were compared all the same.
+	versionChanges?: {profile: string; changed: string[]; diff: string[]}[];
 	vectors: VectorCellReport[];
 	// Vector cells the interrupt stopped or never started (absent in reports written before this field).
 	vectorsNotRun?: ConfigId[];

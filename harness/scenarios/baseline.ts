@@ -1,7 +1,8 @@
 // Baselines: each cell's observed outcome, kept in the repo for review; a changed outcome is a deviation.
 // The baseline also records, per profile, the versions the outcomes were observed with (read from the
-// guest: /proc/version, kmod --version; from the host: QEMU, cross-gcc): a version change is one
-// deviation line for the profile, and that profile's cells are not compared cell by cell.
+// guest: /proc/version, kmod --version; from the host: QEMU, cross-gcc): a version change is one line for the
+// profile (versionChanges), and its cells are still compared cell by cell, so a point release that changes no
+// outcome does not fail a run, and one that does shows each changed cell under the version line.
 import {readFile} from 'node:fs/promises';
 import * as z from 'zod';
 import {KplugError} from '../util/errors.ts';
@@ -114,33 +115,33 @@ function changedVersions(baseline: Baseline, versions: Record<string, VersionRec
 	return out;
 }
 
-// Deviations of a run from the baseline: one per profile whose versions changed (its cells are then not
-// compared), one per changed cell, one per changed pair claim that was evaluated in both.
-export function compareWithBaseline(baseline: Baseline, cells: readonly CellResult[], pairs: readonly ClaimResult[] = [], versions: Record<string, VersionRecord> = {}): Deviation[] {
+// One line per profile whose versions differ from the baseline's, with what changed ("- kernel: …", "+ kernel: …"):
+// not a deviation; the profile's cells are compared all the same.
+export function versionChanges(baseline: Baseline, versions: Record<string, VersionRecord>): VersionChange[] {
+	return [...changedVersions(baseline, versions)].map(([profile, changed]) => ({
+		profile,
+		changed,
+		diff: changed.flatMap(k => [`- ${k}: ${baseline.versions[profile]![k]}`, `+ ${k}: ${versions[profile]![k]}`]),
+	}));
+}
+
+export interface VersionChange {
+	profile: string;
+	changed: string[];
+	diff: string[];
+}
+
+// Deviations of a run from the baseline: one per changed cell, one per changed pair claim that was evaluated in both.
+// Cells are compared whatever their versions (a version change is versionChanges' line, beside these).
+export function compareWithBaseline(baseline: Baseline, cells: readonly CellResult[], pairs: readonly ClaimResult[] = []): Deviation[] {
 	const deviations: Deviation[] = [];
-	const skipped = new Set<string>();
-	for (const [profile, changed] of changedVersions(baseline, versions)) {
-		const now = versions[profile]!;
-		const then = baseline.versions[profile]!;
-		skipped.add(profile);
-		const count = cells.filter(c => versionKey(c.id) === profile).length;
-		deviations.push({
-			cellKey: `versions/${profile}`,
-			diff: [
-				`! ${profile}: the baseline was recorded with other versions (${changed.join(', ')}); its ${count} cells were not compared — review and re-record with --update-baseline`,
-				...changed.flatMap(k => [`- ${k}: ${then[k]}`, `+ ${k}: ${now[k]}`]),
-			],
-		});
-	}
 	for (const cell of cells) {
-		if (skipped.has(versionKey(cell.id))) continue;
 		const diff = diffOutcome(baseline.cells[cell.cellKey], cell.outcome);
 		if (diff.length > 0 && !alternativeMatched(baseline, cell)) deviations.push({cellKey: cell.cellKey, diff});
 	}
 	for (const pair of pairs) {
 		if (pair.verdict === 'not evaluated') continue;
 		const key = pairKey(pair);
-		if (skipped.has(key.split('/')[1] ?? '')) continue;
 		const then = baseline.pairs[key];
 		if (then === pair.verdict || then === 'not evaluated') continue;
 		deviations.push({cellKey: key, diff: [...(then ? [`- verdict: "${then}"`] : ['+ (new pair claim, not in baseline)']), `+ verdict: "${pair.verdict}"`]});
@@ -159,12 +160,9 @@ function alternativeFor(baseline: Baseline, key: string, outcome: Record<string,
 	return baseline.alternatives?.[key]?.find(a => diffOutcome(a.outcome, outcome).length === 0);
 }
 
-// Cells that ended with a recorded alternative outcome (not deviations), with the recorded reason; cells of a profile
-// whose versions changed are not compared at all (compareWithBaseline), so none of them is listed.
-export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[], versions: Record<string, VersionRecord> = {}): {cellKey: string; why: string}[] {
-	const skipped = changedVersions(baseline, versions);
+// Cells that ended with a recorded alternative outcome (not deviations), with the recorded reason.
+export function knownOutcomes(baseline: Baseline, cells: readonly CellResult[]): {cellKey: string; why: string}[] {
 	return cells.flatMap(cell => {
-		if (skipped.has(versionKey(cell.id))) return [];
 		const matched = alternativeMatched(baseline, cell);
 		return matched ? [{cellKey: cell.cellKey, why: matched.why}] : [];
 	});
@@ -181,16 +179,15 @@ function parsedOutcome(text: string): Record<string, unknown> | undefined {
 }
 
 // A flake is known when every outcome its repeats ended with is the baseline's or one of the cell's reviewed
-// alternatives (with their reasons); a flake with any other outcome, or in a profile whose versions changed, is not.
+// alternatives (with their reasons); a flake with any other outcome is not.
 // A `known` the flake already carries (a shard's report) is dropped and judged again against this baseline.
-export function explainFlakes(baseline: Baseline, flakes: readonly Flake[], cells: readonly CellResult[], versions: Record<string, VersionRecord> = {}): Flake[] {
-	const skipped = changedVersions(baseline, versions);
+export function explainFlakes(baseline: Baseline, flakes: readonly Flake[], cells: readonly CellResult[]): Flake[] {
 	const byKey = new Map(cells.map(c => [c.cellKey, c]));
 	return flakes.map(flake => {
 		const cell = byKey.get(flake.cellKey);
 		const expected = baseline.cells[flake.cellKey];
 		const {known: _ignored, ...unexplained} = flake;
-		if (!cell || !expected || skipped.has(versionKey(cell.id))) return unexplained;
+		if (!cell || !expected) return unexplained;
 		const whys = new Set<string>();
 		for (const text of flake.outcomes) {
 			const outcome = parsedOutcome(text);

@@ -12,6 +12,7 @@ import {shardCells} from '../../../harness/scenarios/matrix.ts';
 import {scenarios} from '../../../harness/scenarios/registry.ts';
 import type {CellId, CellResult} from '../../../harness/scenarios/types.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
+import {hostFacts} from '../../../harness/util/host-facts.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
 import {cell, fixtureKeys, sixCells, toResult} from '../scenarios/_cells.ts';
 
@@ -311,3 +312,42 @@ test('merge (CLI): a shard\'s flakes are judged against the merge\'s baseline; a
 });
 
 test('a flake whose counts do not match its outcomes', rejectsReport, JSON.stringify({...JSON.parse(JSON.stringify(twoShards()[0])), flakes: [{cellKey: 'x', outcomes: ['a', 'b'], counts: [1]}]}), /flakes\[0\]: counts and outcomes differ in length/);
+
+// A Debian point release changes the kernel version a profile's cells read: one line for the profile, the cells
+// still compared. Equal outcomes pass; a changed one is a deviation beside the version line.
+test('merge (CLI): a version change is one line per profile; the cells are compared all the same', async t => {
+	const dir = await tempDir(t);
+	const guest = {kernel: 'Linux version 6.1.192 (kplug@kplug)', kmod: 'kmod version 30'};
+	const cells = sixCells().map(toResult).map(c => ({...c, guest}));
+	const baselinePath = join(dir, 'baseline.json');
+	await updateBaseline(cells, baselinePath, evaluatePairClaims(cells));
+	const recorded = JSON.parse(await readFile(baselinePath, 'utf8')) as {versions: Record<string, unknown>};
+	// The versions the baseline recorded: those of an older point release, for every profile the cells ran on.
+	const profiles = [...new Set(cells.map(c => c.id.profile))];
+	const older = (qemu: string, gcc: string) => ({kernel: 'Linux version 6.1.176 (kplug@kplug)', kmod: guest.kmod, qemu, gcc});
+	const shard = join(dir, 'shard');
+	await mkdir(shard);
+	const merge = async (shardCellsNow: CellResult[]): Promise<{exitCode: number | undefined; report: Report}> => {
+		await writeFile(join(shard, 'report.json'), JSON.stringify(shardReport(shardCellsNow, [])));
+		const result = await execa('node', [repoPath('harness/bin/kplug.mjs'), 'merge', shard, '--baseline', baselinePath, '--out', join(dir, 'out'), '--json'], {reject: false, env: {CI: 'true'}, timeout: 60_000});
+		return {exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report};
+	};
+	// The baseline has no versions yet: nothing to compare them with.
+	const first = await merge(cells);
+	t.is(first.exitCode, 0);
+	t.is(first.report.versionChanges, undefined);
+	// Record the host's QEMU and gcc as they are (what merge reads), so only the kernel differs.
+	const host = await hostFacts();
+	await writeFile(baselinePath, JSON.stringify({...recorded, versions: Object.fromEntries(profiles.map(p => [p, older(host.qemu, host.gcc)]))}));
+	const same = await merge(cells);
+	t.is(same.exitCode, 0);
+	t.deepEqual(same.report.deviations, []);
+	t.deepEqual(same.report.versionChanges?.map(v => [v.profile, v.changed]), profiles.sort().map(p => [p, ['kernel']]));
+	t.deepEqual(same.report.versionChanges?.[0]?.diff, ['- kernel: Linux version 6.1.176 (kplug@kplug)', '+ kernel: Linux version 6.1.192 (kplug@kplug)']);
+	// One cell's outcome changed under the new release: that cell is a deviation, the version lines stay.
+	const changed = cells.map((c, i) => (i === 0 ? {...c, outcome: {...c.outcome, status: 'error'}} : c));
+	const differs = await merge(changed);
+	t.is(differs.exitCode, 1);
+	t.deepEqual(differs.report.deviations.map(d => d.cellKey), [cells[0]!.cellKey]);
+	t.is(differs.report.versionChanges?.length, profiles.length);
+});

@@ -34,3 +34,10 @@ test('summarize: an unexplained flake is a flaky cell; one the baseline explains
 	t.regex(text, /^1 cells ended differently across repeats, each way recorded in the baseline \(not a flake\):\n {2}softdep\/thumb2\/neon\/unplug-under-load \(19\/1 of 20 repeats\): kernel race$/m);
 	t.deepEqual(unexplainedFlakes(report).map(f => f.cellKey), ['weak/thumb2/neon/lib-first']);
 });
+
+test('summarize: a version change is one line per profile with the old and new version, no such line without one', t => {
+	const report = sampleReport();
+	t.false(summarize({report, runDir: '/tmp/run', bundle: undefined, failed: false}).includes('other versions'));
+	report.versionChanges = [{profile: 'thumb2', changed: ['kernel'], diff: ['- kernel: 6.1.176', '+ kernel: 6.1.192']}];
+	t.regex(summarize({report, runDir: '/tmp/run', bundle: undefined, failed: false}), /^thumb2: the baseline was recorded with other versions \(kernel\); its cells were compared all the same.*\n {4}- kernel: 6\.1\.176\n {4}\+ kernel: 6\.1\.192$/m);
+});

@@ -72,3 +72,14 @@ test('an unexplained flake fails its test case; one the baseline explains does n
 	t.false(known.includes('<failure'), known);
 	t.true(known.includes('ended differently across repeats, each way recorded in the baseline (a kernel race)'));
 });
+
+test('a version change is a passing baseline case that says what changed; the deviations still fail', t => {
+	const report = sampleReport();
+	const before = parse(renderJunit(report));
+	report.versionChanges = [{profile: 'thumb2', changed: ['kernel'], diff: ['- kernel: 6.1.176', '+ kernel: 6.1.192']}];
+	const xml = renderJunit(report);
+	const elements = parse(xml);
+	t.is(elements.filter(e => e.name === 'failure').length, before.filter(e => e.name === 'failure').length);
+	t.is(Number(elements[0]?.attrs['tests']), Number(before[0]?.attrs['tests']) + 1);
+	t.regex(xml, /<testcase classname="kplug\.baseline" name="versions\/thumb2" time="0\.000">\s*<system-out>thumb2: the baseline was recorded with other versions \(kernel\); its cells were compared all the same\n- kernel: 6\.1\.176\n\+ kernel: 6\.1\.192<\/system-out>\s*<\/testcase>/);
+});

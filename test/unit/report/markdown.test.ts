@@ -115,6 +115,17 @@ test('cells that ended with a recorded alternative outcome are listed with the r
 	t.false(renderMarkdown(sampleReport()).includes('reviewed alternative'));
 });
 
+test('a version change is shown once per profile, above the deviations, with the old and new version', t => {
+	const report = {...sampleReport(), versionChanges: [{profile: 'thumb2', changed: ['kernel'], diff: ['- kernel: Linux version 6.1.176', '+ kernel: Linux version 6.1.192']}]};
+	const md = renderMarkdown(report);
+	const start = md.indexOf('\n## Deviations from baseline');
+	const section = md.slice(start, md.indexOf('\n## ', start + 1));
+	t.regex(section, /thumb2: the baseline was recorded with other versions \(kernel\)\. Its cells were compared all the same/);
+	t.true(section.includes('```diff\n- kernel: Linux version 6.1.176\n+ kernel: Linux version 6.1.192\n```'));
+	t.true(section.indexOf('other versions') < section.indexOf('- probes.end.apiPaths'));
+	t.false(renderMarkdown(sampleReport()).includes('other versions'));
+});
+
 test('flakes show how many repeats ended each way, and whether the baseline explains them', t => {
 	const report = {...sampleReport(), flakes: [
 		{cellKey: 'softdep/arm/neon/unplug-under-load', outcomes: ['{"a":1}', '{"a":2}'], counts: [19, 1], known: 'kernel race in __symbol_get'},
