@@ -47,6 +47,26 @@ function finding(text: string, cells: string[], quoted?: string): Finding {
 
 const resident = (modules: readonly string[] | undefined, name: string): boolean => residentLine(modules ?? [], name) !== undefined;
 
+// A count in evidence text: a whole number standing alone ("44× refused", "refs=1", "3 moments"), not part of a
+// name or a version ("curve25519_neon", "6.1.192", "x25519").
+const countPattern = /(?<![\w.])\d+(?![\w.])/g;
+
+// Evidence with its counts blanked: texts of one kind differ only in their counts.
+export const evidenceKind = (text: string): string => text.replace(countPattern, '#');
+
+// Texts of one kind as one: each count the texts agree on as it is, each other as "min–max" of what they say.
+export function countRanges(texts: readonly string[]): string {
+	const counts = texts.map(t => (t.match(countPattern) ?? []).map(Number));
+	let slot = 0;
+	return (texts[0] ?? '').replace(countPattern, match => {
+		const values = counts.map(c => c[slot]!);
+		slot++;
+		const lo = Math.min(...values);
+		const hi = Math.max(...values);
+		return lo === hi ? match : `${lo}–${hi}`;
+	});
+}
+
 // Claims that fail, per design: how many judged results fail with each evidence, and that evidence.
 function claimFindings(input: FindingInput, design: string): Finding[] {
 	const out: Finding[] = [];
@@ -60,10 +80,12 @@ function claimFindings(input: FindingInput, design: string): Finding[] {
 		const failing = judged.filter(r => r.result.verdict === 'fails');
 		if (failing.length === 0) continue;
 		const unit = claim.scope === 'pair' ? 'configurations' : 'cells';
-		// One sentence per distinct evidence, so no configuration is described by another's observation.
-		const byEvidence = new Map<string, typeof failing>();
-		for (const f of failing) byEvidence.set(f.result.evidence, [...(byEvidence.get(f.result.evidence) ?? []), f]);
-		for (const [evidence, group] of byEvidence) {
+		// One sentence per kind of evidence, so no configuration is described by another's observation: evidence that
+		// differs only in its counts (iterations under load, moments) is one sentence with each count as the range seen.
+		const byKind = new Map<string, typeof failing>();
+		for (const f of failing) byKind.set(evidenceKind(f.result.evidence), [...(byKind.get(evidenceKind(f.result.evidence)) ?? []), f]);
+		for (const group of byKind.values()) {
+			const evidence = countRanges(group.map(f => f.result.evidence));
 			out.push(finding(`${design}: ${claim.id} fails in ${group.length} of ${judged.length} judged ${unit} (${listConfigs(group.map(f => f.key))}): ${evidence}.`, group.map(f => f.key), group[0]!.key));
 		}
 	}
