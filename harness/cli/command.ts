@@ -56,7 +56,8 @@ export function parseCommandArgs(command: Command, argv: readonly string[], prog
 	try {
 		parsed = parseArgs({args: [...argv], options: {...globalOptions, ...command.options}, allowPositionals: command.positionals ?? false, strict: true});
 	} catch (error) {
-		throw new UsageError(`${command.name}: ${(error as Error).message} (see kplug ${command.name} --help)`);
+		// One line: parseArgs explains some errors over several ("… is ambiguous.\nDid you forget …").
+		throw new UsageError(`${command.name}: ${(error as Error).message.split('\n').map(l => l.trim()).filter(Boolean).join(' ')} (see kplug ${command.name} --help)`);
 	}
 	const values = parsed.values as ParsedArgs['values'];
 	const json = values['json'] === true;

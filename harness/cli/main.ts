@@ -5,6 +5,7 @@ import {commandController, interruptExitCode, reapAll} from '../util/reaper.ts';
 import {benchCommand} from './bench-command.ts';
 import {bootCommand} from './boot-command.ts';
 import {buildCommand} from './build-command.ts';
+import {cacheCommand} from './cache-command.ts';
 import {checkLocations, globalHelp, globalOptions, parseCommandArgs, type Command} from './command.ts';
 import {memoryCommand} from './memory-command.ts';
 import {mergeCommand} from './merge-command.ts';
@@ -14,7 +15,7 @@ import {shellCommand} from './shell-command.ts';
 import {startCommand} from './start-command.ts';
 import {vectorsCommand} from './vectors-command.ts';
 
-export const commands: Command[] = [startCommand, setupCommand, buildCommand, bootCommand, shellCommand, runCommand, vectorsCommand, memoryCommand, mergeCommand, benchCommand];
+export const commands: Command[] = [startCommand, setupCommand, buildCommand, bootCommand, shellCommand, runCommand, vectorsCommand, memoryCommand, mergeCommand, benchCommand, cacheCommand];
 
 function mainHelp(): string {
 	return [

@@ -1,10 +1,12 @@
 // Atomic publication: build in a temporary sibling folder, rename on success, never over someone else's entry.
-import {mkdir, mkdtemp, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rename, rm, stat, utimes, writeFile} from 'node:fs/promises';
 import {dirname, join, resolve} from 'node:path';
 import {computeManifest, manifestMismatch, parseManifest, type ManifestFiles} from './cache-manifest.ts';
 
-// The completion marker, written last inside the temp folder; it holds the entry's manifest.
-const marker = '.kplug-complete';
+// The completion marker, written last inside the temp folder; it holds the entry's manifest. Its mtime is when a
+// kplug process last used the entry (refreshed once per process), which `kplug cache --prune` goes by.
+export const completionMarker = '.kplug-complete';
+const marker = completionMarker;
 
 export interface EntryOptions {
 	// The files later stages read, recorded (size, sha256) in the marker and checked before first use.
@@ -82,6 +84,8 @@ export async function isPublished(dir: string, options: EntryOptions = {}): Prom
 				(options.progress ?? stderrProgress).info(`cache entry ${key} is damaged (${state.why}); rebuilding it`);
 				await moveAside(key, state.ino);
 			}
+			// Used now: a cache that cannot record it (read-only) is still usable.
+			if (state.kind === 'sound') await utimes(join(key, marker), new Date(), new Date()).catch(() => undefined);
 			return state.kind === 'sound';
 		})();
 		checked.set(key, verdict);
@@ -97,7 +101,8 @@ export async function isPublished(dir: string, options: EntryOptions = {}): Prom
 const LOCK_STALE_MS = 90 * 60_000;
 let lockCounter = 0;
 
-function alive(pid: number): boolean {
+// Whether a process with this pid exists (EPERM: it does, under another user).
+export function alive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
 		return true;

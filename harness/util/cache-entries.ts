@@ -1,0 +1,102 @@
+// What the cache holds, and pruning it: published entries (sources, kernels, module sets, images, the agent, guest
+// packages) with their size and when a kplug process last used one, and what interrupted builds left behind.
+import {lstat, readdir, readFile, rm, stat} from 'node:fs/promises';
+import {join} from 'node:path';
+import {alive, completionMarker} from './atomic.ts';
+
+// The folders under the cache that hold published entries (publishAtomically), in pipeline order.
+export const entryKinds = ['src', 'debs', 'kernel', 'modules', 'agent', 'images'] as const;
+
+export interface CacheEntry {
+	kind: (typeof entryKinds)[number];
+	name: string;
+	path: string;
+	bytes: number;
+	// entry: published, with its marker; building: a live process holds its lock or is filling it;
+	// leftover: a temporary or set-aside folder of a process that is gone, or a folder never completed.
+	state: 'entry' | 'building' | 'leftover';
+	// When a kplug process last used it (the marker's mtime, refreshed once per process), else the folder's mtime.
+	lastUsed: Date;
+}
+
+// "…/thumb2-abc.tmp-1234-XyZ" and "…/thumb2-abc.aside-1234-2": a process's temporary folders, by its pid.
+const temporary = /\.(?:tmp|aside)-(\d+)-[^/]*$/;
+
+// Bytes a folder takes (files' sizes, links not followed).
+async function folderBytes(path: string): Promise<number> {
+	let total = 0;
+	const pending = [path];
+	while (pending.length > 0) {
+		const dir = pending.pop()!;
+		let names;
+		try {
+			names = await readdir(dir, {withFileTypes: true});
+		} catch {
+			continue;
+		}
+		for (const d of names) {
+			const p = join(dir, d.name);
+			if (d.isDirectory()) pending.push(p);
+			else total += await lstat(p).then(s => s.size, () => 0);
+		}
+	}
+	return total;
+}
+
+// A lock beside the entry ("<entry>.lock", "pid start-ms token") whose holder is alive.
+async function lockedByLiveProcess(path: string): Promise<boolean> {
+	const holder = await readFile(`${path}.lock`, 'utf8').catch(() => '');
+	const pid = Number(holder.split(' ')[0]);
+	return Number.isSafeInteger(pid) && pid > 0 && alive(pid);
+}
+
+async function describe(kind: CacheEntry['kind'], dir: string, name: string): Promise<CacheEntry | undefined> {
+	const path = join(dir, name);
+	const info = await stat(path).catch(() => undefined);
+	if (!info?.isDirectory()) return undefined;
+	const base = {kind, name, path, bytes: await folderBytes(path)};
+	const tmp = temporary.exec(name);
+	if (tmp) return {...base, state: alive(Number(tmp[1])) ? 'building' : 'leftover', lastUsed: info.mtime};
+	const marker = await stat(join(path, completionMarker)).catch(() => undefined);
+	if (marker) return {...base, state: (await lockedByLiveProcess(path)) ? 'building' : 'entry', lastUsed: marker.mtime};
+	return {...base, state: (await lockedByLiveProcess(path)) ? 'building' : 'leftover', lastUsed: info.mtime};
+}
+
+// Everything under the cache's entry folders, in kind order, then by name.
+export async function listCache(cacheDir: string): Promise<CacheEntry[]> {
+	const out: CacheEntry[] = [];
+	for (const kind of entryKinds) {
+		const dir = join(cacheDir, kind);
+		const names = await readdir(dir).catch(() => [] as string[]);
+		for (const name of names.sort()) {
+			// Fixed staging folders (modules/.staging) are reused under a lock, never published.
+			if (name.startsWith('.')) continue;
+			const entry = await describe(kind, dir, name);
+			if (entry) out.push(entry);
+		}
+	}
+	return out;
+}
+
+// The entries to remove: leftovers, and entries no process has used for `unusedForDays` days; never one a live
+// process is building or holds the lock of.
+export function pruneSelection(entries: readonly CacheEntry[], unusedForDays: number, now = new Date()): CacheEntry[] {
+	const cutoff = now.getTime() - unusedForDays * 86_400_000;
+	return entries.filter(e => e.state === 'leftover' || (e.state === 'entry' && e.lastUsed.getTime() <= cutoff));
+}
+
+// Remove them; each is looked at again first (a process may have started using or building it since the listing).
+export async function prune(cacheDir: string, unusedForDays: number, now = new Date()): Promise<{removed: CacheEntry[]; kept: CacheEntry[]}> {
+	const entries = await listCache(cacheDir);
+	const chosen = new Set(pruneSelection(entries, unusedForDays, now).map(e => e.path));
+	const removed: CacheEntry[] = [];
+	for (const entry of entries) {
+		if (!chosen.has(entry.path)) continue;
+		const again = await describe(entry.kind, join(cacheDir, entry.kind), entry.name);
+		if (!again || pruneSelection([again], unusedForDays, now).length === 0) continue;
+		await rm(entry.path, {recursive: true, force: true});
+		removed.push(entry);
+	}
+	const gone = new Set(removed.map(e => e.path));
+	return {removed, kept: entries.filter(e => !gone.has(e.path))};
+}
