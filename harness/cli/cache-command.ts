@@ -16,7 +16,12 @@ function daysAgo(then: Date, now: Date): string {
 }
 
 function line(e: CacheEntry, now: Date): string {
-	const what = e.state === 'entry' ? `last used ${daysAgo(e.lastUsed, now)}` : e.state === 'building' ? 'being built by a live process' : 'left by an interrupted build';
+	const what = {
+		entry: `last used ${daysAgo(e.lastUsed, now)}`,
+		building: 'being built by a live process',
+		leftover: 'left by an interrupted build',
+		unknown: 'not published by kplug (no completion marker): never removed',
+	}[e.state];
 	return `  ${e.kind.padEnd(8)} ${e.name.padEnd(48)} ${mb(e.bytes).padStart(9)}  ${what}`;
 }
 
@@ -27,9 +32,10 @@ export const cacheCommand: Command = {
 	summary: 'list the cache (sources, kernels, module sets, images, guest packages) and prune what no run has used',
 	usage: 'kplug cache [--prune] [--unused-for DAYS] [--cache DIR] [--json]',
 	details: `Each entry: its size and when a kplug process last used it. --prune removes entries unused for DAYS days
-(default ${defaultUnusedDays}; 0: every entry not in use) and folders interrupted builds left behind; never an entry a live
-kplug process is building. Without --prune it lists what --prune would remove. ccache keeps its own size limit.
-Exit: 0 listed or pruned, 2 bad input.`,
+(default ${defaultUnusedDays}; 0: every entry) and folders interrupted builds left behind. It removes nothing while another
+kplug process uses the cache (exit 1, naming it), and never a folder kplug did not publish. Without --prune it lists
+what --prune would remove. ccache keeps its own size limit.
+Exit: 0 listed or pruned, 1 the cache is in use or a folder could not be removed, 2 bad input.`,
 	options: {prune: {type: 'boolean'}, 'unused-for': {type: 'string'}},
 	writes: ['cache'],
 	async run(args) {

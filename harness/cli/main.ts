@@ -1,4 +1,5 @@
 // kplug CLI: dispatch to a command, print one clear line on error, exit with its code.
+import {holdCacheLease} from '../util/cache-entries.ts';
 import {interruption, InterruptedError, KplugError, SetupError} from '../util/errors.ts';
 import type {Progress} from '../util/progress.ts';
 import {commandController, interruptExitCode, reapAll} from '../util/reaper.ts';
@@ -52,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 	if (!command) return fail(`unknown command "${name}" (commands: ${commands.map(c => c.name).join(', ')})`, 2);
 	// One AbortController per command: SIGINT/SIGTERM/SIGHUP abort it, and every build, VM and pool stops.
 	const interrupt = commandController();
+	let releaseLease: (() => void) | undefined;
 	try {
 		const args = {...parseCommandArgs(command, rest), signal: interrupt.signal};
 		progress = args.progress;
@@ -63,6 +65,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 			return 0;
 		}
 		await checkLocations(command, args);
+		// A command that uses the cache holds a lease on it, so `kplug cache --prune` leaves it alone meanwhile.
+		if ((command.writes ?? ['out', 'cache']).includes('cache') && command.name !== 'cache') releaseLease = holdCacheLease(args.cacheDir);
 		const running = command.run(args);
 		// Once interrupted, kplug waits (bounded) for the command to write what finished.
 		interrupt.finishing(running.catch(() => undefined));
@@ -80,6 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 		if (error instanceof KplugError) return fail(error.message, error.exitCode);
 		return fail(`internal error: ${(error as Error).stack ?? String(error)}`, 70);
 	} finally {
+		releaseLease?.();
 		interrupt.done();
 		await reapAll();
 	}

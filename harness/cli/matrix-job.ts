@@ -94,7 +94,7 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const snapshots = snapshotsOption(args);
 	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
-	const baseline = await readBaseline(baselinePath);
+	let baseline = await readBaseline(baselinePath);
 	const first = await profileBuild(ctx, cells[0]!.profile, cells[0]!.kernel);
 	const kernel = {sourcePackage: first.kernel.sourcePackage, sourceVersion: first.kernel.sourceVersion, release: first.kernel.release};
 	const started = performance.now();
@@ -128,6 +128,8 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	if (args.values['update-baseline'] === true && !args.signal?.aborted) {
 		const n = await updateBaseline(finished, baselinePath, evaluatePairClaims(finished), versionsOf(finished, host));
 		args.progress.info(`baseline updated with ${n} cells: ${baselinePath} (review with git diff)`);
+		// The report is judged against what was just recorded: no stale version lines or deviations.
+		baseline = await readBaseline(baselinePath);
 	}
 	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
 	const updating = args.values['update-baseline'] === true;

@@ -3,9 +3,8 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {checkReport} from '../report/report-input.ts';
 import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
-import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, versionChanges, versionsOf} from '../scenarios/baseline.ts';
+import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, versionChanges, versionsOf, type VersionRecord} from '../scenarios/baseline.ts';
 import {evaluatePairClaims} from '../scenarios/claims.ts';
-import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
 import type {CellId} from '../scenarios/types.ts';
 import {scenarios} from '../scenarios/registry.ts';
@@ -102,6 +101,16 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 	};
 }
 
+// The versions the shards' cells ran with: QEMU and cross-gcc of the host each shard ran on (the merging machine may
+// have neither), the first shard's where two ran the same profile.
+export function shardVersions(reports: readonly Report[]): Record<string, VersionRecord> {
+	const out: Record<string, VersionRecord> = {};
+	for (const r of reports) {
+		for (const [profile, record] of Object.entries(versionsOf(r.cells, {qemu: r.host.qemu, gcc: r.host.gcc ?? 'unknown'}))) out[profile] ??= record;
+	}
+	return out;
+}
+
 export const mergeCommand: Command = {
 	name: 'merge',
 	summary: 'merge shard run folders (from run --shard i/n) into one report',
@@ -115,10 +124,9 @@ export const mergeCommand: Command = {
 		const reports = await Promise.all(args.positionals.map(readShardReport));
 		const baseline = await readBaseline(typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath);
 		const coverage = shardCoverage(reports);
-		const host = await hostFacts();
 		const merged = mergeReports(reports, cells => compareWithBaseline(baseline, cells, evaluatePairClaims(cells)));
 		const known = knownOutcomes(baseline, merged.cells);
-		const changes = versionChanges(baseline, versionsOf(merged.cells, host));
+		const changes = versionChanges(baseline, shardVersions(reports));
 		// A shard's flakes are judged again against this baseline, as its deviations are.
 		const flakes = explainFlakes(baseline, merged.flakes, merged.cells);
 		const report = {...merged, flakes, ...(known.length ? {knownOutcomes: known} : {}), ...(changes.length ? {versionChanges: changes} : {})};

@@ -124,15 +124,25 @@ test('a failing claim\'s finding names only cells whose own evidence it quotes',
 
 // Evidence that differs only in its counts is one sentence with the range; names and versions are never counts.
 test('countRanges gives each differing count as its range and leaves names and versions alone', t => {
-	const a = 'under load 44× refused: rmmod curve25519_neon (44 iterations: 0 allowed) on 6.1.176';
-	const b = 'under load 68× refused: rmmod curve25519_neon (68 iterations: 0 allowed) on 6.1.176';
+	const a = 'under load 44× refused: rmmod curve25519_neon (44 iterations: 0 removals allowed) on 6.1.176';
+	const b = 'under load 68× refused: rmmod curve25519_neon (68 iterations: 0 removals allowed) on 6.1.176';
 	t.is(evidenceKind(a), evidenceKind(b));
-	t.is(countRanges([a, b, a]), 'under load 44–68× refused: rmmod curve25519_neon (44–68 iterations: 0 allowed) on 6.1.176');
+	t.is(countRanges([a, b, a]), 'under load 44–68× refused: rmmod curve25519_neon (44–68 iterations: 0 removals allowed) on 6.1.176');
 	t.is(countRanges([a]), a);
 	// A version or a name that differs is another kind of evidence, never a range.
 	t.not(evidenceKind(a), evidenceKind(a.replace('6.1.176', '6.1.192')));
 	t.not(evidenceKind('x25519 refs=1'), evidenceKind('x448 refs=1'));
-	t.is(evidenceKind('refs=1 by kplug_x25519 at 3 moments'), 'refs=# by kplug_x25519 at # moments');
+	t.is(evidenceKind('at any of 3 moments; caller ran across 44; 900 calls'), 'at any of \u0000 moments; caller ran across \u0000; \u0000 calls');
+	// None against some is another observation, not a range that starts at 0.
+	t.not(evidenceKind('44 calls, 0 wrong'), evidenceKind('44 calls, 3 wrong'));
+	t.not(evidenceKind('0 removals allowed'), evidenceKind('2 removals allowed'));
+	t.is(evidenceKind('44 calls, 0 wrong'), evidenceKind('51 calls, 0 wrong'));
+	// Numbers that are the observation itself: vectors passed, exit codes, refcounts, source lines, N of M.
+	for (const [x, y] of [['vectors 4/4', 'vectors 3/4'], ['(exit 1)', '(exit 137)'], ['refs=1', 'refs=2'], ['libkmod-module.c:1047', 'libkmod-module.c:1052'], ['then 1 of 40', 'then 40 of 40']]) {
+		t.not(evidenceKind(x!), evidenceKind(y!), `${x} / ${y}`);
+	}
+	// A literal # in the text is not a count's place.
+	t.not(evidenceKind('issue #5: 3 calls'), evidenceKind('issue 7: 3 calls'));
 });
 
 test('the recorded run\'s C5b under-load findings are one sentence per design, with the iteration counts as ranges', t => {
