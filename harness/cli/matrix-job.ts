@@ -52,6 +52,7 @@ kernel runs its default ones (6.12: both); a cell on another userland is named d
 --shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
 --repeat N runs each cell N times and reports cells whose outcome differs (flakes), with how many repeats ended each
 way; a cell whose every outcome is its baseline's or a reviewed alternative the baseline records is listed, not failed.
+Repeats restore the same saved VM state, so they are not independent boots: --no-snapshot to sample boots too.
 Cells that share kernel, profile, design, CPU, image and command line start from one VM state saved once its agent
 was ready (a cell whose boot configuration is unique boots cold); --no-snapshot boots every cell cold (--snapshot:
 the default, said explicitly).
