@@ -98,7 +98,7 @@ export async function isPublished(dir: string, options: EntryOptions = {}): Prom
 // A build lock per cache key (`<dir>.lock`, created exclusively, holding "pid start-ms token"), so two kplug
 // processes (or two workers of one) asked for the same entry build it once: the second waits, then finds it
 // published. A lock whose holder is gone (or older than any build may take) is stale and taken over.
-const LOCK_STALE_MS = 90 * 60_000;
+export const LOCK_STALE_MS = 90 * 60_000;
 let lockCounter = 0;
 
 // Whether a process with this pid exists (EPERM: it does, under another user).

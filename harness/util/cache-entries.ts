@@ -4,7 +4,7 @@ import {mkdirSync, unlinkSync, writeFileSync} from 'node:fs';
 import {lstat, readdir, readFile, rename, rm, stat} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import {join, parse, resolve} from 'node:path';
-import {alive, completionMarker} from './atomic.ts';
+import {alive, completionMarker, LOCK_STALE_MS} from './atomic.ts';
 import {KplugError, UsageError} from './errors.ts';
 
 // The folders under the cache that hold published entries (publishAtomically), in pipeline order.
@@ -26,9 +26,9 @@ export interface CacheEntry {
 // "…/thumb2-abc.tmp-1234-XyZ" and "…/thumb2-abc.aside-1234-2": a process's temporary folders, by its pid.
 const temporary = /\.(?:tmp|aside)-(\d+)-[^/]*$/;
 
-// A temporary folder is a leftover only when its process is gone and it has not changed for this long (a process in
-// another pid namespace sharing the cache looks gone; its build lock goes stale after as long).
-const leftoverAfterMs = 90 * 60_000;
+// A temporary folder is a leftover only when its process is gone and it has not changed for as long as a build lock
+// takes to go stale (a process in another pid namespace sharing the cache looks gone).
+const leftoverAfterMs = LOCK_STALE_MS;
 
 // Bytes a folder takes (files' sizes, links not followed).
 async function folderBytes(path: string): Promise<number> {
