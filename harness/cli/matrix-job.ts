@@ -3,6 +3,7 @@ import {mkdir, rm, symlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {assembleReport} from '../report/assemble.ts';
+import {repeatsLine} from '../report/cell-sections.ts';
 import type {Report} from '../report/schema.ts';
 import {writeReport} from '../report/write.ts';
 import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, updateBaseline, versionChanges, versionsOf} from '../scenarios/baseline.ts';
@@ -50,9 +51,10 @@ kernel is named design/profile@kernel/cpu/scenario, and without --profile it run
 --userland U[,U…] runs the cells on those guest userlands (bookworm: kmod 30, trixie: kmod 34); without it each
 kernel runs its default ones (6.12: both); a cell on another userland is named design/profile@kernel+userland/cpu/scenario.
 --shard i/n runs a deterministic 1/n of the cells (merge shard outputs with kplug merge).
---repeat N runs each cell N times and reports cells whose outcome differs (flakes), with how many repeats ended each
-way; a cell whose every outcome is its baseline's or a reviewed alternative the baseline records is listed, not failed.
-Repeats restore the same saved VM state, so they are not independent boots: --no-snapshot to sample boots too.
+--repeat N runs the whole list of cells N times, round after round, and reports cells whose outcome differs (flakes),
+with how many repeats ended each way; a cell whose every outcome is its baseline's or a reviewed alternative the
+baseline records is listed, not failed. Each round saves VM states from boots of its own, so repeats are independent
+boots; an interrupted run keeps every finished repeat and says how many rounds were whole.
 Cells that share kernel, profile, design, CPU, image and command line start from one VM state saved once its agent
 was ready (a cell whose boot configuration is unique boots cold); --no-snapshot boots every cell cold (--snapshot:
 the default, said explicitly).
@@ -101,10 +103,10 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const started = performance.now();
 	const finished: CellResult[] = [];
 	const host = await hostFacts();
-	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = []): Promise<Report> => {
+	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = [], repeats?: Report['repeats']): Promise<Report> => {
 		return assembleReport({
 			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished, evaluatePairClaims(finished)),
-			flakes: explainFlakes(baseline, flakes, finished), knownOutcomes: knownOutcomes(baseline, finished), versionChanges: versionChanges(baseline, versionsOf(finished, host)),
+			flakes: explainFlakes(baseline, flakes, finished), ...(repeats ? {repeats} : {}), knownOutcomes: knownOutcomes(baseline, finished), versionChanges: versionChanges(baseline, versionsOf(finished, host)),
 			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
 		});
 	};
@@ -132,7 +134,7 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		// The report is judged against what was just recorded: no stale version lines or deviations.
 		baseline = await readBaseline(baselinePath);
 	}
-	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes);
+	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes, matrix.repeats);
 	const updating = args.values['update-baseline'] === true;
 	return {report, runDir, failed: (!updating && report.deviations.length > 0) || unexplainedFlakes(report).length > 0};
 }
@@ -149,6 +151,7 @@ const repeatsNote = (f: Report['flakes'][number]): string => (f.counts ? ` (${f.
 export function summarize(job: MatrixJobResult & {bundle: string | undefined}): string {
 	const {report} = job;
 	const lines = [`${report.cells.length} cells in ${report.timing.wallSeconds}s (median ${report.timing.cellMedianSeconds ?? '-'}s per cell, ${report.timing.jobs} jobs)`];
+	if (report.repeats) lines.push(repeatsLine(report.repeats));
 	const restored = report.cells.filter(c => c.timing?.start === 'restored').length;
 	if (restored) lines.push(`${restored} of them started from a snapshot of their boot configuration`);
 	const errors = report.cells.filter(c => c.status === 'error');

@@ -12,6 +12,7 @@ export interface AssembleInput {
 	notRun: CellId[];
 	deviations: Deviation[];
 	flakes: Report['flakes'];
+	repeats?: Report['repeats'];
 	knownOutcomes?: Report['knownOutcomes'];
 	versionChanges?: Report['versionChanges'];
 	vectors?: Report['vectors'];
@@ -47,6 +48,7 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 		notRun: input.notRun,
 		deviations: input.deviations,
 		flakes: input.flakes,
+		...(input.repeats && input.repeats.asked > 1 ? {repeats: input.repeats} : {}),
 		...(input.knownOutcomes?.length ? {knownOutcomes: input.knownOutcomes} : {}),
 		...(input.versionChanges?.length ? {versionChanges: input.versionChanges} : {}),
 		vectors: input.vectors ?? [],

@@ -169,6 +169,12 @@ export function deviationBlocks(report: Report): Block[] {
 	return blocks;
 }
 
+// "20 rounds of every cell (6240 runs), each round from boots of its own" or, cut short, how far it got.
+export function repeatsLine(r: NonNullable<Report['repeats']>): string {
+	const whole = r.completeRounds === r.asked ? `${r.asked} rounds of every cell` : `${r.completeRounds} of ${r.asked} rounds whole (the run stopped in round ${r.completeRounds + 1})`;
+	return `repeats: ${whole}, ${r.runs} runs in all, each round from boots of its own`;
+}
+
 // "19×: {…}" per distinct outcome of a flake ("#1: {…}" in reports written before the counts).
 export function flakeOutcomeLines(f: Report['flakes'][number]): string[] {
 	return f.outcomes.map((o, i) => `${f.counts ? `${f.counts[i]}×` : `#${i + 1}`}: ${o}`);
@@ -177,6 +183,7 @@ export function flakeOutcomeLines(f: Report['flakes'][number]): string[] {
 // Cells whose repeated runs disagreed.
 export function flakeBlocks(report: Report): Block[] {
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Flakes'}];
+	if (report.repeats) blocks.push({kind: 'paragraph', text: `${repeatsLine(report.repeats).replace(/^repeats: /, 'Repeats: ')}.`});
 	if (report.flakes.length === 0) return [...blocks, {kind: 'paragraph', text: 'No cell gave different outcomes across repeats.'}];
 	const known = report.flakes.filter(f => f.known).length;
 	return [

@@ -4,7 +4,7 @@ import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {archHome, designModuleFiles, designRoles, design as lookupDesign, missingRoleReason, moduleNames, type DesignFiles, type DesignName, type ModuleRole} from '../subject/designs.ts';
 import {bootGuest, guestModuleDir, type GuestSpec} from '../subject/guest.ts';
-import type {SnapshotStore} from '../subject/snapshots.ts';
+import type {Snapshots} from '../subject/snapshots.ts';
 import {interruption, KplugError} from '../util/errors.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {VmError} from '../vm/errors.ts';
@@ -141,7 +141,7 @@ export function cellBootConfig(id: CellId): GuestSpec & {design: DesignName} {
 
 // Run a cell; failures of the VM become an 'error' observation, never an exception. An interrupt (ctx.signal) is
 // not a failure of the cell: it throws an InterruptedError and the cell is listed as not run.
-export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[], options: {snapshots?: SnapshotStore} = {}): Promise<CellObservation> {
+export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[], options: {snapshots?: Snapshots} = {}): Promise<CellObservation> {
 	const sc = lookupScenario(id.scenario);
 	const d = lookupDesign(id.design);
 	const key = cellKey(id);

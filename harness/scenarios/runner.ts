@@ -12,7 +12,7 @@ import {runPool} from '../util/pool.ts';
 import type {X25519Vector} from '../vectors/vector.ts';
 import {cellBootConfig, runCell} from './cell.ts';
 import {cellResult} from './claims.ts';
-import {profileName} from './config-key.ts';
+import {cellKey, profileName} from './config-key.ts';
 import {scenario as lookupScenario} from './registry.ts';
 import type {CellId, CellResult, Flake} from './types.ts';
 
@@ -23,7 +23,7 @@ export interface MatrixRunOptions {
 	repeat: number;
 	runDir: string;
 	vectors: readonly X25519Vector[];
-	// Called after each cell (all repeats) finishes, in completion order.
+	// Called when a cell's first run (its result) finishes, in completion order; later repeats only count outcomes.
 	onCell?: (result: CellResult) => void | Promise<void>;
 	// The command's interrupt (default: ctx.signal): no new cell starts, and a cell it stops is not run, not an error.
 	signal?: AbortSignal;
@@ -35,6 +35,7 @@ export interface MatrixRunResult {
 	results: CellResult[];
 	flakes: Flake[];
 	notRun: CellId[];
+	repeats: RepeatTally;
 }
 
 // Build every kernel and image the cells need, one at a time, before cells run in parallel.
@@ -58,19 +59,40 @@ export async function prepareCells(ctx: BuildContext, cells: readonly CellId[]):
 	}
 }
 
-// One cell, repeated; the first run is the result, differing outcomes are a flake.
-async function runRepeated(options: MatrixRunOptions, id: CellId, store: SnapshotStore | undefined): Promise<{result: CellResult; outcomes: string[]}> {
+// One run of one cell: which cell, and which round of the repeats (1-based; round 1 is the cell's result).
+export interface RepeatTask {
+	id: CellId;
+	round: number;
+}
+
+// Round-major order: the whole list of cells once per round, so an interrupted --repeat run leaves whole rounds
+// (every cell the same number of times, bar the round it stopped in), and a round's saved VM states are freed
+// before the next round's are made.
+export function repeatTasks(cells: readonly CellId[], repeat: number): RepeatTask[] {
+	return Array.from({length: repeat}, (_, r) => cells.map(id => ({id, round: r + 1}))).flat();
+}
+
+// The repeats' tally once the pool stops: rounds every cell finished, and runs in all.
+export function repeatTally(cells: readonly CellId[], outcomes: ReadonlyMap<string, readonly string[]>, asked: number, runs: number): RepeatTally {
+	const completeRounds = cells.length ? Math.min(...cells.map(c => outcomes.get(cellKey(c))?.length ?? 0)) : 0;
+	return {asked, completeRounds, runs};
+}
+
+export interface RepeatTally {
+	asked: number;
+	completeRounds: number;
+	runs: number;
+}
+
+// What is kept in memory of a repeat after round 1.
+type RepeatRun = Pick<CellResult, 'cellKey' | 'outcome' | 'status' | 'error' | 'durationMs'>;
+
+async function runOnce(options: MatrixRunOptions, task: RepeatTask, store: SnapshotStore | undefined): Promise<CellResult> {
 	const ctx = options.signal ? {...options.ctx, signal: options.signal} : options.ctx;
-	const outcomes: string[] = [];
-	let first: CellResult | undefined;
-	for (let i = 0; i < options.repeat; i++) {
-		const dir = options.repeat > 1 ? join(options.runDir, `repeat-${i + 1}`) : options.runDir;
-		const observation = await runCell(ctx, id, dir, options.vectors, store ? {snapshots: store} : {});
-		const result = cellResult(observation);
-		outcomes.push(JSON.stringify(result.outcome));
-		first ??= result;
-	}
-	return {result: first!, outcomes};
+	const dir = options.repeat > 1 ? join(options.runDir, `repeat-${task.round}`) : options.runDir;
+	// Each round restores states saved in that round: repeats are independent boots, not replays of one state.
+	const observation = await runCell(ctx, task.id, dir, options.vectors, store ? {snapshots: store.round(task.round)} : {});
+	return cellResult(observation);
 }
 
 // The progress line after each finished cell (rewritten in place on a TTY): done/total, the cell, its status,
@@ -88,27 +110,52 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	await mkdir(join(options.runDir, 'cells'), {recursive: true});
 	await prepareCells(signal ? {...options.ctx, signal} : options.ctx, options.cells);
 	const started = performance.now();
-	const finished: CellResult[] = [];
-	const flakes: MatrixRunResult['flakes'] = [];
+	const tasks = repeatTasks(options.cells, options.repeat);
+	// Every finished run's outcome per cell, in round order; round 1's result is the cell's.
+	const outcomes = new Map<string, string[]>();
+	let runs = 0;
 	const store = options.snapshots ? new SnapshotStore(signal ? {...options.ctx, signal} : options.ctx) : undefined;
-	for (const c of store ? options.cells : []) store!.plan(cellBootConfig(c), options.repeat);
-	// The jobs' shared pool: a cell the interrupt stops (all its repeats) stays in the not-run list.
-	const pool = await runPool(options.cells, {
+	for (const t of store ? tasks : []) store!.plan(cellBootConfig(t.id), 1, t.round);
+	// The jobs' shared pool: a cell whose first round the interrupt stops stays in the not-run list; later rounds
+	// it stops only shorten that cell's repeats (the tally says how many rounds were whole).
+	let errorRuns = 0;
+	const pool = await runPool(tasks, {
 		jobs: options.jobs,
 		signal,
-		run: id => runRepeated({...options, signal}, id, store),
-		onDone: async (_id, {result, outcomes}) => {
-			const distinct = [...new Set(outcomes)];
-			if (distinct.length > 1) flakes.push({cellKey: result.cellKey, outcomes: distinct, counts: distinct.map(o => outcomes.filter(x => x === o).length)});
-			finished.push(result);
-			const errors = finished.filter(r => r.status === 'error').length;
-			options.ctx.progress.status(cellProgressLine(finished.length, options.cells.length, result, errors, performance.now() - started));
-			const writing = performance.now();
+		run: async task => {
+			const result = await runOnce({...options, signal}, task, store);
+			if (task.round === 1) return result;
+			// A later repeat: its result.json now (a killed run keeps every finished repeat on disk), and only what the
+			// tally needs in memory (thousands of whole results would be hundreds of MB).
 			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-			await options.onCell?.(result);
+			return {cellKey: result.cellKey, outcome: result.outcome, status: result.status, error: result.error, durationMs: result.durationMs} satisfies RepeatRun;
+		},
+		onDone: async (task, result) => {
+			runs++;
+			if (result.status === 'error') errorRuns++;
+			const seen = outcomes.get(result.cellKey) ?? [];
+			seen.push(JSON.stringify(result.outcome));
+			outcomes.set(result.cellKey, seen);
+			const shown = options.repeat > 1 ? {...result, cellKey: `${result.cellKey} (repeat ${task.round}/${options.repeat})`} : result;
+			options.ctx.progress.status(cellProgressLine(runs, tasks.length, shown, errorRuns, performance.now() - started));
+			if (task.round !== 1) return;
+			const full = result as CellResult;
+			const writing = performance.now();
+			await writeFileAtomic(join(full.logDir, 'result.json'), JSON.stringify(full, null, 2) + '\n');
+			await options.onCell?.(full);
 			// After the fact, so only the in-memory result carries it (result.json is what was being written).
-			if (result.timing) result.timing.phases.reportWrite = Math.round(performance.now() - writing);
+			if (full.timing) full.timing.phases.reportWrite = Math.round(performance.now() - writing);
 		},
 	}).finally(() => store?.dispose());
-	return {results: pool.done.map(d => d.result.result), flakes, notRun: pool.notRun};
+	const flakes: Flake[] = [];
+	const results: CellResult[] = [];
+	for (const d of pool.done) {
+		if (d.task.round !== 1) continue;
+		results.push(d.result as CellResult);
+		const seen = outcomes.get(d.result.cellKey)!;
+		const distinct = [...new Set(seen)];
+		if (distinct.length > 1) flakes.push({cellKey: d.result.cellKey, outcomes: distinct, counts: distinct.map(o => seen.filter(x => x === o).length)});
+	}
+	const ran = new Set(results.map(r => r.cellKey));
+	return {results, flakes, notRun: options.cells.filter(c => !ran.has(cellKey(c))), repeats: repeatTally(options.cells, outcomes, options.repeat, runs)};
 }

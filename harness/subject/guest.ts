@@ -12,7 +12,7 @@ import {KplugError} from '../util/errors.ts';
 import {cpuModel} from '../vm/cpu-models.ts';
 import {startVm, type VmHandle} from '../vm/vm.ts';
 import {guestDepmodLogDir, guestDepmodRunner} from './guest-depmod.ts';
-import type {SnapshotStore} from './snapshots.ts';
+import type {Snapshots} from './snapshots.ts';
 import {designModuleFiles, design as lookupDesign, imageModules, type Design, type DesignFiles, type DesignName, type ModuleRole} from './designs.ts';
 
 export interface GuestSpec {
@@ -130,7 +130,7 @@ async function loadPreload(vm: VmHandle, kernel: KernelDef, release: string): Pr
 // runs; a restored boot was prepared before its state was saved and gets (a copy of) that answer (`prepared`;
 // prepareMs 0). `shareable`: whether an answer may be handed to every restored boot; one that is not (a failed
 // set-up a cold boot would meet on its own) makes the snapshot fail, and the configuration's boots start cold.
-export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: SnapshotStore; prepare?: (vm: VmHandle, build: ProfileBuild) => Promise<P>; shareable?: (prepared: P) => string | undefined} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number; prepared: P | undefined; prepareMs: number}> {
+export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: Snapshots; prepare?: (vm: VmHandle, build: ProfileBuild) => Promise<P>; shareable?: (prepared: P) => string | undefined} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number; prepared: P | undefined; prepareMs: number}> {
 	const cpu = cpuModel(spec.cpu);
 	const {build, image} = await guestImage(ctx, spec);
 	const vmOptions = {

@@ -52,7 +52,16 @@ export async function makeRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'mo
 	return {stateFile, ready: vm.ready, consoleText: await readFile(join(logDir, 'console.log'), 'utf8'), ...(prepare ? {prepared} : {})};
 }
 
-export class SnapshotStore {
+// What a boot needs of a store: its saved state, and saying when it is done (a store, or one round of it).
+export interface Snapshots {
+	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, prepare?: GuestPreparation): Promise<RestorePoint | undefined>;
+	release(spec: BootConfig): Promise<void>;
+}
+
+// A configuration's key within a round: round 1 is the plain key, so a run without repeats names states as before.
+const roundKey = (spec: BootConfig, round: number): string => (round === 1 ? bootConfigKey(spec) : `${bootConfigKey(spec)}#${round}`);
+
+export class SnapshotStore implements Snapshots {
 	// Boots planned per configuration, and those not done yet.
 	private readonly planned = new Map<string, number>();
 	private readonly left = new Map<string, number>();
@@ -63,9 +72,10 @@ export class SnapshotStore {
 
 	constructor(private readonly ctx: BuildContext) {}
 
-	// Count a boot the run will make (each repeat of a cell is one).
-	plan(spec: BootConfig, boots = 1): void {
-		const key = bootConfigKey(spec);
+	// Count a boot the run will make. Each round (repeat) of a run has states of its own, saved from its own boots,
+	// so repeats of a cell are independent boots rather than replays of one saved state.
+	plan(spec: BootConfig, boots = 1, round = 1): void {
+		const key = roundKey(spec, round);
 		this.planned.set(key, (this.planned.get(key) ?? 0) + boots);
 		this.left.set(key, (this.left.get(key) ?? 0) + boots);
 	}
@@ -73,8 +83,8 @@ export class SnapshotStore {
 	// The saved state to start this boot from, made on first use; undefined: boot cold (the configuration is not
 	// shared, or its snapshot could not be made: each boot then meets the failure itself, as a cold boot would).
 	// Every boot of one configuration through a store passes the same preparation (the cell runner's, for its design).
-	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, prepare?: GuestPreparation): Promise<RestorePoint | undefined> {
-		const key = bootConfigKey(spec);
+	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, prepare?: GuestPreparation, round = 1): Promise<RestorePoint | undefined> {
+		const key = roundKey(spec, round);
 		if ((this.planned.get(key) ?? 0) < 2) return Promise.resolve(undefined);
 		let point = this.points.get(key);
 		if (!point) {
@@ -98,13 +108,18 @@ export class SnapshotStore {
 	}
 
 	// A planned boot is done: the last one of its configuration removes the state file.
-	async release(spec: BootConfig): Promise<void> {
-		const key = bootConfigKey(spec);
+	async release(spec: BootConfig, round = 1): Promise<void> {
+		const key = roundKey(spec, round);
 		const left = (this.left.get(key) ?? 0) - 1;
 		this.left.set(key, left);
 		if (left > 0) return;
 		const point = await this.points.get(key)?.catch(() => undefined);
 		if (point) await rm(join(point.stateFile, '..'), {recursive: true, force: true});
+	}
+
+	// The boots of one round, as a boot sees them.
+	round(round: number): Snapshots {
+		return {restorePoint: (spec, vmOptions, prepare) => this.restorePoint(spec, vmOptions, prepare, round), release: spec => this.release(spec, round)};
 	}
 
 	async dispose(): Promise<void> {

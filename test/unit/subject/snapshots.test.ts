@@ -43,3 +43,22 @@ test('a snapshot that cannot be made is recorded, and its boots start cold (each
 	await store.release(base);
 	await store.dispose();
 });
+
+test('each round of a repeated run has states of its own: a round plans, makes and frees its boots apart from the others', async t => {
+	const store = new SnapshotStore(buildContext('/nonexistent-cache', createProgress({quiet: true})));
+	store.plan(base, 2, 1);
+	store.plan(base, 1, 2);
+	store.plan(base, 2, 3);
+	// Round 2 boots this configuration once: cold, whatever the other rounds plan (no attempt, so no failure).
+	t.is(await store.round(2).restorePoint(base, noVm), undefined);
+	t.deepEqual(store.failures, []);
+	// Rounds 1 and 3 each try their own snapshot (both fail here, once each): round 3 does not reuse round 1's.
+	t.is(await store.round(1).restorePoint(base, noVm), undefined);
+	t.is(await store.round(1).restorePoint(base, noVm), undefined);
+	t.is(store.failures.length, 1);
+	t.is(await store.round(3).restorePoint(base, noVm), undefined);
+	t.is(store.failures.length, 2);
+	t.not(store.failures[0]!.key, store.failures[1]!.key);
+	for (const [round, boots] of [[1, 2], [2, 1], [3, 2]] as const) for (let i = 0; i < boots; i++) await store.round(round).release(base);
+	await store.dispose();
+});

@@ -1,0 +1,27 @@
+// --repeat N: the order runs are made in, the tally an interrupted run reports, and the line that says it.
+import test from 'ava';
+import {repeatsLine} from '../../../harness/report/cell-sections.ts';
+import {cellKey} from '../../../harness/scenarios/config-key.ts';
+import {expandMatrix} from '../../../harness/scenarios/matrix.ts';
+import {repeatTally, repeatTasks} from '../../../harness/scenarios/runner.ts';
+
+test('repeats run round after round: every cell once, then every cell again', async t => {
+	const cells = await expandMatrix({designs: ['weak'], profiles: ['thumb2'], cpus: ['neon'], scenarios: ['arch-first', 'no-arch', 'rmmod']});
+	t.is(cells.length, 3);
+	const tasks = repeatTasks(cells, 3);
+	t.deepEqual(tasks.map(x => `${x.round}:${x.id.scenario}`), ['1:arch-first', '1:no-arch', '1:rmmod', '2:arch-first', '2:no-arch', '2:rmmod', '3:arch-first', '3:no-arch', '3:rmmod']);
+	t.deepEqual(repeatTasks(cells, 1).map(x => x.round), [1, 1, 1]);
+});
+
+test('the tally: whole rounds are those every cell finished; an interrupt inside a round leaves the rounds before it', async t => {
+	const cells = await expandMatrix({designs: ['weak'], profiles: ['thumb2'], cpus: ['neon'], scenarios: ['arch-first', 'no-arch']});
+	const [a, b] = cells.map(cellKey) as [string, string];
+	t.deepEqual(repeatTally(cells, new Map([[a, ['x', 'x', 'x']], [b, ['y', 'y', 'y']]]), 3, 6), {asked: 3, completeRounds: 3, runs: 6});
+	t.deepEqual(repeatTally(cells, new Map([[a, ['x', 'x']], [b, ['y']]]), 5, 3), {asked: 5, completeRounds: 1, runs: 3});
+	t.deepEqual(repeatTally(cells, new Map([[a, ['x']]]), 5, 1), {asked: 5, completeRounds: 0, runs: 1}, 'a cell that never ran: no whole round');
+});
+
+test('the repeats line says whole rounds, or where the run stopped', t => {
+	t.is(repeatsLine({asked: 20, completeRounds: 20, runs: 6240}), 'repeats: 20 rounds of every cell, 6240 runs in all, each round from boots of its own');
+	t.is(repeatsLine({asked: 20, completeRounds: 12, runs: 3900}), 'repeats: 12 of 20 rounds whole (the run stopped in round 13), 3900 runs in all, each round from boots of its own');
+});
