@@ -113,15 +113,22 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	// Partial reports while the run goes on, in the background: one at a time, the next no sooner than a second (or
 	// five renders) after the last, so rendering the growing report after each cell neither holds a worker nor takes
 	// the cores the guests need. Each cell's result.json is written before this; the run's last write holds every cell.
+	// With --repeat, after round 1 the partial report carries the flakes and the tally so far (rounds not yet whole).
+	let repeatsSoFar: (() => {flakes: Report['flakes']; repeats: NonNullable<Report['repeats']>}) | undefined;
 	const partial = coalesced(async () => {
 		const done = new Set(finished.map(r => r.cellKey));
-		await writeReport(runDir, await assemble(new Set(cells.map(cellKey).filter(k => !done.has(k)))));
+		const soFar = repeatsSoFar?.();
+		await writeReport(runDir, await assemble(new Set(cells.map(cellKey).filter(k => !done.has(k))), soFar?.flakes, soFar?.repeats));
 	}, lastMs => Math.max(1000, 5 * lastMs));
 	args.progress.info(`running ${cells.length} cells with ${jobs} jobs${snapshots ? ', shared boots restored from snapshots' : ''} into ${runDir}`);
 	const matrix = await runMatrix({
 		ctx, cells, jobs, repeat, runDir, vectors: await smallSubset(), snapshots,
 		onCell: result => {
 			finished.push(result);
+			partial.poke();
+		},
+		onRun: soFar => {
+			repeatsSoFar = soFar;
 			partial.poke();
 		},
 	}).finally(() => partial.stop());

@@ -80,7 +80,8 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 	const all = [...cells.values()];
 	const uniq = (xs: string[]): string[] => [...new Set(xs)];
 	// knownOutcomes and versionChanges are the merge's own (its baseline's), never a shard's.
-	const {shard: _shard, knownOutcomes: _known, versionChanges: _versions, ...header} = first;
+	const {shard: _shard, knownOutcomes: _known, versionChanges: _versions, repeats: _repeats, ...header} = first;
+	const repeats = mergedRepeats(reports);
 	return {
 		...header,
 		generatedAt: new Date().toISOString(),
@@ -95,10 +96,19 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 		notRun,
 		deviations: deviations(all),
 		flakes: reports.flatMap(r => r.flakes),
+		...(repeats ? {repeats} : {}),
 		vectors: reports.flatMap(r => r.vectors),
 		memory: reports.some(r => r.memory) ? {rows: reports.flatMap(r => r.memory?.rows ?? []), comparisons: reports.flatMap(r => r.memory?.comparisons ?? [])} : undefined,
 		timing: {wallSeconds: Math.max(...reports.map(r => r.timing.wallSeconds)), cellMedianSeconds: first.timing.cellMedianSeconds, jobs: first.timing.jobs},
 	};
+}
+
+// The shards' repeats as one tally: rounds asked (the most any shard asked), whole rounds (the fewest any shard
+// finished; a shard without --repeat ran one), runs summed. Undefined when no shard repeated.
+export function mergedRepeats(reports: readonly Report[]): Report['repeats'] {
+	if (!reports.some(r => r.repeats)) return undefined;
+	const of = (r: Report): NonNullable<Report['repeats']> => r.repeats ?? {asked: 1, completeRounds: 1, runs: r.cells.length};
+	return {asked: Math.max(...reports.map(r => of(r).asked)), completeRounds: Math.min(...reports.map(r => of(r).completeRounds)), runs: reports.reduce((sum, r) => sum + of(r).runs, 0)};
 }
 
 // The versions the shards' cells ran with: QEMU and cross-gcc of the host each shard ran on (the merging machine may

@@ -171,7 +171,7 @@ export function deviationBlocks(report: Report): Block[] {
 
 // "20 rounds of every cell (6240 runs), each round from boots of its own" or, cut short, how far it got.
 export function repeatsLine(r: NonNullable<Report['repeats']>): string {
-	const whole = r.completeRounds === r.asked ? `${r.asked} rounds of every cell` : `${r.completeRounds} of ${r.asked} rounds whole (the run stopped in round ${r.completeRounds + 1})`;
+	const whole = r.completeRounds === r.asked ? `${r.asked} rounds of every cell` : `${r.completeRounds} of ${r.asked} rounds whole (round ${r.completeRounds + 1} unfinished)`;
 	return `repeats: ${whole}, ${r.runs} runs in all, each round from boots of its own`;
 }
 

@@ -25,6 +25,8 @@ export interface MatrixRunOptions {
 	vectors: readonly X25519Vector[];
 	// Called when a cell's first run (its result) finishes, in completion order; later repeats only count outcomes.
 	onCell?: (result: CellResult) => void | Promise<void>;
+	// With --repeat: called after every run, with a way to read the flakes and tally so far (for partial reports).
+	onRun?: (soFar: () => {flakes: Flake[]; repeats: RepeatTally}) => void;
 	// The command's interrupt (default: ctx.signal): no new cell starts, and a cell it stops is not run, not an error.
 	signal?: AbortSignal;
 	// Start cells that share a boot configuration from one saved VM state (subject/snapshots.ts) instead of cold.
@@ -72,10 +74,27 @@ export function repeatTasks(cells: readonly CellId[], repeat: number): RepeatTas
 	return Array.from({length: repeat}, (_, r) => cells.map(id => ({id, round: r + 1}))).flat();
 }
 
-// The repeats' tally once the pool stops: rounds every cell finished, and runs in all.
-export function repeatTally(cells: readonly CellId[], outcomes: ReadonlyMap<string, readonly string[]>, asked: number, runs: number): RepeatTally {
-	const completeRounds = cells.length ? Math.min(...cells.map(c => outcomes.get(cellKey(c))?.length ?? 0)) : 0;
+// The repeats' tally: whole rounds are 1..k with every round of every cell finished (rounds of one cell can run at
+// once when cells are few, so a later round may finish before an earlier one the interrupt stopped), and runs in all.
+export function repeatTally(cells: readonly CellId[], rounds: ReadonlyMap<string, ReadonlySet<number>>, asked: number, runs: number): RepeatTally {
+	const prefix = (done: ReadonlySet<number> | undefined): number => {
+		let k = 0;
+		while (done?.has(k + 1)) k++;
+		return k;
+	};
+	const completeRounds = cells.length ? Math.min(...cells.map(c => prefix(rounds.get(cellKey(c))))) : 0;
 	return {asked, completeRounds, runs};
+}
+
+// Cells whose finished runs ended more than one way, with how many ended each way.
+export function flakesOf(keys: readonly string[], outcomes: ReadonlyMap<string, readonly string[]>): Flake[] {
+	const flakes: Flake[] = [];
+	for (const key of keys) {
+		const seen = outcomes.get(key) ?? [];
+		const distinct = [...new Set(seen)];
+		if (distinct.length > 1) flakes.push({cellKey: key, outcomes: distinct, counts: distinct.map(o => seen.filter(x => x === o).length)});
+	}
+	return flakes;
 }
 
 export interface RepeatTally {
@@ -111,8 +130,11 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	await prepareCells(signal ? {...options.ctx, signal} : options.ctx, options.cells);
 	const started = performance.now();
 	const tasks = repeatTasks(options.cells, options.repeat);
-	// Every finished run's outcome per cell, in round order; round 1's result is the cell's.
+	// Every finished run's outcome per cell (in the order runs finished) and which rounds finished; round 1's result is
+	// the cell's.
 	const outcomes = new Map<string, string[]>();
+	const rounds = new Map<string, Set<number>>();
+	const firstRounds: string[] = [];
 	let runs = 0;
 	const store = options.snapshots ? new SnapshotStore(signal ? {...options.ctx, signal} : options.ctx) : undefined;
 	for (const t of store ? tasks : []) store!.plan(cellBootConfig(t.id), 1, t.round);
@@ -136,6 +158,9 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			const seen = outcomes.get(result.cellKey) ?? [];
 			seen.push(JSON.stringify(result.outcome));
 			outcomes.set(result.cellKey, seen);
+			rounds.set(result.cellKey, (rounds.get(result.cellKey) ?? new Set()).add(task.round));
+			if (task.round === 1) firstRounds.push(result.cellKey);
+			if (options.repeat > 1) options.onRun?.(() => ({flakes: flakesOf(firstRounds, outcomes), repeats: repeatTally(options.cells, rounds, options.repeat, runs)}));
 			const shown = options.repeat > 1 ? {...result, cellKey: `${result.cellKey} (repeat ${task.round}/${options.repeat})`} : result;
 			options.ctx.progress.status(cellProgressLine(runs, tasks.length, shown, errorRuns, performance.now() - started));
 			if (task.round !== 1) return;
@@ -147,15 +172,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			if (full.timing) full.timing.phases.reportWrite = Math.round(performance.now() - writing);
 		},
 	}).finally(() => store?.dispose());
-	const flakes: Flake[] = [];
-	const results: CellResult[] = [];
-	for (const d of pool.done) {
-		if (d.task.round !== 1) continue;
-		results.push(d.result as CellResult);
-		const seen = outcomes.get(d.result.cellKey)!;
-		const distinct = [...new Set(seen)];
-		if (distinct.length > 1) flakes.push({cellKey: d.result.cellKey, outcomes: distinct, counts: distinct.map(o => seen.filter(x => x === o).length)});
-	}
+	const results = pool.done.filter(d => d.task.round === 1).map(d => d.result as CellResult);
 	const ran = new Set(results.map(r => r.cellKey));
-	return {results, flakes, notRun: options.cells.filter(c => !ran.has(cellKey(c))), repeats: repeatTally(options.cells, outcomes, options.repeat, runs)};
+	return {results, flakes: flakesOf(results.map(r => r.cellKey), outcomes), notRun: options.cells.filter(c => !ran.has(cellKey(c))), repeats: repeatTally(options.cells, rounds, options.repeat, runs)};
 }

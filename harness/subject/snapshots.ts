@@ -96,6 +96,7 @@ export class SnapshotStore implements Snapshots {
 				} catch (error) {
 					if (this.ctx.signal?.aborted) throw error;
 					const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+					// Tried again in the next round: a failure under load may be passing, and each round samples boots anew.
 					this.failures.push({key, message});
 					this.ctx.progress.info(`snapshot of ${key} could not be made (${message}): its cells boot cold`);
 					await rm(dir, {recursive: true, force: true});
@@ -114,6 +115,8 @@ export class SnapshotStore implements Snapshots {
 		this.left.set(key, left);
 		if (left > 0) return;
 		const point = await this.points.get(key)?.catch(() => undefined);
+		// Forget the configuration (a repeated run has one per round): its console text and preparation go with it.
+		for (const map of [this.planned, this.left, this.points]) map.delete(key);
 		if (point) await rm(join(point.stateFile, '..'), {recursive: true, force: true});
 	}
 

@@ -132,6 +132,17 @@ test('mergeReports: memory rows and comparisons are concatenated when any shard 
 	t.deepEqual(merged.memory, {rows: [row], comparisons: []});
 });
 
+test('mergeReports: the shards\' repeats are one tally (most rounds asked, fewest whole, runs summed); none when no shard repeated', t => {
+	const [a, b] = twoShards();
+	t.false('repeats' in mergeReports([a, b], () => []));
+	a.repeats = {asked: 20, completeRounds: 20, runs: 60};
+	b.repeats = {asked: 20, completeRounds: 13, runs: 41};
+	t.deepEqual(mergeReports([a, b], () => []).repeats, {asked: 20, completeRounds: 13, runs: 101});
+	// A shard run without --repeat ran each of its cells once.
+	delete b.repeats;
+	t.deepEqual(mergeReports([a, b], () => []).repeats, {asked: 20, completeRounds: 1, runs: 63});
+});
+
 test('mergeReports: a new generatedAt; a single report merges to itself', t => {
 	const [a] = twoShards();
 	const merged = mergeReports([a], () => a.deviations);

@@ -44,7 +44,7 @@ test('a snapshot that cannot be made is recorded, and its boots start cold (each
 	await store.dispose();
 });
 
-test('each round of a repeated run has states of its own: a round plans, makes and frees its boots apart from the others', async t => {
+test('each round of a repeated run has states of its own: a round counts and makes its boots (and their state) apart from the others', async t => {
 	const store = new SnapshotStore(buildContext('/nonexistent-cache', createProgress({quiet: true})));
 	store.plan(base, 2, 1);
 	store.plan(base, 1, 2);
