@@ -28,10 +28,13 @@ export const bootCommand: Command = {
 	async run(args) {
 		if (args.positionals.length === 0) throw new UsageError('boot: nothing to run (usage: kplug boot [options] -- CMD [ARGS…])');
 		const guest = await oneGuest(args, 'boot');
-		const timeoutMs = intOption('timeout', args.values['timeout'], 60) * 1000;
+		const timeoutS = intOption('timeout', args.values['timeout'], 60);
+		// Node's timers hold at most 2^31-1 ms (about 24.8 days); a larger one would fire at once.
+		if (timeoutS > 86_400) throw new UsageError(`--timeout must be at most 86400 seconds (a day), got "${String(args.values['timeout'])}"`);
+		const timeoutMs = timeoutS * 1000;
 		const warning = shellAppletWarning(args.positionals);
 		if (warning) args.progress.info(warning);
-		const append = (listOption(args.values['append']) ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
+		const append = (listOption(args.values['append'], 'append') ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
 		const logDir = await commandLogDir(args.outDir, 'boot');
 		const ctx = await guestContext(args);
 		const bare = args.values['no-modules'] === true;

@@ -60,6 +60,8 @@ export function parseCommandArgs(command: Command, argv: readonly string[], prog
 		throw new UsageError(`${command.name}: ${(error as Error).message.split('\n').map(l => l.trim()).filter(Boolean).join(' ')} (see kplug ${command.name} --help)`);
 	}
 	const values = parsed.values as ParsedArgs['values'];
+	// An empty path (an unset shell variable) would mean the current folder: refused, as an empty name is.
+	for (const name of ['out', 'cache']) if (typeof values[name] === 'string' && (values[name] as string).trim() === '') throw new UsageError(`--${name} "": give a folder`);
 	const json = values['json'] === true;
 	return {
 		values,
@@ -81,9 +83,13 @@ export async function checkLocations(command: Command, args: ParsedArgs, env: No
 }
 
 // A string-list option (repeatable or comma-separated).
-export function listOption(value: string | boolean | string[] | undefined): string[] | undefined {
+// An empty item ("", "weak,", an empty shell variable) is refused: leaving the option out means all, and an empty
+// value silently meaning all would start the whole matrix.
+export function listOption(value: string | boolean | string[] | undefined, name = 'option'): string[] | undefined {
 	if (value === undefined || typeof value === 'boolean') return undefined;
-	const items = (Array.isArray(value) ? value : [value]).flatMap(v => v.split(',')).map(v => v.trim()).filter(Boolean);
+	const given = Array.isArray(value) ? value : [value];
+	const items = given.flatMap(v => v.split(',')).map(v => v.trim());
+	if (items.some(v => v === '')) throw new UsageError(`--${name} ${JSON.stringify(given.join(','))} has an empty name: give names, or leave --${name} out for all`);
 	return items.length > 0 ? items : undefined;
 }
 

@@ -8,6 +8,7 @@ import {bootCommand} from './boot-command.ts';
 import {buildCommand} from './build-command.ts';
 import {cacheCommand} from './cache-command.ts';
 import {checkLocations, globalHelp, globalOptions, parseCommandArgs, type Command} from './command.ts';
+import {discardUnusedRunDirs} from './matrix-job.ts';
 import {memoryCommand} from './memory-command.ts';
 import {mergeCommand} from './merge-command.ts';
 import {runCommand} from './run-command.ts';
@@ -77,6 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 		process.stderr.write(`kplug: ${interruption(interrupt.signal, name).message}: what finished is kept\n`);
 		return interruptExitCode() ?? 130;
 	} catch (error) {
+		await discardUnusedRunDirs();
 		if (error instanceof InterruptedError || interrupt.signal.aborted) {
 			return fail(error instanceof InterruptedError ? error.message : `interrupted (${(error as Error).message.split('\n')[0]})`, interruptExitCode() ?? 130);
 		}

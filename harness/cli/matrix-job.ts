@@ -1,5 +1,5 @@
 // The matrix job shared by `kplug run` and `kplug start`: run cells, compare with the baseline, write reports.
-import {mkdir, rm, symlink} from 'node:fs/promises';
+import {mkdir, readdir, readlink, rm, symlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {assembleReport} from '../report/assemble.ts';
@@ -71,19 +71,40 @@ export interface MatrixJobResult {
 	failed: boolean;
 }
 
+// Run folders this process made, with where <out>/latest pointed before (discardUnusedRunDirs).
+const madeRunDirs: {runDir: string; latest: string; before: string | undefined}[] = [];
+
 // Make a fresh run folder under <out>/runs and point <out>/latest at it.
 export async function newRunDir(outDir: string, prefix: string): Promise<string> {
 	const runDir = join(outDir, 'runs', `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 	await mkdir(runDir, {recursive: true});
 	const latest = join(outDir, 'latest');
+	madeRunDirs.push({runDir, latest, before: await readlink(latest).catch(() => undefined)});
 	await rm(latest, {force: true});
 	await symlink(runDir, latest).catch(() => undefined);
 	return runDir;
 }
 
+// A command that failed before writing anything (bad input found after its run folder was made) leaves no empty
+// run folder behind, and <out>/latest points where it did before. A folder holding any file is kept.
+export async function discardUnusedRunDirs(): Promise<void> {
+	const holdsFiles = async (dir: string): Promise<boolean> => {
+		const entries = await readdir(dir, {withFileTypes: true}).catch(() => []);
+		for (const e of entries) if (!e.isDirectory() || (await holdsFiles(join(dir, e.name)))) return true;
+		return false;
+	};
+	for (const made of madeRunDirs.splice(0).reverse()) {
+		if (await holdsFiles(made.runDir)) continue;
+		await rm(made.runDir, {recursive: true, force: true});
+		if ((await readlink(made.latest).catch(() => undefined)) !== made.runDir) continue;
+		await rm(made.latest, {force: true});
+		if (made.before !== undefined) await symlink(made.before, made.latest).catch(() => undefined);
+	}
+}
+
 // Matrix filters: the subject (parsed once with the arguments) and the scenarios.
 export function matrixFilter(args: ParsedArgs): MatrixFilter {
-	return {...args.subject, scenarios: listOption(args.values['scenario'])};
+	return {...args.subject, scenarios: listOption(args.values['scenario'], 'scenario')};
 }
 
 // Run the (filtered, sharded) matrix into runDir, keeping report.json/md/html and junit.xml up to date as cells
@@ -97,7 +118,8 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const snapshots = snapshotsOption(args);
 	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
-	let baseline = await readBaseline(baselinePath);
+	// Before any build or VM: a missing or unreadable baseline is bad input (missing is fine when recording one).
+	let baseline = await readBaseline(baselinePath, {allowMissing: args.values['update-baseline'] === true});
 	const first = await profileBuild(ctx, cells[0]!.profile, cells[0]!.kernel);
 	const kernel = {sourcePackage: first.kernel.sourcePackage, sourceVersion: first.kernel.sourceVersion, release: first.kernel.release};
 	const started = performance.now();

@@ -1,6 +1,6 @@
 // kplug merge: combine shard outputs (report.json of each run folder) into one report.
-import {readFile} from 'node:fs/promises';
-import {join} from 'node:path';
+import {stat} from 'node:fs/promises';
+import {basename, join} from 'node:path';
 import {checkReport} from '../report/report-input.ts';
 import {reportSchema, type Report, type ShardInfo} from '../report/schema.ts';
 import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, versionChanges, versionsOf, type VersionRecord} from '../scenarios/baseline.ts';
@@ -9,16 +9,18 @@ import {cellKey} from '../scenarios/cell.ts';
 import type {CellId} from '../scenarios/types.ts';
 import {scenarios} from '../scenarios/registry.ts';
 import {UsageError} from '../util/errors.ts';
+import {readInputFile} from '../util/read-input.ts';
 import type {Command} from './command.ts';
 import {newRunDir, summarize, unexplainedFlakes} from './matrix-job.ts';
 import {finishRun} from './report-job.ts';
 
 // Read and check one shard's report.json.
 export async function readShardReport(dir: string): Promise<Report> {
-	const path = join(dir, 'report.json');
+	// A shard's folder, or its report.json named directly.
+	const path = basename(dir) === 'report.json' && (await stat(dir).then(s => s.isFile(), () => false)) ? dir : join(dir, 'report.json');
 	let report: Report;
 	try {
-		report = JSON.parse(await readFile(path, 'utf8')) as Report;
+		report = JSON.parse(await readInputFile(path)) as Report;
 	} catch (error) {
 		throw new UsageError(`${path}: not a readable report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
 	}

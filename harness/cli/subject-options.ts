@@ -31,9 +31,9 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 // The filters from parsed flag values; kernel ids are checked here (the rest by the stage that knows them).
 export function subjectFilter(values: Values): SubjectFilter {
-	const kernels = listOption(values['kernel'])?.map(id => kernelDef(id).id);
-	const userlands = listOption(values['userland'])?.map(id => userlandDef(id).id);
-	const pick = (name: string): string[] | undefined => listOption(values[name]);
+	const kernels = listOption(values['kernel'], 'kernel')?.map(id => kernelDef(id).id);
+	const userlands = listOption(values['userland'], 'userland')?.map(id => userlandDef(id).id);
+	const pick = (name: string): string[] | undefined => listOption(values[name], name);
 	const filter: SubjectFilter = {};
 	if (kernels) filter.kernels = kernels;
 	if (userlands) filter.userlands = [...new Set(userlands)];

@@ -41,6 +41,8 @@ export interface VectorJobDeps {
 
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
 export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
+	// Bad input first, before the vector set, the kernel builds and the images.
+	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const set = await loadVectorSet({
 		file: typeof args.values['file'] === 'string' ? args.values['file'] : undefined,
 		random: intOption('random', args.values['random'], 1000, 0),
@@ -57,7 +59,7 @@ export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	// Build kernels and images one at a time before workers run in parallel (no two publish one key).
 	if (!(await deps.prepare(ctx, await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})))) return {reports: [], notRun: cells};
 	const pool = await runPool(cells, {
-		jobs: intOption('jobs', args.values['jobs'], ctx.jobs),
+		jobs,
 		signal: args.signal,
 		run: id => deps.runCell(ctx, id, set.vectors, set.iterated, set.seed, runDir),
 		onDone: (id, report) => {

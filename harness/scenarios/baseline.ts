@@ -3,10 +3,10 @@
 // guest: /proc/version, kmod --version; from the host: QEMU, cross-gcc): a version change is one line for the
 // profile (versionChanges), and its cells are still compared cell by cell, so a point release that changes no
 // outcome does not fail a run, and one that does shows each changed cell under the version line.
-import {readFile} from 'node:fs/promises';
 import * as z from 'zod';
-import {KplugError} from '../util/errors.ts';
+import {UsageError} from '../util/errors.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
+import {readInputFile} from '../util/read-input.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Deviation} from './types.ts';
 import {pairConfig} from './claims.ts';
@@ -64,23 +64,27 @@ function firstIssue(error: z.ZodError): string {
 }
 
 // Read the baseline file (an absent file is an empty baseline).
-export async function readBaseline(path = defaultBaselinePath): Promise<Baseline> {
+// A missing file is an error (a mistyped --baseline would make every cell a deviation), unless the caller is about
+// to record one (allowMissing: an empty baseline). Anything else unreadable is bad input too (exit 2). Only a regular
+// file is read (util/read-input.ts).
+export async function readBaseline(path = defaultBaselinePath, options: {allowMissing?: boolean} = {}): Promise<Baseline> {
 	let text: string;
 	try {
-		text = await readFile(path, 'utf8');
+		text = await readInputFile(path);
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		if (code === 'ENOENT') return empty();
-		throw new KplugError(`${path}: unreadable baseline (${code ?? String(error)})`);
+		if (code === 'ENOENT' && options.allowMissing) return empty();
+		if (code === 'ENOENT') throw new UsageError(`${path}: no baseline there (record one with kplug run --update-baseline)`);
+		throw new UsageError(`${path}: unreadable baseline (${code ?? String(error)})`);
 	}
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(text);
 	} catch (error) {
-		throw new KplugError(`${path}: unreadable baseline (${(error as Error).message})`);
+		throw new UsageError(`${path}: unreadable baseline (${(error as Error).message})`);
 	}
 	const checkedInput = baselineInput.safeParse(parsed);
-	if (!checkedInput.success) throw new KplugError(`${path}: unreadable baseline (not a ${baselineSchema} file: ${firstIssue(checkedInput.error)})`);
+	if (!checkedInput.success) throw new UsageError(`${path}: unreadable baseline (not a ${baselineSchema} file: ${firstIssue(checkedInput.error)})`);
 	return checkedInput.data as Baseline;
 }
 
@@ -204,7 +208,7 @@ export function explainFlakes(baseline: Baseline, flakes: readonly Flake[], cell
 
 // Refresh the baseline with these cells' outcomes, pair verdicts and versions (others are kept).
 export async function updateBaseline(cells: readonly CellResult[], path = defaultBaselinePath, pairs: readonly ClaimResult[] = [], versions: Record<string, VersionRecord> = {}): Promise<number> {
-	const baseline = await readBaseline(path);
+	const baseline = await readBaseline(path, {allowMissing: true});
 	// A cell that ended with a recorded alternative keeps its baseline outcome.
 	for (const cell of cells) if (!alternativeMatched(baseline, cell)) baseline.cells[cell.cellKey] = cell.outcome;
 	for (const pair of pairs) if (pair.verdict !== 'not evaluated') baseline.pairs[pairKey(pair)] = pair.verdict;

@@ -1,8 +1,8 @@
 // Strict reader for Wycheproof xdh_comp_schema_v1 X25519 files (the repository's copy or a user's --file).
-import {readFile} from 'node:fs/promises';
 import {basename, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {UsageError} from '../util/errors.ts';
+import {readInputFile} from '../util/read-input.ts';
 import {isAllZero, KEY_BYTES, type VectorResult, type X25519Vector} from './vector.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -132,10 +132,10 @@ export function parseWycheproof(text: string, label: string, source: 'wycheproof
 export async function loadWycheproof(path: string = DEFAULT_WYCHEPROOF_PATH, source: 'wycheproof' | 'file' = 'wycheproof'): Promise<X25519Vector[]> {
 	let text: string;
 	try {
-		text = await readFile(path, 'utf8');
+		text = await readInputFile(path);
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code ?? String(error);
-		throw new UsageError(`${path}: cannot read vector file (${code})`);
+		throw new UsageError(`${path || '--file ""'}: cannot read vector file (${code})`);
 	}
 	return parseWycheproof(text, path, source);
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import {execa} from 'execa';
-import {mkdtemp, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readdir, readlink, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {repoPath} from '../../../harness/util/paths.ts';
@@ -63,6 +63,14 @@ const cases: [string, string[], RegExp][] = [
 	['--out a file', ['run', '--scenario', 'arch-first', '--out', 'package.json'], /^kplug: --out \/.*\/package\.json: is a file, not a folder$/],
 	['--cache on /sys', ['build', '--cache', '/sys/kplug-cache'], /^kplug: --cache \/sys\/kplug-cache: is on \/sys/],
 	['merge --out under a file', ['merge', '/nonexistent-kplug-run', '--out', 'package.json/merged'], /package\.json is a file, not a folder$/],
+	// An unset shell variable must not mean "everything" or "here".
+	['an empty --design', ['run', '--design', ''], /^kplug: --design "" has an empty name: give names, or leave --design out for all$/],
+	['a trailing comma', ['run', '--design', 'weak,'], /^kplug: --design "weak," has an empty name/],
+	['an empty --out', ['run', '--out', ''], /^kplug: --out "": give a folder$/],
+	['a mistyped --baseline', ['run', '--scenario', 'arch-first', '--baseline', '/nonexistent-kplug/matrix.json'], /^kplug: \/nonexistent-kplug\/matrix\.json: no baseline there \(record one with kplug run --update-baseline\)$/],
+	['merge with a mistyped --baseline', ['merge', '/nonexistent-kplug-run', '--baseline', '/nonexistent-kplug/matrix.json'], /report\.json: not a readable report|no baseline there/],
+	['a --timeout beyond a day (Node would fire it at once)', ['boot', '--timeout', '99999999999', '--', 'true'], /^kplug: --timeout must be at most 86400 seconds \(a day\), got "99999999999"$/],
+	['a folder as --baseline', ['run', '--scenario', 'arch-first', '--baseline', 'harness'], /harness: unreadable baseline \(EISDIR\)$/],
 ];
 
 for (const [title, argv, pattern] of cases) test(`bad input: ${title}`, badInput, argv, pattern);
@@ -84,4 +92,15 @@ test('help: every command has --help and exits 0', async t => {
 		t.is(result.exitCode, 0, command);
 		t.regex(result.stdout, /Usage: kplug /, command);
 	}
+});
+
+test('bad input found after the run folder was made leaves no empty run folder, and latest where it was', async t => {
+	const out = await mkdtemp(join(tmpdir(), 'kplug-badrun-'));
+	await mkdir(join(out, 'runs', 'run-earlier'), {recursive: true});
+	await writeFile(join(out, 'runs', 'run-earlier', 'report.md'), 'earlier\n');
+	await symlink(join(out, 'runs', 'run-earlier'), join(out, 'latest'));
+	await badInput(t, ['run', '--scenario', 'arch-first', '--jobs', '0', '--out', out], /--jobs must be an integer ≥ 1/);
+	t.deepEqual(await readdir(join(out, 'runs')), ['run-earlier']);
+	t.is(await readlink(join(out, 'latest')), join(out, 'runs', 'run-earlier'));
+	await rm(out, {recursive: true, force: true});
 });

@@ -1,3 +1,4 @@
+import {join} from 'node:path';
 import test from 'ava';
 import {intOption, listOption, parseCommandArgs, type Command} from '../../../harness/cli/command.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
@@ -14,10 +15,15 @@ test(splitsList, 'thumb2,arm', ['thumb2', 'arm']);
 test(splitsList, ['thumb2', 'arm'], ['thumb2', 'arm']);
 test(splitsList, ['thumb2,arm', 'thumb2-noplts'], ['thumb2', 'arm', 'thumb2-noplts']);
 test(splitsList, ' thumb2 , arm ', ['thumb2', 'arm']);
-test(splitsList, 'thumb2,,arm,', ['thumb2', 'arm']);
-test(splitsList, ',', undefined);
-test(splitsList, '', undefined);
 test(splitsList, [], undefined);
+
+// An empty shell variable (--design "$D") must not mean every design.
+for (const value of ['thumb2,,arm,', ',', '', ' ', ['thumb2', '']]) {
+	test(`listOption(${JSON.stringify(value)}) refuses an empty name`, t => {
+		const error = t.throws(() => listOption(value, 'profile'), {instanceOf: UsageError});
+		t.regex(error.message, /^--profile ".*" has an empty name: give names, or leave --profile out for all$/);
+	});
+}
 test(splitsList, undefined, undefined);
 test(splitsList, true, undefined);
 
@@ -78,6 +84,12 @@ test('parseCommandArgs: repeated and comma lists reach listOption; global flags 
 test('parseCommandArgs: an unknown flag or a stray positional is a UsageError naming the command', t => {
 	t.throws(() => parseCommandArgs(command, ['--nope']), {instanceOf: UsageError, message: /^build: .*kplug build --help/});
 	t.throws(() => parseCommandArgs(command, ['extra']), {instanceOf: UsageError, message: /^build: /});
+});
+
+test('an empty --out or --cache (an unset shell variable) is refused, not taken as the current folder', t => {
+	t.throws(() => parseCommandArgs(command, ['--out', '']), {instanceOf: UsageError, message: '--out "": give a folder'});
+	t.throws(() => parseCommandArgs(command, ['--cache', ' ']), {instanceOf: UsageError, message: '--cache "": give a folder'});
+	t.is(parseCommandArgs(command, ['--out', 'o']).outDir, join(process.cwd(), 'o'));
 });
 
 import {shellAppletWarning} from '../../../harness/cli/boot-command.ts';

@@ -8,7 +8,8 @@ import {startKernels} from '../../../harness/build/kernels.ts';
 import {cellKey} from '../../../harness/scenarios/cell.ts';
 import {claimDefinitions} from '../../../harness/scenarios/claims.ts';
 import {expandMatrix} from '../../../harness/scenarios/matrix.ts';
-import {KplugError} from '../../../harness/util/errors.ts';
+import {UsageError} from '../../../harness/util/errors.ts';
+import {execa} from 'execa';
 import {repoPath} from '../../../harness/util/paths.ts';
 import {cell, fixtureCells, fixtureKeys as k, toResult} from './_cells.ts';
 
@@ -22,9 +23,20 @@ const committed = existsSync(defaultBaselinePath);
 
 const baselineOf = (cells = fixtureCells()): Baseline => ({schema: 'kplug-baseline/2', versions: {}, pairs: {}, cells: Object.fromEntries(cells.map(toResult).map(c => [c.cellKey, c.outcome]))});
 
-test('readBaseline of a missing file is an empty baseline', async t => {
+test('readBaseline of a missing file is bad input (a mistyped --baseline), and an empty baseline only when about to record one', async t => {
 	const dir = await tempDir(t);
-	t.deepEqual(await readBaseline(join(dir, 'nope', 'matrix.json')), {schema: 'kplug-baseline/2', versions: {}, cells: {}, pairs: {}});
+	const path = join(dir, 'nope', 'matrix.json');
+	const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
+	t.is(error.message, `${path}: no baseline there (record one with kplug run --update-baseline)`);
+	t.deepEqual(await readBaseline(path, {allowMissing: true}), {schema: 'kplug-baseline/2', versions: {}, cells: {}, pairs: {}});
+});
+
+test('readBaseline of a FIFO is refused at once, not read (it would block)', async t => {
+	const dir = await tempDir(t);
+	const fifo = join(dir, 'fifo');
+	await execa('mkfifo', [fifo]);
+	const error = await t.throwsAsync(readBaseline(fifo, {allowMissing: true}), {instanceOf: UsageError});
+	t.is(error.message, `${fifo}: unreadable baseline (not a regular file)`);
 });
 
 const rejectsBaseline = test.macro<[string, RegExp]>({
@@ -32,7 +44,7 @@ const rejectsBaseline = test.macro<[string, RegExp]>({
 		const dir = await tempDir(t);
 		const path = join(dir, 'matrix.json');
 		await writeFile(path, content);
-		const error = await t.throwsAsync(readBaseline(path), {instanceOf: KplugError});
+		const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
 		t.true(error?.message.startsWith(`${path}: unreadable baseline (`), error?.message);
 		t.regex(error?.message ?? '', reason);
 	},
@@ -51,11 +63,12 @@ test('versions missing', rejectsBaseline, '{"schema": "kplug-baseline/2", "cells
 // typeof null === 'object' passes a naive check; compareWithBaseline then throws a TypeError.
 test('cells null', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": {}, "pairs": {}, "cells": null}', /not a kplug-baseline\/2 file/);
 
-// Only an absent file is an empty baseline; a folder given as --baseline should not silently compare
-// every cell as new (and --update-baseline then fails on rename).
-test('readBaseline of a folder is an error, not an empty baseline', async t => {
+// A folder given as --baseline should not silently compare every cell as new (and --update-baseline then fails on
+// rename): bad input, exit 2.
+test('readBaseline of a folder is bad input, not an empty baseline', async t => {
 	const dir = await tempDir(t);
-	await t.throwsAsync(readBaseline(dir), {instanceOf: KplugError});
+	const error = await t.throwsAsync(readBaseline(dir, {allowMissing: true}), {instanceOf: UsageError});
+	t.is(error.message, `${dir}: unreadable baseline (EISDIR)`);
 });
 
 test('updateBaseline writes keys sorted, keeps other cells, replaces updated ones', async t => {
@@ -102,7 +115,7 @@ test('updateBaseline refuses to overwrite a malformed baseline', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'matrix.json');
 	await writeFile(path, '{oops');
-	await t.throwsAsync(updateBaseline([toResult(cell(k.weakRmmod))], path), {instanceOf: KplugError});
+	await t.throwsAsync(updateBaseline([toResult(cell(k.weakRmmod))], path), {instanceOf: UsageError});
 	t.is(await readFile(path, 'utf8'), '{oops');
 });
 
@@ -214,7 +227,7 @@ test('readBaseline rejects a misspelt field in an alternative', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'matrix.json');
 	await writeFile(path, JSON.stringify({...baselineOf(), alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: {}, seen: 'arm'}]}}));
-	const error = await t.throwsAsync(readBaseline(path), {instanceOf: KplugError});
+	const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
 	t.regex(error?.message ?? '', /alternatives\./);
 });
 
@@ -222,7 +235,7 @@ test('readBaseline rejects an alternative without a reason', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'matrix.json');
 	await writeFile(path, JSON.stringify({...baselineOf(), alternatives: {[k.weakNoArch]: [{why: '', outcome: {}}]}}));
-	const error = await t.throwsAsync(readBaseline(path), {instanceOf: KplugError});
+	const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
 	t.regex(error?.message ?? '', /alternatives\./);
 });
 
