@@ -183,6 +183,8 @@ export function summarize(job: MatrixJobResult & {bundle: string | undefined}): 
 	if (report.repeats) lines.push(repeatsLine(report.repeats));
 	const restored = report.cells.filter(c => c.timing?.start === 'restored').length;
 	if (restored) lines.push(`${restored} of them started from a snapshot of their boot configuration`);
+	const faults = report.cells.filter(c => c.snapshotFault);
+	if (faults.length) lines.push(`${faults.length} cells started from a saved state whose guest failed before their first step; each ran again from a cold boot (the state discarded; the restored attempt's logs kept beside the cell's): ${faults.map(c => c.cellKey).join(', ')}`);
 	const errors = report.cells.filter(c => c.status === 'error');
 	if (errors.length) lines.push(`${errors.length} cells could not complete: ${errors.map(c => `${c.cellKey} (${c.error?.class})`).join(', ')}`);
 	for (const claim of report.claims) {

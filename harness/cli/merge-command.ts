@@ -110,7 +110,8 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 export function mergedRepeats(reports: readonly Report[]): Report['repeats'] {
 	if (!reports.some(r => r.repeats)) return undefined;
 	const of = (r: Report): NonNullable<Report['repeats']> => r.repeats ?? {asked: 1, completeRounds: 1, runs: r.cells.length};
-	return {asked: Math.max(...reports.map(r => of(r).asked)), completeRounds: Math.min(...reports.map(r => of(r).completeRounds)), runs: reports.reduce((sum, r) => sum + of(r).runs, 0)};
+	const restoreFaults = reports.reduce((sum, r) => sum + (r.repeats?.restoreFaults ?? r.cells.filter(c => c.snapshotFault).length), 0);
+	return {asked: Math.max(...reports.map(r => of(r).asked)), completeRounds: Math.min(...reports.map(r => of(r).completeRounds)), runs: reports.reduce((sum, r) => sum + of(r).runs, 0), ...(restoreFaults ? {restoreFaults} : {})};
 }
 
 // The versions the shards' cells ran with: QEMU and cross-gcc of the host each shard ran on (the merging machine may

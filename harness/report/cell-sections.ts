@@ -172,7 +172,8 @@ export function deviationBlocks(report: Report): Block[] {
 // "20 rounds of every cell (6240 runs), each round from boots of its own" or, cut short, how far it got.
 export function repeatsLine(r: NonNullable<Report['repeats']>): string {
 	const whole = r.completeRounds === r.asked ? `${r.asked} rounds of every cell` : `${r.completeRounds} of ${r.asked} rounds whole (round ${r.completeRounds + 1} unfinished)`;
-	return `repeats: ${whole}, ${r.runs} runs in all, each round from boots of its own`;
+	const faults = r.restoreFaults ? `; ${r.restoreFaults} of them ran again cold after their restored guest failed before the first step (the saved state discarded)` : '';
+	return `repeats: ${whole}, ${r.runs} runs in all, each round from boots of its own${faults}`;
 }
 
 // "19×: {…}" per distinct outcome of a flake ("#1: {…}" in reports written before the counts).

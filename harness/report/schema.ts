@@ -35,7 +35,7 @@ export interface Report {
 	// Cells whose repeats disagreed (--repeat); `known` when each outcome is the baseline's or a reviewed alternative.
 	flakes: Flake[];
 	// Set by --repeat N (N > 1): rounds asked, rounds every cell finished (fewer when interrupted), runs in all.
-	repeats?: {asked: number; completeRounds: number; runs: number};
+	repeats?: {asked: number; completeRounds: number; runs: number; restoreFaults?: number};
 	// Cells that ended with an outcome the baseline records as a reviewed alternative (a known kernel race), not a deviation.
 	knownOutcomes?: {cellKey: string; why: string}[];
 	// Profiles whose versions (guest kernel and kmod, host QEMU and cross-gcc) differ from the baseline's: one line

@@ -1,5 +1,6 @@
 // Run one cell (design × profile × CPU × scenario) in its own fresh VM (booted, or restored from the snapshot of its
 // boot configuration) and record what happened.
+import {rename, rm} from 'node:fs/promises';
 import {basename, join} from 'node:path';
 import type {BuildContext} from '../build/context.ts';
 import {archHome, designModuleFiles, designRoles, design as lookupDesign, missingRoleReason, moduleNames, type DesignFiles, type DesignName, type ModuleRole} from '../subject/designs.ts';
@@ -152,6 +153,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		steps: [], modulesAtEnd: [], kallsymsArch: {present: false, owner: undefined}, probes: [], tainted: '', kernelLogOfInterest: [], logDir,
 	};
 	let vm: VmHandle | undefined;
+	let restored = false;
 	const spec = cellBootConfig(id);
 	const clock = phaseRecorder();
 	observation.timing = clock.timing;
@@ -167,6 +169,9 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 			}),
 			// Failed kprobe set-up is a cell's observation (its path claims are then not evaluated), not every restored cell's.
 			shareable: prepared => (prepared.tracing.ok ? undefined : `kprobe set-up: ${prepared.tracing.message}`),
+			restoring: () => {
+				restored = true;
+			},
 		});
 		vm = booted.vm;
 		clock.timing.start = booted.restored ? 'restored' : 'cold';
@@ -231,5 +236,32 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		await options.snapshots?.release(spec);
 		observation.durationMs = Math.round(performance.now() - started);
 	}
+	if (restored && restoreFault(observation)) return rerunCold(ctx, id, runDir, vectors, options, observation);
 	return observation;
+}
+
+// A restored guest whose VM failed before the cell's first step or probe: nothing the cell did can have caused it
+// (it had only written the scenario's files), so the saved state is at fault. Seen under QEMU 7.2 TCG on cortex-a15
+// with NEON off: an Oops in hrtimer_interrupt, or "scheduling while atomic" from the idle task, in every guest
+// restored from one state, never in the boot that saved it nor in a cold boot.
+export function restoreFault(observation: Pick<CellObservation, 'status' | 'error' | 'steps' | 'probes'>): boolean {
+	return observation.status === 'error' && observation.steps.length === 0 && observation.probes.length === 0
+		&& observation.error !== undefined && vmFailureClasses.has(observation.error.class);
+}
+
+// The VM failures (VmError.failureClass) that say the guest itself broke; an agent's refusal of a request
+// (agent-request) or an error of the cell's own is an answer, not a broken guest.
+const vmFailureClasses: ReadonlySet<string> = new Set<VmError['failureClass']>(['qemu-start', 'boot-timeout', 'request-timeout', 'kernel-crash', 'qemu-exited', 'agent-lost', 'guest-stuck']);
+
+// Discard the state, keep the failed attempt's logs beside the cell's, and run the cell again from a cold boot.
+async function rerunCold(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[], options: {snapshots?: Snapshots}, failed: CellObservation): Promise<CellObservation> {
+	const why = `a guest restored from it failed before its first step: ${failed.error!.class}`;
+	await options.snapshots?.discard(cellBootConfig(id), why);
+	const aside = `${failed.logDir}.restored`;
+	await rm(aside, {recursive: true, force: true});
+	// A VM that never started may have left no folder.
+	await rename(failed.logDir, aside).catch(() => undefined);
+	const rerun = await runCell(ctx, id, runDir, vectors, {});
+	rerun.snapshotFault = `restored from a saved state, the guest failed before the cell's first step (${failed.error!.message.slice(0, 300)}); the state was discarded and the cell ran again from a cold boot (the restored attempt's logs: ${aside})`;
+	return rerun;
 }

@@ -76,14 +76,14 @@ export function repeatTasks(cells: readonly CellId[], repeat: number): RepeatTas
 
 // The repeats' tally: whole rounds are 1..k with every round of every cell finished (rounds of one cell can run at
 // once when cells are few, so a later round may finish before an earlier one the interrupt stopped), and runs in all.
-export function repeatTally(cells: readonly CellId[], rounds: ReadonlyMap<string, ReadonlySet<number>>, asked: number, runs: number): RepeatTally {
+export function repeatTally(cells: readonly CellId[], rounds: ReadonlyMap<string, ReadonlySet<number>>, asked: number, runs: number, restoreFaults = 0): RepeatTally {
 	const prefix = (done: ReadonlySet<number> | undefined): number => {
 		let k = 0;
 		while (done?.has(k + 1)) k++;
 		return k;
 	};
 	const completeRounds = cells.length ? Math.min(...cells.map(c => prefix(rounds.get(cellKey(c))))) : 0;
-	return {asked, completeRounds, runs};
+	return {asked, completeRounds, runs, ...(restoreFaults ? {restoreFaults} : {})};
 }
 
 // Cells whose finished runs ended more than one way, with how many ended each way.
@@ -101,10 +101,12 @@ export interface RepeatTally {
 	asked: number;
 	completeRounds: number;
 	runs: number;
+	// Runs whose restored guest failed before their first step and ran again cold (CellObservation.snapshotFault).
+	restoreFaults?: number;
 }
 
 // What is kept in memory of a repeat after round 1.
-type RepeatRun = Pick<CellResult, 'cellKey' | 'outcome' | 'status' | 'error' | 'durationMs'>;
+type RepeatRun = Pick<CellResult, 'cellKey' | 'outcome' | 'status' | 'error' | 'durationMs' | 'snapshotFault'>;
 
 async function runOnce(options: MatrixRunOptions, task: RepeatTask, store: SnapshotStore | undefined): Promise<CellResult> {
 	const ctx = options.signal ? {...options.ctx, signal: options.signal} : options.ctx;
@@ -141,6 +143,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	// The jobs' shared pool: a cell whose first round the interrupt stops stays in the not-run list; later rounds
 	// it stops only shorten that cell's repeats (the tally says how many rounds were whole).
 	let errorRuns = 0;
+	let restoreFaults = 0;
 	const pool = await runPool(tasks, {
 		jobs: options.jobs,
 		signal,
@@ -150,17 +153,18 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 			// A later repeat: its result.json now (a killed run keeps every finished repeat on disk), and only what the
 			// tally needs in memory (thousands of whole results would be hundreds of MB).
 			await writeFileAtomic(join(result.logDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-			return {cellKey: result.cellKey, outcome: result.outcome, status: result.status, error: result.error, durationMs: result.durationMs} satisfies RepeatRun;
+			return {cellKey: result.cellKey, outcome: result.outcome, status: result.status, error: result.error, durationMs: result.durationMs, snapshotFault: result.snapshotFault} satisfies RepeatRun;
 		},
 		onDone: async (task, result) => {
 			runs++;
 			if (result.status === 'error') errorRuns++;
+			if (result.snapshotFault) restoreFaults++;
 			const seen = outcomes.get(result.cellKey) ?? [];
 			seen.push(JSON.stringify(result.outcome));
 			outcomes.set(result.cellKey, seen);
 			rounds.set(result.cellKey, (rounds.get(result.cellKey) ?? new Set()).add(task.round));
 			if (task.round === 1) firstRounds.push(result.cellKey);
-			if (options.repeat > 1) options.onRun?.(() => ({flakes: flakesOf(firstRounds, outcomes), repeats: repeatTally(options.cells, rounds, options.repeat, runs)}));
+			if (options.repeat > 1) options.onRun?.(() => ({flakes: flakesOf(firstRounds, outcomes), repeats: repeatTally(options.cells, rounds, options.repeat, runs, restoreFaults)}));
 			const shown = options.repeat > 1 ? {...result, cellKey: `${result.cellKey} (repeat ${task.round}/${options.repeat})`} : result;
 			options.ctx.progress.status(cellProgressLine(runs, tasks.length, shown, errorRuns, performance.now() - started));
 			if (task.round !== 1) return;
@@ -174,5 +178,5 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	}).finally(() => store?.dispose());
 	const results = pool.done.filter(d => d.task.round === 1).map(d => d.result as CellResult);
 	const ran = new Set(results.map(r => r.cellKey));
-	return {results, flakes: flakesOf(results.map(r => r.cellKey), outcomes), notRun: options.cells.filter(c => !ran.has(cellKey(c))), repeats: repeatTally(options.cells, rounds, options.repeat, runs)};
+	return {results, flakes: flakesOf(results.map(r => r.cellKey), outcomes), notRun: options.cells.filter(c => !ran.has(cellKey(c))), repeats: repeatTally(options.cells, rounds, options.repeat, runs, restoreFaults)};
 }

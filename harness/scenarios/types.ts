@@ -143,6 +143,10 @@ export interface CellObservation {
 	guest?: {kernel: string; kmod: string};
 	// Where the cell's wall time went (the bench's breakdown); never part of the outcome.
 	timing?: CellTiming;
+	// Set when the cell first started from a saved state whose guest failed before the cell's first step (the restore's
+	// fault, not the kernel's under test): why, and where that attempt's logs are. The state was discarded and the cell
+	// ran again from a cold boot; what it reports is that run. Never part of the outcome.
+	snapshotFault?: string;
 	logDir: string;
 }
 

@@ -130,7 +130,7 @@ async function loadPreload(vm: VmHandle, kernel: KernelDef, release: string): Pr
 // runs; a restored boot was prepared before its state was saved and gets (a copy of) that answer (`prepared`;
 // prepareMs 0). `shareable`: whether an answer may be handed to every restored boot; one that is not (a failed
 // set-up a cold boot would meet on its own) makes the snapshot fail, and the configuration's boots start cold.
-export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: Snapshots; prepare?: (vm: VmHandle, build: ProfileBuild) => Promise<P>; shareable?: (prepared: P) => string | undefined} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number; prepared: P | undefined; prepareMs: number}> {
+export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpec, logDir: string, options: {snapshots?: Snapshots; prepare?: (vm: VmHandle, build: ProfileBuild) => Promise<P>; shareable?: (prepared: P) => string | undefined; restoring?: () => void} = {}): Promise<{vm: VmHandle; build: ProfileBuild; image: GuestImage; restored: boolean; snapshotMs: number; prepared: P | undefined; prepareMs: number}> {
 	const cpu = cpuModel(spec.cpu);
 	const {build, image} = await guestImage(ctx, spec);
 	const vmOptions = {
@@ -157,6 +157,8 @@ export async function bootGuest<P = undefined>(ctx: BuildContext, spec: GuestSpe
 	};
 	const restore = spec.consoleInput ? undefined : await options.snapshots?.restorePoint(spec, vmOptions, forSnapshot);
 	const snapshotMs = Math.round(performance.now() - waiting);
+	// Told before the VM starts, so a guest that fails while restoring is known to have been restored.
+	if (restore) options.restoring?.();
 	const vm = await startVm({...vmOptions, logDir, ...(restore ? {restore} : {})});
 	if (restore) return {vm, build, image, restored: true, snapshotMs, prepared: structuredClone(restore.prepared) as P | undefined, prepareMs: 0};
 	const preparing = performance.now();

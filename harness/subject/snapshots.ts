@@ -56,6 +56,9 @@ export async function makeRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'mo
 export interface Snapshots {
 	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, prepare?: GuestPreparation): Promise<RestorePoint | undefined>;
 	release(spec: BootConfig): Promise<void>;
+	// A guest restored from this configuration's state failed before doing anything of its own: the state is bad, and
+	// the configuration's later boots (in this round) start cold.
+	discard(spec: BootConfig, why: string): Promise<void>;
 }
 
 // A configuration's key within a round: round 1 is the plain key, so a run without repeats names states as before.
@@ -69,6 +72,8 @@ export class SnapshotStore implements Snapshots {
 	private dir: Promise<string> | undefined;
 	// Why a configuration's snapshot could not be made (its boots then start cold).
 	readonly failures: {key: string; message: string}[] = [];
+	// States discarded because a guest restored from them failed before its first step.
+	readonly discarded: {key: string; message: string}[] = [];
 
 	constructor(private readonly ctx: BuildContext) {}
 
@@ -120,9 +125,24 @@ export class SnapshotStore implements Snapshots {
 		if (point) await rm(join(point.stateFile, '..'), {recursive: true, force: true});
 	}
 
+	async discard(spec: BootConfig, why: string, round = 1): Promise<void> {
+		const key = roundKey(spec, round);
+		const point = await this.points.get(key)?.catch(() => undefined);
+		if (!point) return;
+		this.discarded.push({key, message: why});
+		this.ctx.progress.info(`the saved state of ${key} was discarded (${why}): its later cells boot cold`);
+		this.points.set(key, Promise.resolve(undefined));
+		// VMs restoring from it now have the file open already; the folder goes.
+		await rm(join(point.stateFile, '..'), {recursive: true, force: true});
+	}
+
 	// The boots of one round, as a boot sees them.
 	round(round: number): Snapshots {
-		return {restorePoint: (spec, vmOptions, prepare) => this.restorePoint(spec, vmOptions, prepare, round), release: spec => this.release(spec, round)};
+		return {
+			restorePoint: (spec, vmOptions, prepare) => this.restorePoint(spec, vmOptions, prepare, round),
+			release: spec => this.release(spec, round),
+			discard: (spec, why) => this.discard(spec, why, round),
+		};
 	}
 
 	async dispose(): Promise<void> {

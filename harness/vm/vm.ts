@@ -5,7 +5,7 @@ import {createServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawnLong} from '../util/exec.ts';
-import {interruption} from '../util/errors.ts';
+import {interruption, KplugError} from '../util/errors.ts';
 import {isStopping, track} from '../util/reaper.ts';
 import {AgentClient} from './agent-client.ts';
 import {ConsoleWatcher, type ConsoleEvent} from './console-watch.ts';
@@ -235,6 +235,15 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		}
 	}
 
+	// A raw socket error (ECONNRESET when qemu dies, e.g. on a state it cannot load) is the agent's channel gone, a
+	// VM failure like any other: qemu's exit, seen within half a second, says more (a crash, a failed restore).
+	async function channelFailure(error: unknown, step: string): Promise<never> {
+		if (error instanceof KplugError) throw error;
+		const exit = await Promise.race([fatal.then(() => undefined, (e: unknown) => e), new Promise(resolve => setTimeout(resolve, 500))]);
+		if (exit instanceof KplugError) throw exit;
+		throw new AgentLostError(`the agent's channel failed: ${(error as Error).message}`, step, watcher.tailText());
+	}
+
 	try {
 		const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
 		const waited = (waitingFor: string): {waitingFor: string; waitedMs: number} => ({waitingFor, waitedMs: Math.round(performance.now() - started)});
@@ -251,7 +260,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 		if (restore) {
 			// The agent sent READY before the state was saved; PING is answered once the restored guest runs.
 			const ping = client.request(encodePing, 'ping (restored)');
-			const pong = await withDeadline(ping.answer, bootTimeoutMs, () => new BootTimeoutError(`no answer to PING within ${bootTimeoutMs} ms after restoring the saved state`, 'boot', watcher.tailText(), waited('agent PONG')));
+			const pong = await withDeadline(ping.answer.catch(error => channelFailure(error, 'boot')), bootTimeoutMs, () => new BootTimeoutError(`no answer to PING within ${bootTimeoutMs} ms after restoring the saved state`, 'boot', watcher.tailText(), waited('agent PONG')));
 			if (pong.kind !== 'pong') throw new QemuStartError(`the restored agent answered ${pong.kind} to PING`, 'boot', watcher.tailText());
 			ready = client.ready = restore.ready;
 		} else {
@@ -274,7 +283,7 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			const pending = agent.request(build, label);
 			const sent = performance.now();
 			try {
-				const message = await withDeadline(pending.answer, timeoutMs, () => new RequestTimeoutError(`guest request timed out after ${timeoutMs} ms: ${label}`, step, watcher.tailText(), {waitingFor: label, waitedMs: Math.round(performance.now() - sent)}));
+				const message = await withDeadline(pending.answer.catch(error => channelFailure(error, step)), timeoutMs, () => new RequestTimeoutError(`guest request timed out after ${timeoutMs} ms: ${label}`, step, watcher.tailText(), {waitingFor: label, waitedMs: Math.round(performance.now() - sent)}));
 				// The console (UART → qemu stdout) can trail the agent's answer (virtio-serial).
 				if (settleMs > 0) await new Promise(resolve => setTimeout(resolve, settleMs));
 				if (message.kind === 'error') throw new AgentRequestError(`agent rejected request: ${message.message}`, step, watcher.tailText(), label, undefined);

@@ -1,0 +1,48 @@
+// A restored guest that fails before the cell's first step is the saved state's fault, not the kernel's: the state is
+// discarded and the cell runs again from a cold boot, with the failed attempt's logs kept. Injected here with a state
+// file that is not a migration stream (qemu -incoming fails), on a real VM and a real cold re-run.
+import test from 'ava';
+import {readdir, readFile, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {runCell} from '../../harness/scenarios/cell.ts';
+import {cellResult} from '../../harness/scenarios/claims.ts';
+import type {CellId} from '../../harness/scenarios/types.ts';
+import type {Snapshots} from '../../harness/subject/snapshots.ts';
+import {smallSubset} from '../../harness/vectors/select.ts';
+import {logDir, ourQemus, testGuestContext} from './_context.ts';
+
+test('a restored guest that fails before the first step: the state is discarded and the cell runs again cold', async t => {
+	t.timeout(5 * 60_000);
+	const ctx = await testGuestContext();
+	const dir = await logDir('restore-fault');
+	const bad = join(dir, 'state.bin');
+	await writeFile(bad, 'not a migration stream\n');
+	const calls: string[] = [];
+	const snapshots: Snapshots = {
+		restorePoint: async () => {
+			calls.push('restorePoint');
+			return {stateFile: bad, ready: {kind: 'ready', release: '6.1', uptimeSeconds: 1, cpuFeatures: [], cpuModel: 'ARMv7'}, consoleText: '', prepared: undefined};
+		},
+		release: async () => {
+			calls.push('release');
+		},
+		discard: async (_spec, why) => {
+			calls.push(`discard: ${why}`);
+		},
+	};
+	const id: CellId = {design: 'weak', profile: 'thumb2', cpu: 'neon', scenario: 'arch-first'};
+	const result = cellResult(await runCell(ctx, id, dir, await smallSubset(), {snapshots}));
+	t.deepEqual(calls.map(c => c.replace(/:.*/, '')), ['restorePoint', 'release', 'discard'], 'one restore, released, then discarded; the re-run asks no state');
+	t.regex(calls[2]!, /^discard: a guest restored from it failed before its first step: qemu-/);
+	// The re-run is the cell's result: a cold boot that completed the scenario.
+	t.is(result.status, 'completed', result.error?.message);
+	t.is(result.timing?.start, 'cold');
+	t.true(result.steps.length > 0);
+	t.regex(result.snapshotFault ?? '', /^restored from a saved state, the guest failed before the cell's first step \(.+\); the state was discarded and the cell ran again from a cold boot \(the restored attempt's logs: .+\.restored\)$/);
+	// Both attempts' logs: the restored one aside, the cold one in the cell's folder.
+	const cells = await readdir(join(dir, 'cells'));
+	t.deepEqual(cells.sort(), ['weak__thumb2__neon__arch-first', 'weak__thumb2__neon__arch-first.restored']);
+	t.regex(await readFile(join(dir, 'cells', 'weak__thumb2__neon__arch-first.restored', 'qemu-argv.json'), 'utf8'), /-incoming/);
+	t.notRegex(await readFile(join(dir, 'cells', 'weak__thumb2__neon__arch-first', 'qemu-argv.json'), 'utf8'), /-incoming/);
+	t.deepEqual(await ourQemus(), []);
+});
