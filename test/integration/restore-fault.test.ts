@@ -2,12 +2,13 @@
 // discarded and the cell runs again from a cold boot, with the failed attempt's logs kept. Injected here with a state
 // file that is not a migration stream (qemu -incoming fails), on a real VM and a real cold re-run.
 import test from 'ava';
-import {readdir, readFile, writeFile} from 'node:fs/promises';
+import {readdir, readFile, stat, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {runCell} from '../../harness/scenarios/cell.ts';
 import {cellResult} from '../../harness/scenarios/claims.ts';
 import type {CellId} from '../../harness/scenarios/types.ts';
-import type {Snapshots} from '../../harness/subject/snapshots.ts';
+import {bootGuest} from '../../harness/subject/guest.ts';
+import {BadStateError, checkRestorePoint, makeRestorePoint, type Snapshots} from '../../harness/subject/snapshots.ts';
 import {smallSubset} from '../../harness/vectors/select.ts';
 import {logDir, ourQemus, testGuestContext} from './_context.ts';
 
@@ -44,5 +45,30 @@ test('a restored guest that fails before the first step: the state is discarded 
 	t.deepEqual(cells.sort(), ['weak__thumb2__neon__arch-first', 'weak__thumb2__neon__arch-first.restored']);
 	t.regex(await readFile(join(dir, 'cells', 'weak__thumb2__neon__arch-first.restored', 'qemu-argv.json'), 'utf8'), /-incoming/);
 	t.notRegex(await readFile(join(dir, 'cells', 'weak__thumb2__neon__arch-first', 'qemu-argv.json'), 'utf8'), /-incoming/);
+	t.deepEqual(await ourQemus(), []);
+});
+
+test('a saved state is restored once before any cell uses it: one that will not restore is refused, a good one passes', async t => {
+	t.timeout(5 * 60_000);
+	const ctx = await testGuestContext();
+	// The VM options of a real guest, as the store gets them.
+	let captured: Parameters<Snapshots['restorePoint']>[1] | undefined;
+	const spy: Snapshots = {
+		restorePoint: async (_spec, vmOptions) => {
+			captured = vmOptions;
+			return undefined;
+		},
+		release: async () => undefined,
+		discard: async () => undefined,
+	};
+	const {vm} = await bootGuest(ctx, {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true}, await logDir('capture'), {snapshots: spy});
+	await vm.close();
+	const dir = await logDir('check');
+	await writeFile(join(dir, 'bad.bin'), 'not a migration stream\n');
+	await t.throwsAsync(checkRestorePoint(captured!, {stateFile: join(dir, 'bad.bin'), ready: vm.ready, consoleText: ''}, join(dir, 'bad-check')), {instanceOf: BadStateError, message: /^its first restore failed: /});
+	const point = await makeRestorePoint(captured!, join(dir, 'good'));
+	t.true((await stat(point.stateFile)).size > 1_000_000, 'a real migration stream');
+	// The check restored it and the guest answered: its console is the boot's, then the restored guest's power-off.
+	t.regex(await readFile(join(dir, 'good', 'check', 'console.log'), 'utf8'), /Run \/sbin\/kplug-agent as init process[\s\S]*reboot: Power down/);
 	t.deepEqual(await ourQemus(), []);
 });
