@@ -125,8 +125,9 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const started = performance.now();
 	const finished: CellResult[] = [];
 	const host = await hostFacts();
-	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = [], repeats?: Report['repeats']): Promise<Report> => {
+	const assemble = (notRunKeys: Set<string>, flakes: Report['flakes'] = [], repeats?: Report['repeats'], snapshotEvents?: Report['snapshotEvents']): Promise<Report> => {
 		return assembleReport({
+			...(snapshotEvents ? {snapshotEvents} : {}),
 			cells: finished, notRun: cells.filter(c => notRunKeys.has(cellKey(c))), deviations: compareWithBaseline(baseline, finished, evaluatePairClaims(finished)),
 			flakes: explainFlakes(baseline, flakes, finished), ...(repeats ? {repeats} : {}), knownOutcomes: knownOutcomes(baseline, finished), versionChanges: versionChanges(baseline, versionsOf(finished, host)),
 			kernel, wallSeconds: (performance.now() - started) / 1000, jobs, shard: shard && {...shard, matrixCells},
@@ -163,7 +164,7 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		// The report is judged against what was just recorded: no stale version lines or deviations.
 		baseline = await readBaseline(baselinePath);
 	}
-	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes, matrix.repeats);
+	const report = await assemble(new Set(matrix.notRun.map(cellKey)), matrix.flakes, matrix.repeats, matrix.snapshotEvents);
 	const updating = args.values['update-baseline'] === true;
 	return {report, runDir, failed: (!updating && report.deviations.length > 0) || unexplainedFlakes(report).length > 0};
 }
@@ -183,6 +184,11 @@ export function summarize(job: MatrixJobResult & {bundle: string | undefined}): 
 	if (report.repeats) lines.push(repeatsLine(report.repeats));
 	const restored = report.cells.filter(c => c.timing?.start === 'restored').length;
 	if (restored) lines.push(`${restored} of them started from a snapshot of their boot configuration`);
+	const events = report.snapshotEvents ?? [];
+	if (events.length) {
+		const count = (what: string): number => events.filter(e => e.what === what).length;
+		lines.push(`saved states: ${count('refused')} refused by their check restore (another saved), ${count('discarded')} discarded after a restored guest failed, ${count('not made')} not made (cold boots)${events.map(e => `\n  ${e.what}: ${e.key}: ${e.message}`).join('')}`);
+	}
 	const faults = report.cells.filter(c => c.snapshotFault);
 	if (faults.length) lines.push(`${faults.length} cells started from a saved state whose guest failed before their first step; each ran again from a cold boot (the state discarded; the restored attempt's logs kept beside the cell's): ${faults.map(c => c.cellKey).join(', ')}`);
 	const errors = report.cells.filter(c => c.status === 'error');

@@ -82,7 +82,8 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 	const all = [...cells.values()];
 	const uniq = (xs: string[]): string[] => [...new Set(xs)];
 	// knownOutcomes and versionChanges are the merge's own (its baseline's), never a shard's.
-	const {shard: _shard, knownOutcomes: _known, versionChanges: _versions, repeats: _repeats, ...header} = first;
+	const {shard: _shard, knownOutcomes: _known, versionChanges: _versions, repeats: _repeats, snapshotEvents: _events, ...header} = first;
+	const snapshotEvents = reports.flatMap(r => r.snapshotEvents ?? []);
 	const repeats = mergedRepeats(reports);
 	return {
 		...header,
@@ -99,6 +100,7 @@ export function mergeReports(reports: readonly Report[], deviations: (cells: Rep
 		deviations: deviations(all),
 		flakes: reports.flatMap(r => r.flakes),
 		...(repeats ? {repeats} : {}),
+		...(snapshotEvents.length ? {snapshotEvents} : {}),
 		vectors: reports.flatMap(r => r.vectors),
 		memory: reports.some(r => r.memory) ? {rows: reports.flatMap(r => r.memory?.rows ?? []), comparisons: reports.flatMap(r => r.memory?.comparisons ?? [])} : undefined,
 		timing: {wallSeconds: Math.max(...reports.map(r => r.timing.wallSeconds)), cellMedianSeconds: first.timing.cellMedianSeconds, jobs: first.timing.jobs},

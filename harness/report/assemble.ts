@@ -13,6 +13,7 @@ export interface AssembleInput {
 	deviations: Deviation[];
 	flakes: Report['flakes'];
 	repeats?: Report['repeats'];
+	snapshotEvents?: Report['snapshotEvents'];
 	knownOutcomes?: Report['knownOutcomes'];
 	versionChanges?: Report['versionChanges'];
 	vectors?: Report['vectors'];
@@ -49,6 +50,7 @@ export async function assembleReport(input: AssembleInput): Promise<Report> {
 		deviations: input.deviations,
 		flakes: input.flakes,
 		...(input.repeats && input.repeats.asked > 1 ? {repeats: input.repeats} : {}),
+		...(input.snapshotEvents?.length ? {snapshotEvents: input.snapshotEvents} : {}),
 		...(input.knownOutcomes?.length ? {knownOutcomes: input.knownOutcomes} : {}),
 		...(input.versionChanges?.length ? {versionChanges: input.versionChanges} : {}),
 		vectors: input.vectors ?? [],

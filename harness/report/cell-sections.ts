@@ -185,6 +185,8 @@ export function flakeOutcomeLines(f: Report['flakes'][number]): string[] {
 export function flakeBlocks(report: Report): Block[] {
 	const blocks: Block[] = [{kind: 'heading', level: 2, text: 'Flakes'}];
 	if (report.repeats) blocks.push({kind: 'paragraph', text: `${repeatsLine(report.repeats).replace(/^repeats: /, 'Repeats: ')}.`});
+	// A bad saved state makes every cell restored from it look flaky: say which states were refused or discarded.
+	for (const e of report.snapshotEvents ?? []) blocks.push({kind: 'paragraph', text: `Saved state ${e.what}: ${e.key}: ${e.message}.`});
 	if (report.flakes.length === 0) return [...blocks, {kind: 'paragraph', text: 'No cell gave different outcomes across repeats.'}];
 	const known = report.flakes.filter(f => f.known).length;
 	return [

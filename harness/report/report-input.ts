@@ -36,6 +36,7 @@ export const reportInput = z.looseObject({
 	notRun: z.array(cellId),
 	deviations: z.array(z.looseObject({cellKey: z.string(), diff: z.array(z.string())})),
 	flakes: z.array(z.looseObject({cellKey: z.string(), outcomes: z.array(z.string()), counts: z.optional(z.array(z.int().min(1))), known: z.optional(z.string().min(1))}).refine(f => !f.counts || f.counts.length === f.outcomes.length, 'counts and outcomes differ in length')),
+	snapshotEvents: z.optional(z.array(z.looseObject({what: z.enum(['refused', 'discarded', 'not made']), key: z.string(), message: z.string()}))),
 	repeats: z.optional(z.looseObject({asked: z.int().min(2), completeRounds: z.int().min(0), runs: z.int().min(0)})),
 	knownOutcomes: z.optional(z.array(z.looseObject({cellKey: z.string(), why: z.string()}))),
 	versionChanges: z.optional(z.array(z.looseObject({profile: z.string(), changed: z.array(z.string()), diff: z.array(z.string())}))),

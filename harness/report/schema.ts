@@ -36,6 +36,9 @@ export interface Report {
 	flakes: Flake[];
 	// Set by --repeat N (N > 1): rounds asked, rounds every cell finished (fewer when interrupted), runs in all.
 	repeats?: {asked: number; completeRounds: number; runs: number; restoreFaults?: number};
+	// Saved VM states refused by their check restore (another was saved), discarded after a guest restored from one
+	// failed before its first step, or not made (those boots started cold). Absent when there were none.
+	snapshotEvents?: {what: 'refused' | 'discarded' | 'not made'; key: string; message: string}[];
 	// Cells that ended with an outcome the baseline records as a reviewed alternative (a known kernel race), not a deviation.
 	knownOutcomes?: {cellKey: string; why: string}[];
 	// Profiles whose versions (guest kernel and kmod, host QEMU and cross-gcc) differ from the baseline's: one line

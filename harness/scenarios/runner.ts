@@ -38,6 +38,14 @@ export interface MatrixRunResult {
 	flakes: Flake[];
 	notRun: CellId[];
 	repeats: RepeatTally;
+	// Saved states refused by their check restore (saved again), discarded after a restored guest failed, or not made.
+	snapshotEvents: SnapshotEvent[];
+}
+
+export interface SnapshotEvent {
+	what: 'refused' | 'discarded' | 'not made';
+	key: string;
+	message: string;
 }
 
 // Build every kernel and image the cells need, one at a time, before cells run in parallel.
@@ -178,5 +186,6 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	}).finally(() => store?.dispose());
 	const results = pool.done.filter(d => d.task.round === 1).map(d => d.result as CellResult);
 	const ran = new Set(results.map(r => r.cellKey));
-	return {results, flakes: flakesOf(results.map(r => r.cellKey), outcomes), notRun: options.cells.filter(c => !ran.has(cellKey(c))), repeats: repeatTally(options.cells, rounds, options.repeat, runs, restoreFaults)};
+	const snapshotEvents = store ? [...store.refused.map(e => ({...e, what: 'refused' as const})), ...store.discarded.map(e => ({...e, what: 'discarded' as const})), ...store.failures.map(e => ({...e, what: 'not made' as const}))] : [];
+	return {results, flakes: flakesOf(results.map(r => r.cellKey), outcomes), notRun: options.cells.filter(c => !ran.has(cellKey(c))), repeats: repeatTally(options.cells, rounds, options.repeat, runs, restoreFaults), snapshotEvents};
 }

@@ -41,3 +41,16 @@ test('summarize: a version change is one line per profile with the old and new v
 	report.versionChanges = [{profile: 'thumb2', changed: ['kernel'], diff: ['- kernel: 6.1.176', '+ kernel: 6.1.192']}];
 	t.regex(summarize({report, runDir: '/tmp/run', bundle: undefined, failed: false}), /^thumb2: the baseline was recorded with other versions \(kernel\); its cells were compared all the same.*\n {4}- kernel: 6\.1\.176\n {4}\+ kernel: 6\.1\.192$/m);
 });
+
+test('summarize: saved states refused or discarded, and cells re-run cold, are said (a bad state is not the kernel\'s fault)', t => {
+	const report = sampleReport();
+	const summary = (): string => summarize({report, runDir: '/tmp/run', bundle: '/tmp/run.tar.gz', failed: false});
+	t.false(summary().includes('saved state'), summary());
+	report.snapshotEvents = [
+		{what: 'refused', key: '["6.1","arm","weak","neon",true,[],256]#6', message: 'its first restore showed a kernel bug: BUG: scheduling while atomic: swapper/0/0/0x00010000'},
+		{what: 'discarded', key: '["6.1","thumb2","mainline","noneon",true,[],256]#4', message: 'a guest restored from it failed before its first step: kernel-crash'},
+	];
+	report.cells[0]!.snapshotFault = 'restored from a saved state, the guest failed before the cell\'s first step (kernel oops)';
+	t.regex(summary(), /^saved states: 1 refused by their check restore \(another saved\), 1 discarded after a restored guest failed, 0 not made \(cold boots\)\n {2}refused: .*#6: its first restore showed a kernel bug: BUG: scheduling while atomic/m);
+	t.regex(summary(), new RegExp(`^1 cells started from a saved state whose guest failed before their first step; each ran again from a cold boot .*: ${report.cells[0]!.cellKey}$`, 'm'));
+});
