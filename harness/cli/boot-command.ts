@@ -2,7 +2,7 @@
 import {bootGuest} from '../subject/guest.ts';
 import {UsageError} from '../util/errors.ts';
 import {vmExitCodes} from '../vm/errors.ts';
-import {intOption, listOption, type Command} from './command.ts';
+import {intOption, type Command} from './command.ts';
 import {guestContext} from './guest-context.ts';
 import {commandLogDir, guestOptions, oneGuest} from './guest-options.ts';
 
@@ -34,7 +34,9 @@ export const bootCommand: Command = {
 		const timeoutMs = timeoutS * 1000;
 		const warning = shellAppletWarning(args.positionals);
 		if (warning) args.progress.info(warning);
-		const append = (listOption(args.values['append'], 'append') ?? []).flatMap(a => a.split(/\s+/)).filter(Boolean);
+		// Kernel arguments, split on white space only (console=ttyAMA0,115200 holds a comma); an empty --append adds none.
+		const appendValues = args.values['append'];
+		const append = (Array.isArray(appendValues) ? appendValues : typeof appendValues === 'string' ? [appendValues] : []).flatMap(a => a.split(/\s+/)).filter(Boolean);
 		const logDir = await commandLogDir(args.outDir, 'boot');
 		const ctx = await guestContext(args);
 		const bare = args.values['no-modules'] === true;

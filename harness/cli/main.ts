@@ -78,7 +78,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 		process.stderr.write(`kplug: ${interruption(interrupt.signal, name).message}: what finished is kept\n`);
 		return interruptExitCode() ?? 130;
 	} catch (error) {
-		await discardUnusedRunDirs();
+		// Never in place of the error being reported.
+		await discardUnusedRunDirs().catch(() => undefined);
 		if (error instanceof InterruptedError || interrupt.signal.aborted) {
 			return fail(error instanceof InterruptedError ? error.message : `interrupted (${(error as Error).message.split('\n')[0]})`, interruptExitCode() ?? 130);
 		}

@@ -102,6 +102,14 @@ export async function discardUnusedRunDirs(): Promise<void> {
 	}
 }
 
+const matrixBaselinePath = (args: ParsedArgs): string => (typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath);
+
+// The run's baseline: a missing or unreadable one is bad input (a missing one is fine when recording one). Commands
+// that build first (start) call this before their builds too.
+export function readMatrixBaseline(args: ParsedArgs): ReturnType<typeof readBaseline> {
+	return readBaseline(matrixBaselinePath(args), {allowMissing: args.values['update-baseline'] === true});
+}
+
 // Matrix filters: the subject (parsed once with the arguments) and the scenarios.
 export function matrixFilter(args: ParsedArgs): MatrixFilter {
 	return {...args.subject, scenarios: listOption(args.values['scenario'], 'scenario')};
@@ -117,9 +125,9 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const snapshots = snapshotsOption(args);
-	const baselinePath = typeof args.values['baseline'] === 'string' ? args.values['baseline'] : defaultBaselinePath;
+	const baselinePath = matrixBaselinePath(args);
 	// Before any build or VM: a missing or unreadable baseline is bad input (missing is fine when recording one).
-	let baseline = await readBaseline(baselinePath, {allowMissing: args.values['update-baseline'] === true});
+	let baseline = await readMatrixBaseline(args);
 	const first = await profileBuild(ctx, cells[0]!.profile, cells[0]!.kernel);
 	const kernel = {sourcePackage: first.kernel.sourcePackage, sourceVersion: first.kernel.sourceVersion, release: first.kernel.release};
 	const started = performance.now();

@@ -4,7 +4,7 @@ import {startKernels} from '../build/kernels.ts';
 import {configKey} from '../scenarios/config-key.ts';
 import type {Command} from './command.ts';
 import {guestContext} from './guest-context.ts';
-import {matrixOptions, newRunDir, runMatrixJob, snapshotsOption, summarize} from './matrix-job.ts';
+import {matrixOptions, newRunDir, readMatrixBaseline, runMatrixJob, snapshotsOption, summarize} from './matrix-job.ts';
 import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {finishRun, saveRun} from './report-job.ts';
 import {runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
@@ -20,6 +20,7 @@ export const startCommand: Command = {
 		const args = argsIn.subject.kernels ? argsIn : {...argsIn, subject: {...argsIn.subject, kernels: [...startKernels]}};
 		// Bad input before set-up and builds.
 		snapshotsOption(args);
+		await readMatrixBaseline(args);
 		// Setup once, for the builds and every guest of the three jobs.
 		const ctx = await guestContext(args);
 		await buildKernels(ctx, args.subject.kernels, args.subject.profiles);

@@ -63,8 +63,7 @@ function firstIssue(error: z.ZodError): string {
 	return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
 }
 
-// Read the baseline file (an absent file is an empty baseline).
-// A missing file is an error (a mistyped --baseline would make every cell a deviation), unless the caller is about
+// Read the baseline file. A missing file is an error (a mistyped --baseline would make every cell a deviation), unless the caller is about
 // to record one (allowMissing: an empty baseline). Anything else unreadable is bad input too (exit 2). Only a regular
 // file is read (util/read-input.ts).
 export async function readBaseline(path = defaultBaselinePath, options: {allowMissing?: boolean} = {}): Promise<Baseline> {

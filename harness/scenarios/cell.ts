@@ -154,6 +154,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 	};
 	let vm: VmHandle | undefined;
 	let restored = false;
+	let stepsBegan = false;
 	const spec = cellBootConfig(id);
 	const clock = phaseRecorder();
 	observation.timing = clock.timing;
@@ -193,6 +194,8 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		const tracing = booted.prepared.tracing;
 		observation.tracing = tracing;
 		const roles = designRoles(d, booted.build.kernel);
+		// From here a failure can be the cell's own (a step still running is not in observation.steps yet).
+		stepsBegan = true;
 		for (const step of sc.steps) {
 			const role = step.kind === 'probe' ? undefined : stepRole(step);
 			if (step.kind === 'probe') observation.probes.push(await clock.step('probes', 'probe', () => probePaths(guest, d.name, vectors, step.label, tracing.ok)));
@@ -233,30 +236,29 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 		}
 	} finally {
 		if (vm) await clock.time('teardown', () => vm!.close());
+		// Discarded before this boot is released: the last planned boot's release forgets the configuration.
+		if (restored && restoreFault(observation, stepsBegan)) await options.snapshots?.discard(spec, `a guest restored from it failed before its first step: ${observation.error!.class}`);
 		await options.snapshots?.release(spec);
 		observation.durationMs = Math.round(performance.now() - started);
 	}
-	if (restored && restoreFault(observation)) return rerunCold(ctx, id, runDir, vectors, options, observation);
+	if (restored && restoreFault(observation, stepsBegan)) return rerunCold(ctx, id, runDir, vectors, observation);
 	return observation;
 }
 
-// A restored guest whose VM failed before the cell's first step or probe: nothing the cell did can have caused it
+// A restored guest whose VM failed before the cell's first step began: nothing the cell did can have caused it
 // (it had only written the scenario's files), so the saved state is at fault. Seen under QEMU 7.2 TCG on cortex-a15
 // with NEON off: an Oops in hrtimer_interrupt, or "scheduling while atomic" from the idle task, in every guest
 // restored from one state, never in the boot that saved it nor in a cold boot.
-export function restoreFault(observation: Pick<CellObservation, 'status' | 'error' | 'steps' | 'probes'>): boolean {
-	return observation.status === 'error' && observation.steps.length === 0 && observation.probes.length === 0
-		&& observation.error !== undefined && vmFailureClasses.has(observation.error.class);
+export function restoreFault(observation: Pick<CellObservation, 'status' | 'error'>, stepsBegan: boolean): boolean {
+	return observation.status === 'error' && !stepsBegan && observation.error !== undefined && vmFailureClasses.has(observation.error.class);
 }
 
 // The VM failures (VmError.failureClass) that say the guest itself broke; an agent's refusal of a request
 // (agent-request) or an error of the cell's own is an answer, not a broken guest.
 const vmFailureClasses: ReadonlySet<string> = new Set<VmError['failureClass']>(['qemu-start', 'boot-timeout', 'request-timeout', 'kernel-crash', 'qemu-exited', 'agent-lost', 'guest-stuck']);
 
-// Discard the state, keep the failed attempt's logs beside the cell's, and run the cell again from a cold boot.
-async function rerunCold(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[], options: {snapshots?: Snapshots}, failed: CellObservation): Promise<CellObservation> {
-	const why = `a guest restored from it failed before its first step: ${failed.error!.class}`;
-	await options.snapshots?.discard(cellBootConfig(id), why);
+// Keep the failed attempt's logs beside the cell's, and run the cell again from a cold boot (its state was discarded).
+async function rerunCold(ctx: BuildContext, id: CellId, runDir: string, vectors: readonly X25519Vector[], failed: CellObservation): Promise<CellObservation> {
 	const aside = `${failed.logDir}.restored`;
 	await rm(aside, {recursive: true, force: true});
 	// A VM that never started may have left no folder.

@@ -13,6 +13,7 @@ import type {BuildContext} from '../build/context.ts';
 import {defaultKernel} from '../build/kernels.ts';
 import {sha256} from '../util/hash.ts';
 import {KplugError} from '../util/errors.ts';
+import {classifyLine, type ConsoleEvent} from '../vm/console-watch.ts';
 import {startVm, type RestorePoint, type VmHandle, type VmOptions} from '../vm/vm.ts';
 
 // What a boot depends on, as a GuestSpec names it (the kernel and image are built from these).
@@ -72,16 +73,23 @@ export async function checkRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'm
 		throw new BadStateError(`its first restore failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
 	}
 	try {
-		// The settle catches what the kernel prints once the restored CPUs go idle (the BUG above came within ms).
-		const result = await vm.exec(['true'], {step: 'check the restored state', settleMs: 300});
-		const problem = result.console.find(e => e.kind !== 'call-trace');
-		if (problem) throw new BadStateError(`its first restore showed a kernel ${problem.kind}: ${problem.line.trim()}`);
+		// The settle lets the kernel print what it does once the restored CPUs go idle (the BUG above came within ms).
+		await vm.exec(['true'], {step: 'check the restored state', settleMs: 300});
 	} catch (error) {
-		if (error instanceof BadStateError) throw error;
 		throw new BadStateError(`its first restore failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
 	} finally {
 		await vm.close();
 	}
+	// Everything the restored guest printed (its console.log starts with the saved boot's text), not only what came
+	// while the request was out: the BUG can come between the restore and the request.
+	const problem = restoredConsoleProblem(await readFile(join(logDir, 'console.log'), 'utf8').catch(() => ''), point.consoleText);
+	if (problem) throw new BadStateError(`its first restore showed a kernel ${problem.kind}: ${problem.line.trim()}`);
+}
+
+// The first panic, Oops, BUG or WARN a restored guest printed after the saved boot's console text.
+export function restoredConsoleProblem(text: string, savedConsole: string): ConsoleEvent | undefined {
+	const after = text.startsWith(savedConsole) ? text.slice(savedConsole.length) : text;
+	return after.split('\n').map(classifyLine).find(e => e !== undefined && e.kind !== 'call-trace');
 }
 
 // What a boot needs of a store: its saved state, and saying when it is done (a store, or one round of it).
@@ -101,6 +109,7 @@ export class SnapshotStore implements Snapshots {
 	private readonly planned = new Map<string, number>();
 	private readonly left = new Map<string, number>();
 	private readonly points = new Map<string, Promise<RestorePoint | undefined>>();
+	private readonly discardedPoints = new Map<string, RestorePoint>();
 	private dir: Promise<string> | undefined;
 	// Why a configuration's snapshot could not be made (its boots then start cold).
 	readonly failures: {key: string; message: string}[] = [];
@@ -162,9 +171,9 @@ export class SnapshotStore implements Snapshots {
 		const left = (this.left.get(key) ?? 0) - 1;
 		this.left.set(key, left);
 		if (left > 0) return;
-		const point = await this.points.get(key)?.catch(() => undefined);
+		const point = (await this.points.get(key)?.catch(() => undefined)) ?? this.discardedPoints.get(key);
 		// Forget the configuration (a repeated run has one per round): its console text and preparation go with it.
-		for (const map of [this.planned, this.left, this.points]) map.delete(key);
+		for (const map of [this.planned, this.left, this.points, this.discardedPoints]) map.delete(key);
 		if (point) await rm(join(point.stateFile, '..'), {recursive: true, force: true});
 	}
 
@@ -175,8 +184,8 @@ export class SnapshotStore implements Snapshots {
 		this.discarded.push({key, message: why});
 		this.ctx.progress.info(`the saved state of ${key} was discarded (${why}): its later cells boot cold`);
 		this.points.set(key, Promise.resolve(undefined));
-		// VMs restoring from it now have the file open already; the folder goes.
-		await rm(join(point.stateFile, '..'), {recursive: true, force: true});
+		// Boots that already hold the point may not have opened the file yet: it goes with the last release.
+		this.discardedPoints.set(key, point);
 	}
 
 	// The boots of one round, as a boot sees them.

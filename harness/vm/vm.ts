@@ -236,10 +236,12 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	}
 
 	// A raw socket error (ECONNRESET when qemu dies, e.g. on a state it cannot load) is the agent's channel gone, a
-	// VM failure like any other: qemu's exit, seen within half a second, says more (a crash, a failed restore).
+	// VM failure like any other: qemu's exit, seen within 2 s, says more (a crash, a failed restore).
 	async function channelFailure(error: unknown, step: string): Promise<never> {
 		if (error instanceof KplugError) throw error;
-		const exit = await Promise.race([fatal.then(() => undefined, (e: unknown) => e), new Promise(resolve => setTimeout(resolve, 500))]);
+		let timer: NodeJS.Timeout | undefined;
+		const exit = await Promise.race([fatal.then(() => undefined, (e: unknown) => e), new Promise(resolve => (timer = setTimeout(resolve, 2000)))]);
+		clearTimeout(timer);
 		if (exit instanceof KplugError) throw exit;
 		throw new AgentLostError(`the agent's channel failed: ${(error as Error).message}`, step, watcher.tailText());
 	}

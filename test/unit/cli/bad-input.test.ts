@@ -68,8 +68,8 @@ const cases: [string, string[], RegExp][] = [
 	['a trailing comma', ['run', '--design', 'weak,'], /^kplug: --design "weak," has an empty name/],
 	['an empty --out', ['run', '--out', ''], /^kplug: --out "": give a folder$/],
 	['a mistyped --baseline', ['run', '--scenario', 'arch-first', '--baseline', '/nonexistent-kplug/matrix.json'], /^kplug: \/nonexistent-kplug\/matrix\.json: no baseline there \(record one with kplug run --update-baseline\)$/],
-	['merge with a mistyped --baseline', ['merge', '/nonexistent-kplug-run', '--baseline', '/nonexistent-kplug/matrix.json'], /report\.json: not a readable report|no baseline there/],
 	['a --timeout beyond a day (Node would fire it at once)', ['boot', '--timeout', '99999999999', '--', 'true'], /^kplug: --timeout must be at most 86400 seconds \(a day\), got "99999999999"$/],
+	['start with a mistyped --baseline (before its builds)', ['start', '--baseline', '/nonexistent-kplug/matrix.json'], /^kplug: \/nonexistent-kplug\/matrix\.json: no baseline there/],
 	['a folder as --baseline', ['run', '--scenario', 'arch-first', '--baseline', 'harness'], /harness: unreadable baseline \(EISDIR\)$/],
 ];
 

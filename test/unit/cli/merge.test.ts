@@ -362,3 +362,15 @@ test('merge (CLI): a version change is one line per profile; the cells are compa
 	t.deepEqual(differs.report.deviations.map(d => d.cellKey), [cells[0]!.cellKey]);
 	t.is(differs.report.versionChanges?.length, profiles.length);
 });
+
+test('merge (CLI): a mistyped --baseline is one line and exit 2, not every cell a deviation', async t => {
+	const dir = await tempDir(t);
+	const shard = join(dir, 'shard');
+	await mkdir(shard);
+	await writeFile(join(shard, 'report.json'), JSON.stringify(shardReport(sixCells().map(toResult), [])));
+	const missing = join(dir, 'nope.json');
+	const result = await execa('node', [repoPath('harness/bin/kplug.mjs'), 'merge', shard, '--baseline', missing, '--out', join(dir, 'out')], {reject: false, env: {CI: 'true'}, timeout: 60_000});
+	t.is(result.exitCode, 2);
+	t.is(result.stderr.trim(), `kplug: ${missing}: no baseline there (record one with kplug run --update-baseline)`);
+	t.is(result.stdout, '');
+});

@@ -2,7 +2,7 @@ import test from 'ava';
 import {buildContext} from '../../../harness/build/context.ts';
 import {cellBootConfig} from '../../../harness/scenarios/cell.ts';
 import {expandMatrix} from '../../../harness/scenarios/matrix.ts';
-import {bootConfigKey, SnapshotStore} from '../../../harness/subject/snapshots.ts';
+import {bootConfigKey, restoredConsoleProblem, SnapshotStore} from '../../../harness/subject/snapshots.ts';
 import {createProgress} from '../../../harness/util/progress.ts';
 
 const base = {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true};
@@ -61,4 +61,16 @@ test('each round of a repeated run has states of its own: a round counts and mak
 	t.not(store.failures[0]!.key, store.failures[1]!.key);
 	for (const [round, boots] of [[1, 2], [2, 1], [3, 2]] as const) for (let i = 0; i < boots; i++) await store.round(round).release(base);
 	await store.dispose();
+});
+
+// The console of a guest restored from a bad state (2026-12-01, weak/arm/neon, round 6), after the saved boot's text.
+const savedBoot = 'Run /sbin/kplug-agent as init process\nkplug-init: starting agent\ntrace_kprobe: This probe might be able to register after target module is loaded. Continue.\n';
+const badRestore = 'BUG: scheduling while atomic: swapper/0/0/0x00010000\nModules linked in:\nCPU: 0 PID: 0 Comm: swapper/0 Not tainted 6.1.192 #1\n schedule_idle from cpu_startup_entry+0x28/0x2c\nreboot: Power down\n';
+
+test('a restored guest\'s console: a BUG after the saved boot\'s text refuses the state; the same text inside the saved boot, or a clean restore, does not', t => {
+	t.deepEqual(restoredConsoleProblem(savedBoot + badRestore, savedBoot), {kind: 'bug', line: 'BUG: scheduling while atomic: swapper/0/0/0x00010000'});
+	t.is(restoredConsoleProblem(savedBoot + 'reboot: Power down\n', savedBoot), undefined);
+	// Call-trace lines alone are not a problem (they follow one).
+	t.is(restoredConsoleProblem(savedBoot + ' schedule_idle from cpu_startup_entry+0x28/0x2c\n', savedBoot), undefined);
+	t.deepEqual(restoredConsoleProblem(savedBoot + 'Unable to handle kernel NULL pointer dereference at virtual address 00000010\n', savedBoot)?.kind, 'oops');
 });
