@@ -155,6 +155,7 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 	let vm: VmHandle | undefined;
 	let restored = false;
 	let stepsBegan = false;
+	let stateFault = false;
 	const spec = cellBootConfig(id);
 	const clock = phaseRecorder();
 	observation.timing = clock.timing;
@@ -237,11 +238,12 @@ export async function runCell(ctx: BuildContext, id: CellId, runDir: string, vec
 	} finally {
 		if (vm) await clock.time('teardown', () => vm!.close());
 		// Discarded before this boot is released: the last planned boot's release forgets the configuration.
-		if (restored && restoreFault(observation, stepsBegan)) await options.snapshots?.discard(spec, `a guest restored from it failed before its first step: ${observation.error!.class}`);
+		stateFault = restored && restoreFault(observation, stepsBegan);
+		if (stateFault) await options.snapshots?.discard(spec, `a guest restored from it failed before its first step: ${observation.error!.class}`);
 		await options.snapshots?.release(spec);
 		observation.durationMs = Math.round(performance.now() - started);
 	}
-	if (restored && restoreFault(observation, stepsBegan)) return rerunCold(ctx, id, runDir, vectors, observation);
+	if (stateFault) return rerunCold(ctx, id, runDir, vectors, observation);
 	return observation;
 }
 

@@ -38,6 +38,9 @@ export function bootConfigKey(spec: BootConfig): string {
 // must be plain data; a restored VM gets the snapshot's.
 export type GuestPreparation = (vm: VmHandle) => Promise<unknown>;
 
+// An error's first line (its message may carry a console tail after it).
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message.split('\n')[0]! : String(error));
+
 // A saved state whose first restore showed a kernel problem (subject to one more try, then cold boots).
 export class BadStateError extends KplugError {
 	override name = 'BadStateError';
@@ -70,13 +73,13 @@ export async function checkRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'm
 	try {
 		vm = await startVm({...vmOptions, logDir, restore: point});
 	} catch (error) {
-		throw new BadStateError(`its first restore failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+		throw new BadStateError(`its first restore failed: ${firstLine(error)}`);
 	}
 	try {
 		// The settle lets the kernel print what it does once the restored CPUs go idle (the BUG above came within ms).
 		await vm.exec(['true'], {step: 'check the restored state', settleMs: 300});
 	} catch (error) {
-		throw new BadStateError(`its first restore failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+		throw new BadStateError(`its first restore failed: ${firstLine(error)}`);
 	} finally {
 		await vm.close();
 	}
@@ -152,7 +155,7 @@ export class SnapshotStore implements Snapshots {
 					}
 				} catch (error) {
 					if (this.ctx.signal?.aborted) throw error;
-					const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+					const message = firstLine(error);
 					// Tried again in the next round: a failure under load may be passing, and each round samples boots anew.
 					this.failures.push({key, message});
 					this.ctx.progress.info(`snapshot of ${key} could not be made (${message}): its cells boot cold`);
