@@ -7,7 +7,7 @@ import {UsageError} from '../util/errors.ts';
 import {reportSchema, type Report} from './schema.ts';
 
 const cellId = z.looseObject({design: z.string(), profile: z.string(), cpu: z.string(), scenario: z.string()});
-const claim = z.looseObject({claim: z.string(), verdict: z.enum(['holds', 'fails', 'n/a', 'not evaluated']), evidence: z.string(), cells: z.array(z.string()).optional()});
+const claim = z.looseObject({claim: z.string(), verdict: z.enum(['holds', 'fails', 'n/a', 'not evaluated']), evidence: z.string(), reason: z.string().optional(), cells: z.array(z.string()).optional()});
 const step = z.looseObject({label: z.string(), argv: z.array(z.string()), exitCode: z.number(), message: z.string()});
 const cell = z.looseObject({
 	id: cellId,

@@ -108,7 +108,25 @@ function firstOtherFailure(obs: CellObservation): string {
 	return step ? `; ${stepLine(step)}` : '';
 }
 
-const verdictOf = (claim: string, verdict: Verdict, evidence: string, lines: string[] = []): ClaimResult => ({claim, verdict, evidence, lines});
+// `reason`: a failure's cause in a few words, the same for every cell that fails the same way (the verdict table
+// groups by it); only a failing verdict keeps one.
+const verdictOf = (claim: string, verdict: Verdict, evidence: string, lines: string[] = [], reason?: string): ClaimResult =>
+	({claim, verdict, evidence, lines, ...(verdict === 'fails' && reason ? {reason} : {})});
+
+// Why a library that should work does not, in a few words: unreachable (with the first other failed step's answer)
+// or wrong.
+function unusable(obs: CellObservation, probe: PathProbe | undefined): string {
+	if (!probe) return 'no probe ran';
+	const step = obs.steps.find(s => s.exitCode !== 0 && !s.label.endsWith(' arch'));
+	const answer = step ? ` (${step.label}: ${step.errno ?? `exit ${step.exitCode}`})` : '';
+	if (!probe.driverLoaded) return `library unreachable${answer}`;
+	return probe.apiTotal === 0 ? 'no vector ran' : 'wrong results';
+}
+
+// Why a probe that should have run the NEON code did not: the library did not work, or the kernel saw another path.
+function notNeon(obs: CellObservation, probe: PathProbe): string {
+	return works(probe) ? `NEON code not run (kernel saw ${probe.kernel?.paths.join('+') || 'nothing'})` : unusable(obs, probe);
+}
 
 // Steps that try to load the arch module, directly or through kmod's dependency/alias resolution.
 function triesArch(step: StepResult): boolean {
@@ -131,13 +149,16 @@ function underLoad(obs: CellObservation): ClaimResult {
 	const lines = [counts + kernel, ...refusals, ...step.consoleEvents];
 	// A wrong result or an Oops/BUG/WARN while the loop ran is the answer, whether or not the loop got to its end (a
 	// BUG that kills the caller thread also fails the step).
-	if (load.wrong > 0 || events.length > 0) return verdictOf('C5b', 'fails', `unplugging under load is unsafe: ${load.wrong} wrong results${events.length ? `, console ${events.join(',')}` : ''}${step.exitCode !== 0 ? `, ${stepLine(step)}` : ''} (${counts})`, lines);
+	if (load.wrong > 0 || events.length > 0) {
+		const reason = load.wrong > 0 ? 'wrong results under load' : `console ${events.join(',')} under load`;
+		return verdictOf('C5b', 'fails', `unplugging under load is unsafe: ${load.wrong} wrong results${events.length ? `, console ${events.join(',')}` : ''}${step.exitCode !== 0 ? `, ${stepLine(step)}` : ''} (${counts})`, lines, reason);
+	}
 	if (step.exitCode !== 0 || load.iterations === 0) return verdictOf('C5b', 'not evaluated', `the loop did not run (${stepLine(step)})`, lines);
 	// The verdict rests on the timing-free facts: wrong results or console events (above), and the removal with
 	// the caller stopped. How many removals went through while calls were in flight is evidence, not the verdict:
 	// on two CPUs a design that holds a reference per call (softdep) refuses almost every one of them, by timing.
 	const idleRefusal = Object.keys(load.refusals).find(k => k.startsWith('idle-refused: '))?.slice(14);
-	if (load.idle === 'refused') return verdictOf('C5b', 'fails', `removal refused even with the caller stopped (${idleRefusal ?? 'no message'}); under load ${refusals[0] ?? 'no refusal'} (${counts})`, lines);
+	if (load.idle === 'refused') return verdictOf('C5b', 'fails', `removal refused even with the caller stopped (${idleRefusal ?? 'no message'}); under load ${refusals[0] ?? 'no refusal'} (${counts})`, lines, 'removal refused with the caller stopped');
 	if (load.callerRanAcross === 0) return verdictOf('C5b', 'not evaluated', `the caller thread was never seen running across a transition (${counts})`, lines);
 	if (load.idle === 'removed') {
 		// The claim is that calls continue on the generic path: judged on the caller's run after the removal.
@@ -149,8 +170,8 @@ function underLoad(obs: CellObservation): ClaimResult {
 		if (!after || after.exitCode !== 0 || after.calls === 0) {
 			return verdictOf('C5b', 'not evaluated', `removed with the caller stopped, but no call ran without the arch module (${afterCounts}${after && after.exitCode !== 0 ? `, exit ${after.exitCode}` : ''})`, withAfter);
 		}
-		if (after.wrong > 0) return verdictOf('C5b', 'fails', `removed with the caller stopped, then ${after.wrong} of ${after.calls} calls without it wrong${afterKernel}`, withAfter);
-		if (after.kernel && after.kernel.counts.neon > 0) return verdictOf('C5b', 'fails', `removed with the caller stopped, yet NEON code ran ${after.kernel.counts.neon}× after the removal (${afterCounts})`, withAfter);
+		if (after.wrong > 0) return verdictOf('C5b', 'fails', `removed with the caller stopped, then ${after.wrong} of ${after.calls} calls without it wrong${afterKernel}`, withAfter, 'wrong results after the removal');
+		if (after.kernel && after.kernel.counts.neon > 0) return verdictOf('C5b', 'fails', `removed with the caller stopped, yet NEON code ran ${after.kernel.counts.neon}× after the removal (${afterCounts})`, withAfter, 'NEON code ran after the removal');
 		if (after.kernel && after.kernel.counts.generic === 0) return verdictOf('C5b', 'not evaluated', `removed with the caller stopped; the caller made ${after.calls} calls after it but the kernel saw no generic entry (${afterCounts})`, withAfter);
 		return verdictOf('C5b', 'holds', `removed with the caller stopped, then ${after.calls} calls without it, every one right${afterKernel}; under load every result right (${counts}${kernel})${inFlight}`, withAfter);
 	}
@@ -180,7 +201,8 @@ export const cellClaims: readonly Claim[] = [
 					? 'arch module removed (after everything using it was removed), library and driver loaded again'
 					: `arch module never loaded (${archLoad ? stepLine(archLoad) : 'no load step'}), library and driver loaded again`;
 			const why = works(end) ? '' : firstOtherFailure(obs);
-			return verdictOf('C1', ok ? 'holds' : 'fails', `${what}; ${describeProbe(end)}${why}`, [...probeLines(end), ...(end?.modules ?? []), ...failedSteps(obs)]);
+			const reason = !gone ? 'arch module still resident' : !works(end) ? unusable(obs, end) : 'calls not on the generic path';
+			return verdictOf('C1', ok ? 'holds' : 'fails', `${what}; ${describeProbe(end)}${why}`, [...probeLines(end), ...(end?.modules ?? []), ...failedSteps(obs)], reason);
 		},
 	},
 	{
@@ -199,7 +221,7 @@ export const cellClaims: readonly Claim[] = [
 			if (alias?.resolved) lines.unshift(`modprobe -R ${alias.label.split(' ')[1]}: ${alias.resolved.modules.join(', ') || '(nothing)'}`);
 			const why = works(end) ? '' : firstOtherFailure(obs);
 			const evidence = loadedAt ? `arch module LOADED despite the blacklist, ${loadedAt.name}` : `arch module never loaded; ${describeProbe(end)}${why}`;
-			return verdictOf('C2', ok ? 'holds' : 'fails', evidence, [...lines, ...probeLines(end)]);
+			return verdictOf('C2', ok ? 'holds' : 'fails', evidence, [...lines, ...probeLines(end)], loadedAt ? 'loaded despite the blacklist' : unusable(obs, end));
 		},
 	},
 	{
@@ -214,9 +236,9 @@ export const cellClaims: readonly Claim[] = [
 			const resident = moments.find(m => residentLine(m.modules, arch));
 			const end = endProbe(obs);
 			const lines = moments.map(m => `${m.name}: ${residentLine(m.modules, arch) ?? `${arch} not resident`}`);
-			if (resident) return verdictOf('C3', 'fails', `CPU without NEON; arch module RESIDENT ${resident.name} (${residentLine(resident.modules, arch)})`, [...lines, ...probeLines(end)]);
+			if (resident) return verdictOf('C3', 'fails', `CPU without NEON; arch module RESIDENT ${resident.name} (${residentLine(resident.modules, arch)})`, [...lines, ...probeLines(end)], 'resident without NEON');
 			const why = works(end) ? '' : firstOtherFailure(obs);
-			return verdictOf('C3', works(end) ? 'holds' : 'fails', `CPU without NEON; arch module not resident at any of ${moments.length} moments; ${describeProbe(end)}${why}`, [...lines, ...failedSteps(obs), ...probeLines(end)]);
+			return verdictOf('C3', works(end) ? 'holds' : 'fails', `CPU without NEON; arch module not resident at any of ${moments.length} moments; ${describeProbe(end)}${why}`, [...lines, ...failedSteps(obs), ...probeLines(end)], unusable(obs, end));
 		},
 	},
 	{
@@ -231,7 +253,7 @@ export const cellClaims: readonly Claim[] = [
 			if (probes.length === 0) return verdictOf('C4', 'n/a', 'arch module and driver never loaded together');
 			if (probes.some(p => !p.kernel)) return verdictOf('C4', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
 			const bad = probes.find(p => p.kernel!.paths.join() !== 'arch-glue→neon' || !works(p));
-			return verdictOf('C4', bad ? 'fails' : 'holds', bad ? describeProbe(bad) : probes.map(describeProbe).join('; '), probes.flatMap(probeLines));
+			return verdictOf('C4', bad ? 'fails' : 'holds', bad ? describeProbe(bad) : probes.map(describeProbe).join('; '), probes.flatMap(probeLines), bad && notNeon(obs, bad));
 		},
 	},
 	{
@@ -259,7 +281,7 @@ export const cellClaims: readonly Claim[] = [
 			const removed = attempts.find(s => s.exitCode === 0);
 			const who = attempts.map(s => `${s.tool === 'kernel' ? 'the kernel (delete_module)' : `${s.tool} ${s.argv[0]}`}: ${s.errno ?? `exit ${s.exitCode}`}`).join('; ');
 			const lines = attempts.map(s => `${stepLine(s)}; then ${residentLine(s.modulesAfter ?? [], arch) ?? `${arch} gone`}`);
-			return verdictOf('C5a', removed ? 'fails' : 'holds', removed ? `removal SUCCEEDED while in use: ${stepLine(removed)}` : `refused by ${who}`, lines);
+			return verdictOf('C5a', removed ? 'fails' : 'holds', removed ? `removal SUCCEEDED while in use: ${stepLine(removed)}` : `refused by ${who}`, lines, 'removed while in use');
 		},
 	},
 	{
@@ -278,10 +300,12 @@ export const cellClaims: readonly Claim[] = [
 			const after = obs.probes.find(p => p.label === 'after-unplug');
 			if (!unplug || !after) return verdictOf('C5b', 'not evaluated', 'the unplug step or the probe after it is missing');
 			const lines = [stepLine(unplug), ...(unplug.modulesAfter ?? []), ...probeLines(after)];
-			if (unplug.exitCode !== 0) return verdictOf('C5b', 'fails', `cannot unplug at runtime: the kernel refused delete_module(${arch}, O_NONBLOCK) with ${unplug.errno ?? `exit ${unplug.exitCode}`} (${residentLine(unplug.modulesAfter ?? [], arch) ?? 'in use'})`, lines);
+			const refusal = unplug.errno ?? `exit ${unplug.exitCode}`;
+			if (unplug.exitCode !== 0) return verdictOf('C5b', 'fails', `cannot unplug at runtime: the kernel refused delete_module(${arch}, O_NONBLOCK) with ${refusal} (${residentLine(unplug.modulesAfter ?? [], arch) ?? 'in use'})`, lines, `unplug refused (${refusal})`);
 			const generic = (kernelPaths(after) ?? after.apiPaths).join() === 'generic';
 			const ok = !residentLine(after.modules ?? [], arch) && works(after) && generic;
-			return verdictOf('C5b', ok ? 'holds' : 'fails', `arch module removed at runtime; ${describeProbe(after)}`, lines);
+			const reason = residentLine(after.modules ?? [], arch) ? 'arch module still resident' : !works(after) ? unusable(obs, after) : 'calls not on the generic path';
+			return verdictOf('C5b', ok ? 'holds' : 'fails', `arch module removed at runtime; ${describeProbe(after)}`, lines, reason);
 		},
 	},
 	{
@@ -297,7 +321,7 @@ export const cellClaims: readonly Claim[] = [
 			}
 			if (!end.kernel) return verdictOf('C7', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
 			const usesArch = end.kernel.paths.includes('arch-glue→neon');
-			return verdictOf('C7', usesArch ? 'fails' : 'holds', `arch module loaded after the library; ${describeProbe(end)}`, probeLines(end));
+			return verdictOf('C7', usesArch ? 'fails' : 'holds', `arch module loaded after the library; ${describeProbe(end)}`, probeLines(end), 'NEON code used, loaded after the library');
 		},
 	},
 	{
@@ -312,7 +336,7 @@ export const cellClaims: readonly Claim[] = [
 			const idle = probes.find(p => !p.kernel!.paths.includes('arch-glue→neon'));
 			if (!idle) return verdictOf('C8', 'holds', probes.map(describeProbe).join('; '), probes.flatMap(probeLines));
 			const why = idle.kernel!.paths.includes('arch-glue→generic') ? 'its glue fell back to curve25519_generic (no NEON executed)' : 'arch module loaded but unused';
-			return verdictOf('C8', 'fails', `${residentLine(idle.modules ?? [], arch)} at probe ${idle.label}, yet ${why}: ${describeProbe(idle)}`, probeLines(idle));
+			return verdictOf('C8', 'fails', `${residentLine(idle.modules ?? [], arch)} at probe ${idle.label}, yet ${why}: ${describeProbe(idle)}`, probeLines(idle), 'arch module resident but idle');
 		},
 	},
 ];
@@ -358,18 +382,18 @@ const consolidatedClaims: Record<string, (obs: CellObservation) => ClaimResult> 
 		const lines = [neonCoreLine(obs), ...obs.steps.map(s => s.skipped ? `${s.label}: n/a (${s.skipped})` : stepLine(s)), ...probeLines(end)];
 		if (coreReadingMissing(obs)) return verdictOf('C2', 'not evaluated', coreReadingMissing(obs)!, lines);
 		if (neonCoreResident(obs)) {
-			return verdictOf('C2', 'fails', `the blacklist names ${arch}, which does not exist here: the NEON core stays resident inside ${obs.archModule} (${neonCoreLine(obs)}) and ${neonRun(end)}; ${describeProbe(end)}`, lines);
+			return verdictOf('C2', 'fails', `the blacklist names ${arch}, which does not exist here: the NEON core stays resident inside ${obs.archModule} (${neonCoreLine(obs)}) and ${neonRun(end)}; ${describeProbe(end)}`, lines, `NEON core resident in ${obs.archModule}`);
 		}
-		return verdictOf('C2', works(end) ? 'holds' : 'fails', `NEON core not resident (${neonCoreLine(obs)}); ${describeProbe(end)}${works(end) ? '' : firstOtherFailure(obs)}`, lines);
+		return verdictOf('C2', works(end) ? 'holds' : 'fails', `NEON core not resident (${neonCoreLine(obs)}); ${describeProbe(end)}${works(end) ? '' : firstOtherFailure(obs)}`, lines, unusable(obs, end));
 	},
 	C3(obs) {
 		if (obs.neonInCpuinfo) return verdictOf('C3', 'n/a', 'CPU has NEON');
 		const end = endProbe(obs);
 		const lines = [neonCoreLine(obs), ...(end?.modules ?? []), ...probeLines(end)];
 		if (coreReadingMissing(obs)) return verdictOf('C3', 'not evaluated', coreReadingMissing(obs)!, lines);
-		if (neonCoreResident(obs)) return verdictOf('C3', 'fails', `CPU without NEON; NEON core RESIDENT inside ${obs.archModule} (${neonCoreLine(obs)}): it loads with the library and cannot be left out; ${neonRun(end)}`, lines);
+		if (neonCoreResident(obs)) return verdictOf('C3', 'fails', `CPU without NEON; NEON core RESIDENT inside ${obs.archModule} (${neonCoreLine(obs)}): it loads with the library and cannot be left out; ${neonRun(end)}`, lines, `NEON core resident in ${obs.archModule}`);
 		if (!residentLine(end?.modules ?? [], moduleNames.lib)) return verdictOf('C3', 'n/a', `the library was not loaded at the end (${failedSteps(obs).join('; ') || describeProbe(end)})`, lines);
-		return verdictOf('C3', works(end) ? 'holds' : 'fails', `CPU without NEON; NEON core not resident (${neonCoreLine(obs)}); ${describeProbe(end)}`, lines);
+		return verdictOf('C3', works(end) ? 'holds' : 'fails', `CPU without NEON; NEON core not resident (${neonCoreLine(obs)}); ${describeProbe(end)}`, lines, unusable(obs, end));
 	},
 	C4(obs) {
 		if (!obs.neonInCpuinfo) return verdictOf('C4', 'n/a', 'CPU has no NEON');
@@ -378,7 +402,7 @@ const consolidatedClaims: Record<string, (obs: CellObservation) => ClaimResult> 
 		if (probes.some(p => !p.kernel)) return verdictOf('C4', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
 		const bad = probes.find(p => p.kernel!.paths.join() !== 'arch-glue→neon' || !works(p));
 		const what = `the NEON core loads with ${obs.archModule} itself`;
-		return verdictOf('C4', bad ? 'fails' : 'holds', `${what}; ${bad ? describeProbe(bad) : probes.map(describeProbe).join('; ')}`, probes.flatMap(probeLines));
+		return verdictOf('C4', bad ? 'fails' : 'holds', `${what}; ${bad ? describeProbe(bad) : probes.map(describeProbe).join('; ')}`, probes.flatMap(probeLines), bad && notNeon(obs, bad));
 	},
 	C5a: obs => verdictOf('C5a', 'n/a', `${noArchModule(obs)}: there is no arch module to refuse removing`),
 	C5b: obs => verdictOf('C5b', 'n/a', `${noArchModule(obs)}: the NEON code can only leave with the library`),
@@ -389,7 +413,7 @@ const consolidatedClaims: Record<string, (obs: CellObservation) => ClaimResult> 
 		if (probes.some(p => !p.kernel)) return verdictOf('C8', 'not evaluated', `kernel-side path not observed (${obs.tracing?.message ?? 'no tracing'})`);
 		const idle = probes.find(p => !p.kernel!.paths.includes('arch-glue→neon'));
 		if (!idle) return verdictOf('C8', 'holds', `NEON core resident in ${obs.archModule} and run: ${probes.map(describeProbe).join('; ')}`, probes.flatMap(probeLines));
-		return verdictOf('C8', 'fails', `NEON core resident in ${obs.archModule} (${neonCoreLine(obs)}) at probe ${idle.label}, yet idle: ${describeProbe(idle)}${obs.neonInCpuinfo ? '' : ' (the CPU has no NEON: the static key stays off)'}`, probeLines(idle));
+		return verdictOf('C8', 'fails', `NEON core resident in ${obs.archModule} (${neonCoreLine(obs)}) at probe ${idle.label}, yet idle: ${describeProbe(idle)}${obs.neonInCpuinfo ? '' : ' (the CPU has no NEON: the static key stays off)'}`, probeLines(idle), 'NEON core resident but idle');
 	},
 };
 
@@ -425,7 +449,7 @@ export const pairClaims: readonly PairClaim[] = [
 			const evidence = unused
 				? `arch module loaded but unused in lib-first (${residentLine(eb!.modules ?? [], arch)}; kernel saw ${eb!.kernel!.paths.join('+')}), arch-first ran ${summary(ea, a)}`
 				: `arch-first ends on ${summary(ea, a)}, lib-first on ${summary(eb, b)}`;
-			return {...verdictOf('C6', 'fails', evidence), cells, lines};
+			return {...verdictOf('C6', 'fails', evidence, [], unused ? 'arch module unused in lib-first' : 'the two orders end differently'), cells, lines};
 		},
 	},
 ];

@@ -172,6 +172,9 @@ export interface ClaimResult {
 	claim: string;
 	verdict: Verdict;
 	evidence: string;
+	// A failing verdict's cause in a few words ("loaded despite the blacklist", "library unreachable (insmod lib:
+	// ENOEXEC)"): cells that fail the same way share it. Absent in reports written before it existed.
+	reason?: string;
 	// The raw observed lines the verdict rests on (step answers, /proc/modules lines, kprobe counts).
 	lines?: string[];
 	// Pair claims: the cells compared.

@@ -1,7 +1,7 @@
 import test from 'ava';
 import {renderHtml} from '../../../harness/report/html.ts';
 import {renderMarkdown} from '../../../harness/report/markdown.ts';
-import {errnosIn, whereText} from '../../../harness/report/verdict-cell.ts';
+import {errnosIn, reasonsText, whereText} from '../../../harness/report/verdict-cell.ts';
 import {recordedReport} from './_recorded-report.ts';
 
 // The verdict table's rows as [claim, mainline, weak] texts, from the HTML.
@@ -16,8 +16,12 @@ test('recorded run: the verdict table comes first, claims written out, exception
 	t.deepEqual(rows[0], ['Claim', 'mainline', 'weak', 'softdep', 'static-call']);
 	const c1 = rows.find(r => r[0]!.startsWith('C1: '))!;
 	t.regex(c1[0]!, /^C1: Without the arch module, the library loads/);
-	t.is(c1[2], 'FAILS 4/12 cells — on thumb2-noplts: ENOEXEC, ENODEV');
-	t.regex(c1[1]!, /^FAILS 12\/12 cells — everywhere: ENOENT/);
+	// The cause of the failures, not every errno their evidence quotes (modprobe's later ENODEV follows from it).
+	t.is(c1[2], 'FAILS 4/12 cells — on thumb2-noplts: library unreachable (insmod lib: ENOEXEC)');
+	t.is(c1[1], 'FAILS 12/12 cells — everywhere: library unreachable (insmod lib: ENOENT)');
+	// Mixed causes, the most frequent first: mainline's blacklist is mostly ignored, not mostly an errno.
+	const c2 = rows.find(r => r[0]!.startsWith('C2: '))!;
+	t.is(c2[1], 'FAILS 30/30 cells — everywhere: 18 loaded despite the blacklist, 12 library unreachable (6 modprobe driver: EINVAL, 6 modprobe driver: EPERM)');
 	const c4 = rows.find(r => r[0]!.startsWith('C4: '))!;
 	t.deepEqual(c4.slice(1), ['holds in 27/27 cells', 'holds in 27/27 cells', 'holds in 27/27 cells', 'holds in 21/21 cells']);
 	t.regex(html, /<td class="fails"><a href="cells\/weak__thumb2-noplts__neon__no-arch\/result\.json">FAILS 4\/12/);
@@ -65,4 +69,16 @@ test(where, ['arm/noneon', 'thumb2/noneon'], ['thumb2/noneon', 'arm/noneon'], 't
 test('errnosIn: errno names, not "ERROR:", at most three, first seen first', t => {
 	t.deepEqual(errnosIn(['insmod: ERROR: could not insert: ENOEXEC (exit 1)', 'EAGAIN then ENOEXEC', 'EPERM, EBUSY']), ['ENOEXEC', 'EAGAIN', 'EPERM']);
 	t.deepEqual(errnosIn(['arch module LOADED']), []);
+});
+
+test('reasonsText: one cause alone, several ranked by count, the rest summed, errnos for verdicts without a reason', t => {
+	const f = (reason: string | undefined, evidence = ''): {reason: string | undefined; evidence: string} => ({reason, evidence});
+	t.is(reasonsText([f('loaded despite the blacklist'), f('loaded despite the blacklist')]), 'loaded despite the blacklist');
+	t.is(reasonsText([f('b'), f('a'), f('a'), f('c'), f('d'), f('d'), f('d')]), '3 d, 2 a, 2 other');
+	// One cause with its details: each detail counted, the two most frequent named.
+	t.is(reasonsText([f('unreachable (x: E1)'), f('unreachable (y: E2)'), f('unreachable (y: E2)'), f('unreachable (z: E3)')]), 'unreachable (2 y: E2, 1 x: E1, …)');
+	t.is(reasonsText([f('unreachable (x: E1)'), f('unreachable (x: E1)'), f('resident'), f('unreachable (y: E2)')]), '3 unreachable (2 x: E1, 1 y: E2), 1 resident');
+	t.is(reasonsText([f('unplug refused (EAGAIN)')]), 'unplug refused (EAGAIN)');
+	// A report written before reasons existed: grouped by the errnos each evidence quotes.
+	t.is(reasonsText([f(undefined, 'insmod: ENOEXEC'), f(undefined, 'ENOEXEC'), f(undefined, 'arch module LOADED')]), '2 ENOEXEC, 1 see the evidence');
 });
