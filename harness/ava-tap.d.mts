@@ -35,6 +35,7 @@ export function parseTap(text: string): ParsedTap;
 export function pointKind(point: TapPoint): PointKind;
 export function tapCounts(parsed: ParsedTap): TapCounts;
 export function avaRunCounts(text: string, exitCode: number): {parsed: ParsedTap; counts: TapCounts};
+export function countLeftovers(counts: TapCounts, entries: readonly string[]): TapCounts;
 export function describeFailure(point: TapPoint, maxLines?: number): string;
 export function failureReport(step: string, parsed: ParsedTap, counts: TapCounts): string;
 export function countsLine(counts: Pick<TapCounts, 'passed' | 'failed' | 'skipped' | 'todo'>): string;

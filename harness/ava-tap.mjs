@@ -128,6 +128,15 @@ export function avaRunCounts(text, exitCode) {
 	return {parsed, counts};
 }
 
+// Files the tests left in their temp folder count as one failure of the run, named with the first few.
+export function countLeftovers(counts, entries) {
+	if (entries.length === 0) return counts;
+	const names = entries.slice(0, 8).join(', ') + (entries.length > 8 ? ', …' : '');
+	counts.failed += 1;
+	counts.problems.push(`the tests left ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} in their temp folder: ${names}`);
+	return counts;
+}
+
 // A failed test point for a person: its title and the first lines of its YAML block (message, diff, at).
 export function describeFailure(point, maxLines = 12) {
 	const lines = point.diagnostics.filter(line => line.trim() !== '');

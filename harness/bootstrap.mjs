@@ -1,10 +1,11 @@
 // Runs before npm dependencies exist (so it uses node:child_process directly, the one exception
 // to the single spawn path): install them if needed, then hand over to the TypeScript harness.
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, statSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
+import {tmpdir, userInfo} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {avaRunCounts, countsLine, failureReport} from './ava-tap.mjs';
+import {avaRunCounts, countLeftovers, countsLine, failureReport} from './ava-tap.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const kplug = join(root, 'harness/bin/kplug.mjs');
@@ -28,9 +29,9 @@ function ensureDeps() {
 
 // Run a step with inherited stdout and stderr; returns its exit code. `scan` sees its stdout too (as it streams).
 // stdin is ignored unless `stdin` is 'inherit' (`npm run kplug -- shell` reads the user's keys or a pipe).
-function step(command, args, scan, stdin = 'ignore') {
+function step(command, args, scan, stdin = 'ignore', env = process.env) {
 	return new Promise(resolve => {
-		const child = spawn(command, args, {cwd: root, stdio: [stdin, scan ? 'pipe' : 'inherit', 'inherit']});
+		const child = spawn(command, args, {cwd: root, env, stdio: [stdin, scan ? 'pipe' : 'inherit', 'inherit']});
 		if (scan) {
 			child.stdout.setEncoding('utf8'); // whole characters per chunk (AVA's titles have '›')
 			child.stdout.on('data', text => {
@@ -66,11 +67,24 @@ if (mode === 'start') {
 	// AVA's TAP reporter (stdout; the tests' own output goes to stderr) streams through to the terminal
 	// and is parsed for the closing counts and the failures, which are repeated at the end.
 	const ava = join(root, 'node_modules/ava/entrypoints/cli.mjs');
+	// Each run's tests (and the kplug processes they start) get a temp folder of their own, which must be empty
+	// when they end: files left behind fail the run (KPLUG_KEEP_TEMP=1 keeps them on purpose, unchecked).
+	// tsx (AVA's TypeScript loader) keeps its compile cache in $TMPDIR/tsx-<euid>: a link to the usual one keeps it
+	// from run to run, and is no leftover.
+	const tsxCache = `tsx-${process.geteuid?.() ?? userInfo().username}`;
+	mkdirSync(join(tmpdir(), tsxCache), {recursive: true, mode: 0o700});
 	const runs = [];
 	for (const [name, args] of [['unit', ['--timeout=2m', 'test/unit']], ['integration', ['--serial', '--concurrency=1', 'test/integration']]]) {
+		const temp = mkdtempSync(join(tmpdir(), `kplug-${name}-tests-`));
+		symlinkSync(join(tmpdir(), tsxCache), join(temp, tsxCache));
 		let tap = '';
-		const exit = await step(node, [ava, '--tap', ...args], text => { tap += text; });
-		runs.push({name, ...avaRunCounts(tap, exit)});
+		const exit = await step(node, [ava, '--tap', ...args], text => { tap += text; }, 'ignore', {...process.env, TMPDIR: temp});
+		const run = {name, ...avaRunCounts(tap, exit)};
+		if (process.env.KPLUG_KEEP_TEMP !== '1') {
+			countLeftovers(run.counts, readdirSync(temp).filter(entry => entry !== tsxCache).sort());
+			rmSync(temp, {recursive: true, force: true});
+		}
+		runs.push(run);
 	}
 	const total = {passed: 0, failed: 0, skipped: 0, todo: 0};
 	for (const run of runs) for (const key of Object.keys(total)) total[key] += run.counts[key];

@@ -38,6 +38,16 @@ export interface BenchOptions {
 	guestDebs: Record<string, string>;
 }
 
+// `work` in a fresh temporary folder kplug-<label>-XXXXXX, removed whether it succeeds, fails or is interrupted.
+async function inTempDir<T>(label: string, work: (dir: string) => Promise<T>): Promise<T> {
+	const dir = await mkdtemp(join(tmpdir(), `kplug-${label}-`));
+	try {
+		return await work(dir);
+	} finally {
+		await rm(dir, {recursive: true, force: true});
+	}
+}
+
 async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]> {
 	const spec = {profile: defaultProfile, design: 'weak' as const, cpu: 'neon', withArch: true};
 	const {build, image} = await guestImage(ctx, spec);
@@ -46,8 +56,7 @@ async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]>
 	const kplug: number[] = [];
 	const coldFirst: number[] = [];
 	const restoredFirst: number[] = [];
-	const snapshotDir = await mkdtemp(join(tmpdir(), 'kplug-bench-snapshot-'));
-	try {
+	return inTempDir('bench-snapshot', async snapshotDir => {
 		const making = await timed(() => makeRestorePoint(cfg, snapshotDir));
 		for (let i = 0; i < repeat; i++) {
 			bare.push(await bareBootToInitMs(cfg));
@@ -68,24 +77,22 @@ async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]>
 			{name: 'snapshot: boot + save the VM state (once per configuration)', value: round(making.ms, 0), unit: 'ms'},
 			{name: 'snapshot: state file size', value: round((await fileStat(making.value.stateFile)).size / 1024 / 1024), unit: 'MiB'},
 		];
-	} finally {
-		await rm(snapshotDir, {recursive: true, force: true});
-	}
+	});
 }
 
 // Start a VM (cold, or restored from a snapshot) and send it one EXEC: ms until ready and until it answered.
 async function startToFirstAnswer(cfg: Omit<VmOptions, 'logDir'>, restore?: RestorePoint): Promise<{readyMs: number; answeredMs: number}> {
-	const logDir = await mkdtemp(join(tmpdir(), 'kplug-bench-'));
-	const started = performance.now();
-	const vm = await startVm({...cfg, logDir, ...(restore ? {restore} : {})});
-	try {
-		const readyMs = performance.now() - started;
-		await vm.exec(['true']);
-		return {readyMs, answeredMs: performance.now() - started};
-	} finally {
-		await vm.close();
-		await rm(logDir, {recursive: true, force: true});
-	}
+	return inTempDir('bench', async logDir => {
+		const started = performance.now();
+		const vm = await startVm({...cfg, logDir, ...(restore ? {restore} : {})});
+		try {
+			const readyMs = performance.now() - started;
+			await vm.exec(['true']);
+			return {readyMs, answeredMs: performance.now() - started};
+		} finally {
+			await vm.close();
+		}
+	});
 }
 
 async function buildFigures(ctx: BuildContext): Promise<Figure[]> {
@@ -95,19 +102,20 @@ async function buildFigures(ctx: BuildContext): Promise<Figure[]> {
 	// A module-only change: a copy of the weak set with one changed comment, rebuilt and then one scenario.
 	const source = await ensureKernelSource(ctx.cacheDir, ctx.progress);
 	const build = await profileBuild(ctx, defaultProfile);
-	const tmp = await mkdtemp(join(tmpdir(), 'kplug-bench-modules-'));
-	const weak = moduleSets.find(s => s.name === 'weak')!;
-	const dirs: string[] = [];
-	for (const dir of weak.dirs) {
-		const copy = join(tmp, dir.replace(/\//g, '_'));
-		await cp(repoPath(dir), copy, {recursive: true});
-		dirs.push(copy);
-	}
-	const driver = join(dirs[dirs.length - 1]!, 'kplug-x25519.c');
-	await writeFile(driver, (await readFile(driver, 'utf8')) + `\n/* kplug bench ${Date.now()} */\n`);
-	const rebuild = await withCcacheDelta(join(ctx.cacheDir, 'ccache'), () => timed(() => ensureModuleSet(ctx, source, build.kernel, {...weak, dirs})));
-	const cell = await timed(async () => runCell(ctx, {design: 'weak', profile: defaultProfile, cpu: 'neon', scenario: 'arch-first'}, tmp, await smallSubset()));
-	await rm(tmp, {recursive: true, force: true});
+	const {rebuild, cell} = await inTempDir('bench-modules', async tmp => {
+		const weak = moduleSets.find(s => s.name === 'weak')!;
+		const dirs: string[] = [];
+		for (const dir of weak.dirs) {
+			const copy = join(tmp, dir.replace(/\//g, '_'));
+			await cp(repoPath(dir), copy, {recursive: true});
+			dirs.push(copy);
+		}
+		const driver = join(dirs[dirs.length - 1]!, 'kplug-x25519.c');
+		await writeFile(driver, (await readFile(driver, 'utf8')) + `\n/* kplug bench ${Date.now()} */\n`);
+		const rebuild = await withCcacheDelta(join(ctx.cacheDir, 'ccache'), () => timed(() => ensureModuleSet(ctx, source, build.kernel, {...weak, dirs})));
+		const cell = await timed(async () => runCell(ctx, {design: 'weak', profile: defaultProfile, cpu: 'neon', scenario: 'arch-first'}, tmp, await smallSubset()));
+		return {rebuild, cell};
+	});
 	await rm(rebuild.value.value.dir, {recursive: true, force: true});
 	return [
 		{name: 'no-op kplug build (all profiles)', value: round(noop.ms / 1000), unit: 's', target: '≤ 2'},
@@ -120,16 +128,17 @@ async function buildFigures(ctx: BuildContext): Promise<Figure[]> {
 
 async function matrixFigures(ctx: BuildContext, repeat: number, filter: MatrixFilter, breakdown: {phases: PhaseRow[]; steps: PhaseRow[]}): Promise<Figure[]> {
 	const cells = await expandMatrix(filter);
-	const runDir = await mkdtemp(join(tmpdir(), 'kplug-bench-matrix-'));
-	const vectors = await smallSubset();
-	await runMatrix({ctx, cells, jobs: availableParallelism(), repeat: 1, runDir, vectors});
-	const warm = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors}));
+	const {warm, restored} = await inTempDir('bench-matrix', async runDir => {
+		const vectors = await smallSubset();
+		await runMatrix({ctx, cells, jobs: availableParallelism(), repeat: 1, runDir, vectors});
+		const warm = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors}));
+		// The same cells again, those that share a boot configuration restored from its snapshot.
+		const restored = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors, snapshots: true}));
+		return {warm, restored};
+	});
 	const perCell = warm.value.results.map(r => r.durationMs / 1000);
-	// The same cells again, those that share a boot configuration restored from its snapshot.
-	const restored = await timed(() => runMatrix({ctx, cells, jobs: availableParallelism(), repeat, runDir, vectors, snapshots: true}));
 	const perCellRestored = restored.value.results.map(r => r.durationMs / 1000);
 	const differing = warm.value.results.filter(r => JSON.stringify(r.outcome) !== JSON.stringify(restored.value.results.find(x => x.cellKey === r.cellKey)?.outcome)).map(r => r.cellKey);
-	await rm(runDir, {recursive: true, force: true});
 	Object.assign(breakdown, phaseBreakdown(warm.value.results.map(r => r.timing)));
 	const restorePhase = phaseBreakdown(restored.value.results.map(r => r.timing)).phases.filter(p => p.name === 'restore' || p.name === 'snapshot');
 	const filtered = Object.values(filter).some(v => v !== undefined && v.length > 0);
@@ -151,17 +160,17 @@ async function matrixFigures(ctx: BuildContext, repeat: number, filter: MatrixFi
 
 async function vectorFigures(ctx: BuildContext): Promise<Figure[]> {
 	const wycheproof = await loadVectorSet({includeWycheproof: true, includeRfc: false});
-	const runDir = await mkdtemp(join(tmpdir(), 'kplug-bench-vectors-'));
 	const figures: Figure[] = [];
-	for (const design of ['weak', 'mainline'] as const) {
-		const report = await runVectorCell(ctx, {design, profile: defaultProfile, cpu: 'neon'}, wycheproof.vectors, [], undefined, runDir);
-		for (const p of report.paths) {
-			figures.push({name: `${design}: ${p.path} path (${p.servedBy.join('+')}) ops/s under TCG`, value: p.opsPerSecond, unit: 'ops/s'});
-			figures.push({name: `${design}: 518 Wycheproof vectors, ${p.path} path, guest time`, value: round(p.guestSeconds), unit: 's', target: '≤ 3'});
+	await inTempDir('bench-vectors', async runDir => {
+		for (const design of ['weak', 'mainline'] as const) {
+			const report = await runVectorCell(ctx, {design, profile: defaultProfile, cpu: 'neon'}, wycheproof.vectors, [], undefined, runDir);
+			for (const p of report.paths) {
+				figures.push({name: `${design}: ${p.path} path (${p.servedBy.join('+')}) ops/s under TCG`, value: p.opsPerSecond, unit: 'ops/s'});
+				figures.push({name: `${design}: 518 Wycheproof vectors, ${p.path} path, guest time`, value: round(p.guestSeconds), unit: 's', target: '≤ 3'});
+			}
+			if (report.archToGenericSpeedRatio) figures.push({name: `${design}: api/generic speed ratio`, value: report.archToGenericSpeedRatio, unit: '×'});
 		}
-		if (report.archToGenericSpeedRatio) figures.push({name: `${design}: api/generic speed ratio`, value: report.archToGenericSpeedRatio, unit: '×'});
-	}
-	await rm(runDir, {recursive: true, force: true});
+	});
 	return figures;
 }
 

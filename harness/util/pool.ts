@@ -23,24 +23,33 @@ export function stoppedByInterrupt(error: unknown, signal: AbortSignal | undefin
 	return error instanceof InterruptedError || (Boolean(signal?.aborted) && error instanceof KplugError);
 }
 
-// Run tasks on `jobs` workers; an interrupted pool returns what finished and lists the rest as not run.
+// Run tasks on `jobs` workers; an interrupted pool returns what finished and lists the rest as not run. A task that
+// fails otherwise stops the pool: no task starts after it, the running ones finish (their VMs closed, their results
+// kept by onDone), and then its error is thrown, so nothing runs on behind the caller's clean-up.
 export async function runPool<T, R>(tasks: readonly T[], options: PoolOptions<T, R>): Promise<PoolResult<T, R>> {
 	const queue = tasks.map((task, index) => ({task, index}));
 	const finished: {task: T; result: R; index: number}[] = [];
+	let failure: {error: unknown} | undefined;
 	const worker = async (): Promise<void> => {
-		for (let next = queue.shift(); next && !options.signal?.aborted; next = queue.shift()) {
+		for (let next = queue.shift(); next && !options.signal?.aborted && !failure; next = queue.shift()) {
 			let result: R;
 			try {
 				result = await options.run(next.task);
 			} catch (error) {
-				if (stoppedByInterrupt(error, options.signal)) return;
-				throw error;
+				if (!stoppedByInterrupt(error, options.signal)) failure ??= {error};
+				return;
 			}
 			finished.push({...next, result});
-			await options.onDone?.(next.task, result);
+			try {
+				await options.onDone?.(next.task, result);
+			} catch (error) {
+				failure ??= {error};
+				return;
+			}
 		}
 	};
 	await Promise.all(Array.from({length: Math.max(1, Math.min(options.jobs, tasks.length))}, worker));
+	if (failure) throw failure.error;
 	const doneAt = new Set(finished.map(f => f.index));
 	return {
 		done: finished.sort((a, b) => a.index - b.index).map(({task, result}) => ({task, result})),

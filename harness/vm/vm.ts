@@ -120,17 +120,24 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	const sockDir = await mkdtemp(join(tmpdir(), 'kplug-'));
 	const sockPath = join(sockDir, 'agent.sock');
 	const server = createServer();
-	await new Promise<void>((resolve, reject) => server.once('error', reject).listen(sockPath, resolve));
-	const connected = new Promise<Socket>(resolve => server.once('connection', resolve));
 	const qmpPath = join(sockDir, 'qmp.sock');
 	const restore = options.restore;
-
 	const argv = qemuArgs({
 		kernel: options.kernel, initrd: options.initrd, qemuCpu: options.qemuCpu, memoryMiB: options.memoryMiB ?? 256, agentSocket: sockPath, append: options.append ?? [],
 		...(options.monitor ? {qmpSocket: qmpPath} : {}),
 		...(restore ? {incomingState: restore.stateFile} : {}),
 	});
-	await writeFile(join(options.logDir, 'qemu-argv.json'), JSON.stringify([options.qemuBinary ?? 'qemu-system-arm', ...argv], null, 1));
+	let connected: Promise<Socket>;
+	try {
+		await new Promise<void>((resolve, reject) => server.once('error', reject).listen(sockPath, resolve));
+		connected = new Promise<Socket>(resolve => server.once('connection', resolve));
+		await writeFile(join(options.logDir, 'qemu-argv.json'), JSON.stringify([options.qemuBinary ?? 'qemu-system-arm', ...argv], null, 1));
+	} catch (error) {
+		// Before qemu starts (a socket path too long, an unwritable log folder): the socket folder goes now.
+		server.close();
+		await rm(sockDir, {recursive: true, force: true});
+		throw error;
+	}
 	const started = performance.now();
 	const qemu = spawnLong(options.qemuBinary ?? 'qemu-system-arm', argv, {stdin: options.consoleInput ? 'pipe' : 'ignore'});
 	const consoleFile = createWriteStream(consoleLog);
@@ -167,9 +174,11 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 	let stopped = false;
 	let closed: Promise<void> | undefined;
 	// On SIGINT/SIGTERM: kill and wait (bounded) until qemu is really gone before kplug exits.
+	// The socket folder goes too: kplug may exit before close() is called (the command's grace ran out).
 	const untrack = track(async () => {
 		hardKill();
 		await Promise.race([qemu.exited, new Promise(resolve => setTimeout(resolve, 3000))]);
+		await rm(sockDir, {recursive: true, force: true});
 	});
 
 	function hardKill(): void {

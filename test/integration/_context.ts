@@ -1,12 +1,10 @@
 // Shared set-up for integration tests: the real cache, quiet progress, and a per-test log folder.
-import {mkdtemp} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {buildContext, type BuildContext} from '../../harness/build/context.ts';
 import {runSetup} from '../../harness/setup/setup.ts';
 import {defaultCacheDir} from '../../harness/util/paths.ts';
 import {createProgress} from '../../harness/util/progress.ts';
 import {run} from '../../harness/util/exec.ts';
+import {tempDir, type Teardown} from '../_temp.ts';
 
 // The build context integration tests share (the same cache `npm test` built into).
 export function testContext(): BuildContext {
@@ -19,9 +17,9 @@ export async function testGuestContext(): Promise<BuildContext> {
 	return {...ctx, guestDebs: (await runSetup(ctx.cacheDir, ctx.progress)).guestDebs};
 }
 
-// A fresh folder for a test's logs.
-export function logDir(label: string): Promise<string> {
-	return mkdtemp(join(tmpdir(), `kplug-it-${label}-`));
+// A fresh folder for a test's logs (kplug-it-<label>-XXXXXX), removed when test `t` ends (KPLUG_KEEP_TEMP=1 keeps it).
+export function logDir(t: Teardown, label: string): Promise<string> {
+	return tempDir(t, `it-${label}`);
 }
 
 // PIDs of qemu-system-arm processes whose parent is this process (ours), if any are left.

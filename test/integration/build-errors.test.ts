@@ -1,6 +1,5 @@
 import test from 'ava';
-import {cp, mkdtemp, readFile, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {cp, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {ensureModuleSet, moduleSets} from '../../harness/build/module-sets.ts';
 import {ensureKernelSource} from '../../harness/build/source.ts';
@@ -8,13 +7,14 @@ import {profileBuild} from '../../harness/subject/guest.ts';
 import {ToolFailure} from '../../harness/util/errors.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {testContext} from './_context.ts';
+import {tempDir} from '../_temp.ts';
 
 test('a module that does not compile fails with the compiler\'s error lines, and nothing is published', async t => {
 	const ctx = testContext();
 	const source = await ensureKernelSource(ctx.cacheDir, ctx.progress);
 	const build = await profileBuild(ctx, 'thumb2');
 	const mainline = moduleSets.find(s => s.name === 'mainline')!;
-	const tmp = await mkdtemp(join(tmpdir(), 'kplug-broken-'));
+	const tmp = await tempDir(t, 'broken');
 	const dirs: string[] = [];
 	for (const dir of mainline.dirs) {
 		const copy = join(tmp, dir.replace(/\//g, '_'));

@@ -18,7 +18,7 @@ for (const d of designs) {
 	// Dependency order, from the design: static-call's arch module links against the library.
 	const order = d.loadOrder;
 	test(`${d.name}: modules load in dependency order (${order.join(', ')}); RFC 7748 §5.2 #1 through arch and generic; the path report matches`, async t => {
-		const {vm, build} = await bootGuest(ctx, {profile: 'thumb2', design: d.name, cpu: 'neon', withArch: true}, await logDir(d.name));
+		const {vm, build} = await bootGuest(ctx, {profile: 'thumb2', design: d.name, cpu: 'neon', withArch: true}, await logDir(t, d.name));
 		try {
 			const files = designModuleFiles(build, d);
 			for (const role of order) {
@@ -47,7 +47,7 @@ for (const d of designs) {
 
 test('weak: the arch module refuses to load on a CPU without NEON (ENODEV + kernel log), the library serves generic', async t => {
 	const d = designs.find(x => x.name === 'weak')!;
-	const {vm, build} = await bootGuest(ctx, {profile: 'thumb2', design: 'weak', cpu: 'noneon', withArch: true}, await logDir('noneon'));
+	const {vm, build} = await bootGuest(ctx, {profile: 'thumb2', design: 'weak', cpu: 'noneon', withArch: true}, await logDir(t, 'noneon'));
 	try {
 		const files = designModuleFiles(build, d);
 		const dir = `/lib/modules/${build.kernel.release}/kernel/kplug`;
@@ -68,7 +68,7 @@ test('weak: the arch module refuses to load on a CPU without NEON (ENODEV + kern
 });
 
 test('a corrupt .ko is refused with ENOEXEC and named in the step result', async t => {
-	const {vm} = await bootGuest(ctx, {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true}, await logDir('corrupt'));
+	const {vm} = await bootGuest(ctx, {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true}, await logDir(t, 'corrupt'));
 	try {
 		await vm.writeFile('/tmp/corrupt.ko', Buffer.from('\x7fELF this is not a module'));
 		const result = await vm.exec(['insmod', '/tmp/corrupt.ko']);

@@ -15,7 +15,7 @@ test('a module whose init blocks uninterruptibly: the agent reports insmod stuck
 	const faults = await ensureFaultModules(ctx, await ensureKernelSource(ctx.cacheDir, ctx.progress), build.kernel);
 	const ko = faults.modules['kplug-block.ko'];
 	t.truthy(ko, `built: ${Object.keys(faults.modules).join(', ')}`);
-	const {vm} = await bootGuest(ctx, spec, await logDir('stuck'));
+	const {vm} = await bootGuest(ctx, spec, await logDir(t, 'stuck'));
 	t.teardown(() => vm.close());
 	await vm.writeFile('/tmp/kplug-block.ko', await readFile(ko!));
 	const started = Date.now();
@@ -29,7 +29,7 @@ test('a module whose init blocks uninterruptibly: the agent reports insmod stuck
 	t.true(Date.now() - started < 8000, `reported after ${Date.now() - started} ms`);
 	await vm.close();
 	t.deepEqual(await ourQemus(), [], 'the stuck VM was killed');
-	const next = await bootGuest(ctx, spec, await logDir('after-stuck'));
+	const next = await bootGuest(ctx, spec, await logDir(t, 'after-stuck'));
 	t.teardown(() => next.vm.close());
 	t.is((await next.vm.exec(['true'])).exitCode, 0);
 	await next.vm.close();
@@ -37,7 +37,7 @@ test('a module whose init blocks uninterruptibly: the agent reports insmod stuck
 });
 
 test('the agent cannot be killed: it is PID 1, SIGKILL from inside the guest leaves it serving', async t => {
-	const {vm} = await bootGuest(ctx, spec, await logDir('kill-agent'));
+	const {vm} = await bootGuest(ctx, spec, await logDir(t, 'kill-agent'));
 	t.teardown(() => vm.close());
 	const killed = await vm.exec(['sh', '-c', 'kill -KILL 1; kill -TERM 1; kill -INT 1; echo sent']);
 	t.is(killed.stdout.trim(), 'sent');
@@ -48,7 +48,7 @@ test('the agent cannot be killed: it is PID 1, SIGKILL from inside the guest lea
 });
 
 test('guest requests have deadlines: a device read that never ends times out in the guest and the agent serves on', async t => {
-	const {vm} = await bootGuest(ctx, spec, await logDir('devio-deadline'));
+	const {vm} = await bootGuest(ctx, spec, await logDir(t, 'devio-deadline'));
 	t.teardown(() => vm.close());
 	const made = await vm.exec(['sh', '-c', 'mkfifo /tmp/fifo && echo ok']);
 	t.is(made.stdout.trim(), 'ok', made.stderr);

@@ -1,13 +1,13 @@
 import test from 'ava';
 import {execa} from 'execa';
-import {mkdtemp, readFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {Report} from '../../harness/report/schema.ts';
 import {defaultProfile} from '../../harness/build/profiles.ts';
 import {expandMatrix} from '../../harness/scenarios/matrix.ts';
 import {run} from '../../harness/util/exec.ts';
 import {repoPath} from '../../harness/util/paths.ts';
+import {tempDir} from '../_temp.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 
@@ -26,13 +26,16 @@ const alive = (pid: number): boolean => {
 };
 
 test('SIGINT mid-run: finished cells are kept, the rest are listed as not run, no qemu is left', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-interrupt-'));
+	const out = await tempDir(t, 'interrupt');
 	// The default matrix grows with the scenarios and designs: count it, do not hard-code it.
 	const matrixCells = (await expandMatrix({profiles: [defaultProfile]})).length;
 	const child = execa('node', [kplug, 'run', '--profile', defaultProfile, '--out', out], {reject: false, env: {CI: 'true'}});
-	// A failed assertion before the SIGINT below ends the test: the run must not outlive it.
-	t.teardown(() => {
-		if (child.exitCode === null) child.kill('SIGTERM');
+	// A failed assertion before the SIGINT below ends the test: the run must not outlive it (nor write into `out`
+	// while the teardown before this one removes it).
+	t.teardown(async () => {
+		if (child.exitCode !== null) return;
+		child.kill('SIGTERM');
+		await child;
 	});
 	let seen: number[] = [];
 	let report: Report | undefined;

@@ -1,7 +1,6 @@
 // Every kernel object (6.12 and 7.3 fetched from the host's Debian mirror): built (thumb2), booted without kplug's
 // modules; the guest's /proc/version must be the source package's upstream version.
-import {access, mkdtemp, readFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {access, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
@@ -12,6 +11,7 @@ import {kunitPassed} from '../../harness/vectors/kunit-result.ts';
 import {bootGuest, profileBuild} from '../../harness/subject/guest.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {logDir, ourQemus, testGuestContext} from './_context.ts';
+import {tempDir, type Teardown} from '../_temp.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -31,7 +31,7 @@ for (const id of kernels.map(k => k.id)) {
 		const dotConfig = parseDotConfig(await readFile(join(build.kernel.dir, '.config'), 'utf8'));
 		t.is(dotConfig.get('CRYPTO_LIB_CURVE25519'), 'm');
 		if (!kernelDef(id).inTreeModules.arch) await t.throwsAsync(access(join(build.kernel.dir, 'arch/arm/crypto/curve25519-neon.ko')));
-		const {vm} = await bootGuest(ctx, {kernel: id, profile: 'thumb2', cpu: 'neon', withArch: false}, await logDir(`kernel-${id}`));
+		const {vm} = await bootGuest(ctx, {kernel: id, profile: 'thumb2', cpu: 'neon', withArch: false}, await logDir(t, `kernel-${id}`));
 		t.teardown(() => vm.close());
 		t.is(vm.ready.release, build.kernel.release);
 		const version = await vm.exec(['cat', '/proc/version']);
@@ -46,8 +46,8 @@ for (const id of kernels.map(k => k.id)) {
 // Designs across kernels: on 6.12 every design builds and matches the baseline recorded there (which matched 6.1's
 // outcomes cell for cell, the preloaded kpp aside); a design that does not build on a kernel is listed with the
 // compiler's (or the missing file's) line, never dropped.
-async function runOn(kernel: string, filter: string[]): Promise<{exitCode: number | undefined; report: Report}> {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-kernels-'));
+async function runOn(t: Teardown, kernel: string, filter: string[]): Promise<{exitCode: number | undefined; report: Report}> {
+	const out = await tempDir(t, 'kernels');
 	const result = await execa('node', [kplug, 'run', '--kernel', kernel, ...filter, '--json', '--out', out], {reject: false, env: {CI: 'true'}});
 	if (!result.stdout.startsWith('{')) throw new Error(`kplug run failed (exit ${result.exitCode}): ${result.stderr.split('\n').slice(-5).join('\n')}`);
 	return {exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report};
@@ -55,7 +55,7 @@ async function runOn(kernel: string, filter: string[]): Promise<{exitCode: numbe
 
 test('6.12: all four designs build, load, and match the 6.12 baseline (kpp preloaded)', async t => {
 	// bookworm's kmod only (test/integration/userlands.test.ts runs trixie's on 6.12).
-	const {exitCode, report} = await runOn('6.12', ['--userland', 'bookworm', '--scenario', 'arch-first,lib-first,no-arch']);
+	const {exitCode, report} = await runOn(t, '6.12', ['--userland', 'bookworm', '--scenario', 'arch-first,lib-first,no-arch']);
 	t.is(report.cells.length, 24);
 	t.deepEqual(report.cells.filter(c => c.status !== 'completed').map(c => `${c.cellKey}: ${c.error?.message}`), []);
 	t.deepEqual(report.deviations, []);
@@ -68,7 +68,7 @@ test('6.12: all four designs build, load, and match the 6.12 baseline (kpp prelo
 });
 
 test('7.3: every design builds (own-library sets: NEON core from lib/crypto/arm, kplug\'s own generic module, no self-test; mainline: the kernel\'s one libcurve25519.ko)', async t => {
-	const {report} = await runOn('7.3', ['--scenario', 'arch-first', '--cpu', 'neon']);
+	const {report} = await runOn(t, '7.3', ['--scenario', 'arch-first', '--cpu', 'neon']);
 	t.deepEqual(report.cells.map(c => c.id.design).sort(), ['mainline', 'softdep', 'static-call', 'weak']);
 	for (const c of report.cells) {
 		t.is(c.status, 'completed', `${c.cellKey}: ${c.error?.message}`);
@@ -84,7 +84,7 @@ test('7.3: every design builds (own-library sets: NEON core from lib/crypto/arm,
 
 // mainline@7.3: no arch and no generic module; the NEON core is linked into libcurve25519 behind a static key.
 test('7.3 mainline (consolidated): the library loads on a CPU without NEON and serves every vector and the kernel\'s KUnit suite; its NEON core stays resident, idle; blacklisting cannot switch it off', async t => {
-	const {exitCode, report} = await runOn('7.3', ['--design', 'mainline', '--scenario', 'arch-first,blacklist-modprobe-d']);
+	const {exitCode, report} = await runOn(t, '7.3', ['--design', 'mainline', '--scenario', 'arch-first,blacklist-modprobe-d']);
 	t.is(report.cells.length, 4);
 	t.deepEqual(report.deviations, []);
 	t.is(exitCode, 0);
@@ -105,7 +105,7 @@ test('7.3 mainline (consolidated): the library loads on a CPU without NEON and s
 	}
 	// Every vector through the library's API on the CPU without NEON (generic inside libcurve25519), and through the
 	// driver's own copy of the tree's fiat32 (7.3 exports no generic code).
-	const out = await mkdtemp(join(tmpdir(), 'kplug-kernels-'));
+	const out = await tempDir(t, 'kernels');
 	const vectors = await execa('node', [kplug, 'vectors', '--kernel', '7.3', '--design', 'mainline', '--cpu', 'noneon', '--json', '--out', out], {reject: false, env: {CI: 'true'}});
 	t.is(vectors.exitCode, 0, vectors.stderr.split('\n').slice(-3).join('\n'));
 	const cell = (JSON.parse(vectors.stdout) as VectorCellReport[])[0]!;

@@ -1,7 +1,6 @@
 import test from 'ava';
 import {execa} from 'execa';
-import {access, mkdtemp, readFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {access, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {Report} from '../../harness/report/schema.ts';
 import {defaultProfile} from '../../harness/build/profiles.ts';
@@ -9,6 +8,7 @@ import {cellKey} from '../../harness/scenarios/cell.ts';
 import {expandMatrix} from '../../harness/scenarios/matrix.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {ourQemus} from './_context.ts';
+import {tempDir} from '../_temp.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 
@@ -18,7 +18,7 @@ test('the default profile\'s matrix matches the committed baseline (a changed ou
 	// are checked against the same baseline by `npm start` (exit 1 on a deviation) and the nightly's shards.
 	// Every VM and request inside has its own deadline; this only bounds the wait.
 	t.timeout(40 * 60_000);
-	const out = await mkdtemp(join(tmpdir(), 'kplug-matrix-'));
+	const out = await tempDir(t, 'matrix');
 	const result = await execa('node', [kplug, 'run', '--profile', defaultProfile, '--json', '--out', out], {reject: false, env: {CI: 'true'}});
 	const report = JSON.parse(result.stdout) as Report;
 	const deviations = report.deviations.map(d => `${d.cellKey}\n${d.diff.join('\n')}`).join('\n');
@@ -45,7 +45,7 @@ test('the default profile\'s matrix matches the committed baseline (a changed ou
 });
 
 test('a shard runs its part of the matrix, and merge puts shards back together', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-shards-'));
+	const out = await tempDir(t, 'shards');
 	const filter = ['--scenario', 'no-arch', '--profile', 'thumb2', '--design', 'mainline,weak'];
 	const dirs: string[] = [];
 	for (const shard of ['1/2', '2/2']) {
@@ -63,7 +63,7 @@ test('a shard runs its part of the matrix, and merge puts shards back together',
 });
 
 test('a changed outcome is reported as a deviation with a readable diff and exit 1', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-deviation-'));
+	const out = await tempDir(t, 'deviation');
 	const baseline = join(out, 'baseline.json');
 	const committed = JSON.parse(await readFile(repoPath('test/baselines/matrix.json'), 'utf8')) as {cells: Record<string, {steps: string[]}>};
 	const key = 'weak/thumb2/noneon/arch-first';

@@ -2,18 +2,16 @@
 // profile, and who answered a removal: kmod's rmmod or the kernel's delete_module.
 import test from 'ava';
 import {execa} from 'execa';
-import {mkdtemp} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import type {Report} from '../../harness/report/schema.ts';
 import type {CellResult, PathProbe} from '../../harness/scenarios/types.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {ourQemus} from './_context.ts';
+import {tempDir, type Teardown} from '../_temp.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 
-async function runCells(filter: string[]): Promise<Report> {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-paths-'));
+async function runCells(t: Teardown, filter: string[]): Promise<Report> {
+	const out = await tempDir(t, 'paths');
 	// Exit 1 is fine here (deviations are the matrix test's business); 2 or more is not.
 	const result = await execa('node', [kplug, 'run', ...filter, '--json', '--out', out], {reject: false, env: {CI: 'true'}});
 	if (!result.stdout.startsWith('{')) throw new Error(`kplug run failed (exit ${result.exitCode}): ${result.stderr.split('\n').slice(-5).join('\n')}`);
@@ -27,7 +25,7 @@ const end = (c: CellResult): PathProbe => {
 };
 
 test('kernel-side counts agree with the module-reported path in arch-first, lib-first and no-arch', async t => {
-	const report = await runCells(['--profile', 'thumb2', '--scenario', 'arch-first,lib-first,no-arch']);
+	const report = await runCells(t, ['--profile', 'thumb2', '--scenario', 'arch-first,lib-first,no-arch']);
 	t.is(report.cells.length, 24, 'every design × 2 CPUs × 3 scenarios');
 	// A contradiction would have made the cell an error (PathContradiction); none may be.
 	t.deepEqual(report.cells.filter(c => c.status !== 'completed').map(c => `${c.cellKey}: ${c.error?.message}`), []);
@@ -59,7 +57,7 @@ test('kernel-side counts agree with the module-reported path in arch-first, lib-
 });
 
 test('on a CPU without NEON the mainline API path enters the arch glue, then the generic implementation', async t => {
-	const report = await runCells(['--design', 'mainline', '--profile', 'thumb2', '--cpu', 'noneon', '--scenario', 'arch-first']);
+	const report = await runCells(t, ['--design', 'mainline', '--profile', 'thumb2', '--cpu', 'noneon', '--scenario', 'arch-first']);
 	const [cell] = report.cells;
 	t.is(cell?.status, 'completed', cell?.error?.message);
 	const probe = end(cell!);
@@ -72,7 +70,7 @@ test('on a CPU without NEON the mainline API path enters the arch glue, then the
 });
 
 test('removing the arch module in use: kmod says EBUSY itself, the kernel says EAGAIN; runtime unplug fails', async t => {
-	const report = await runCells(['--design', 'mainline,weak', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'rmmod,runtime-unplug']);
+	const report = await runCells(t, ['--design', 'mainline,weak', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'rmmod,runtime-unplug']);
 	t.is(report.cells.length, 4);
 	for (const cell of report.cells) {
 		t.is(cell.status, 'completed', cell.error?.message);
@@ -97,7 +95,7 @@ test('removing the arch module in use: kmod says EBUSY itself, the kernel says E
 // how many in-flight removals go through is timing (softdep's call in flight holds a symbol_get reference);
 // the removal once the caller has stopped is not.
 test('unplug under load: softdep and static-call can be removed (static-call even mid-call), every result right; weak refuses', async t => {
-	const report = await runCells(['--design', 'weak,softdep,static-call', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'unplug-under-load']);
+	const report = await runCells(t, ['--design', 'weak,softdep,static-call', '--profile', 'thumb2', '--cpu', 'neon', '--scenario', 'unplug-under-load']);
 	t.is(report.cells.length, 3);
 	for (const cell of report.cells) {
 		t.is(cell.status, 'completed', cell.error?.message);

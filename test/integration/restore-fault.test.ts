@@ -15,7 +15,7 @@ import {logDir, ourQemus, testGuestContext} from './_context.ts';
 test('a restored guest that fails before the first step: the state is discarded and the cell runs again cold', async t => {
 	t.timeout(5 * 60_000);
 	const ctx = await testGuestContext();
-	const dir = await logDir('restore-fault');
+	const dir = await logDir(t, 'restore-fault');
 	const bad = join(dir, 'state.bin');
 	await writeFile(bad, 'not a migration stream\n');
 	const calls: string[] = [];
@@ -61,9 +61,9 @@ test('a saved state is restored once before any cell uses it: one that will not 
 		release: async () => undefined,
 		discard: async () => undefined,
 	};
-	const {vm} = await bootGuest(ctx, {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true}, await logDir('capture'), {snapshots: spy});
+	const {vm} = await bootGuest(ctx, {profile: 'thumb2', design: 'weak', cpu: 'neon', withArch: true}, await logDir(t, 'capture'), {snapshots: spy});
 	await vm.close();
-	const dir = await logDir('check');
+	const dir = await logDir(t, 'check');
 	await writeFile(join(dir, 'bad.bin'), 'not a migration stream\n');
 	await t.throwsAsync(checkRestorePoint(captured!, {stateFile: join(dir, 'bad.bin'), ready: vm.ready, consoleText: ''}, join(dir, 'bad-check')), {instanceOf: BadStateError, message: /^its first restore failed: /});
 	const point = await makeRestorePoint(captured!, join(dir, 'good'));

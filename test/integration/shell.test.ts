@@ -1,14 +1,14 @@
 // kplug shell driven through a pipe, as a script would: one real guest, end to end through the CLI.
 import test from 'ava';
 import {execa} from 'execa';
-import {mkdtemp, readdir, readFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {repoPath} from '../../harness/util/paths.ts';
 import {run} from '../../harness/util/exec.ts';
+import {tempDir} from '../_temp.ts';
 
 test('printf … | kplug shell: the kernel version, the loaded modules (kmod\'s lsmod), exit 0, no qemu left', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-it-shell-'));
+	const out = await tempDir(t, 'it-shell');
 	const input = 'cat /proc/version\nmodprobe kplug_x25519\nlsmod\nexit\n';
 	const result = await execa('node', [repoPath('harness/bin/kplug.mjs'), 'shell', '--design', 'weak', '--out', out], {input, reject: false, timeout: 15 * 60_000, env: {CI: 'true'}});
 	t.is(result.exitCode, 0, result.stderr);
@@ -34,7 +34,7 @@ test('printf … | kplug shell: the kernel version, the loaded modules (kmod\'s 
 // Through the README's entry point (`npm run kplug -- shell`): the bootstrap hands its stdin to kplug. Before the
 // fix it ignored stdin, so a piped session ran nothing and exited 0.
 test('printf … | npm run kplug -- shell --userland trixie: the bootstrap passes stdin through; the guest\'s kmod is 34', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-it-shell-'));
+	const out = await tempDir(t, 'it-shell');
 	const input = 'modprobe --version\nexit\n';
 	const result = await execa('node', [repoPath('harness/bootstrap.mjs'), 'kplug', 'shell', '--kernel', '6.12', '--userland', 'trixie', '--out', out], {input, reject: false, timeout: 15 * 60_000, env: {CI: 'true'}});
 	t.is(result.exitCode, 0, result.stderr);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import {execa} from 'execa';
-import {mkdtemp, readdir, readFile} from 'node:fs/promises';
+import {readdir, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {Report} from '../../harness/report/schema.ts';
@@ -9,6 +9,7 @@ import {expandMatrix} from '../../harness/scenarios/matrix.ts';
 import {bootConfigKey} from '../../harness/subject/snapshots.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {ourQemus} from './_context.ts';
+import {tempDir} from '../_temp.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 // Two designs (in-tree mainline, out-of-tree weak), one profile, both CPUs, every scenario.
@@ -29,7 +30,7 @@ test('cells restored from a snapshot have exactly the outcomes of cells booted c
 	for (const c of cells) shared.set(bootConfigKey(cellBootConfig(c)), (shared.get(bootConfigKey(cellBootConfig(c))) ?? 0) + 1);
 	const expectRestored = cells.filter(c => shared.get(bootConfigKey(cellBootConfig(c)))! > 1).map(c => `${c.design}/${c.profile}/${c.cpu}/${c.scenario}`).sort();
 	const before = await snapshotDirs();
-	const out = await mkdtemp(join(tmpdir(), 'kplug-it-snapshots-'));
+	const out = await tempDir(t, 'it-snapshots');
 	const cold = await run(out, '--no-snapshot');
 	const restored = await run(out, '--snapshot');
 	t.log(`${cells.length} cells: cold ${cold.seconds.toFixed(1)} s, with snapshots ${restored.seconds.toFixed(1)} s`);

@@ -1,14 +1,12 @@
 // Guest userland as a dimension: trixie's armhf packages (kmod 34) fetched through the private apt configuration, the
 // image's depmod run in the guest when the image is built, and the cells run with kmod 34's modprobe on 6.12.
-import {mkdtemp} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
 import type {Report} from '../../harness/report/schema.ts';
 import {bootGuest, guestImage} from '../../harness/subject/guest.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {logDir, ourQemus, testGuestContext} from './_context.ts';
+import {tempDir} from '../_temp.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 
@@ -17,7 +15,7 @@ test('trixie userland on 6.12: kmod 34 in the guest, merged /usr, modules.dep an
 	const spec = {kernel: '6.12', userland: 'trixie', profile: 'thumb2', design: 'weak' as const, cpu: 'neon', withArch: true};
 	const {image} = await guestImage(ctx, spec);
 	t.regex(image.path, /thumb2-weak\+trixie/);
-	const {vm} = await bootGuest(ctx, spec, await logDir('userland-trixie'));
+	const {vm} = await bootGuest(ctx, spec, await logDir(t, 'userland-trixie'));
 	t.teardown(() => vm.close());
 	const version = await vm.exec(['/sbin/modprobe', '--version']);
 	t.regex(version.stdout, /^kmod version 34\b/);
@@ -39,7 +37,7 @@ test('trixie userland on 6.12: kmod 34 in the guest, merged /usr, modules.dep an
 });
 
 test('kplug run --userland trixie: the 6.12 modprobe cells match the baseline recorded with kmod 34, and the report names kmod 34\'s depmod', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-userland-'));
+	const out = await tempDir(t, 'userland');
 	const result = await execa('node', [kplug, 'run', '--kernel', '6.12', '--userland', 'trixie', '--design', 'weak,mainline', '--scenario', 'modprobe', '--json', '--out', out], {reject: false, env: {CI: 'true'}});
 	t.true(result.stdout.startsWith('{'), result.stderr.split('\n').slice(-5).join('\n'));
 	const report = JSON.parse(result.stdout) as Report;

@@ -9,7 +9,7 @@ for (const design of ['weak', 'mainline'] as const) {
 	test(`${design}: all 518 Wycheproof vectors (+ RFC 7748, random) pass through both paths on the default profile`, async t => {
 		const set = await loadVectorSet({includeWycheproof: true, includeRfc: true, random: 100, seed: 7});
 		t.is(set.vectors.filter(v => v.source === 'wycheproof').length, 518);
-		const report = await runVectorCell(ctx, {design, profile: 'thumb2', cpu: 'neon'}, set.vectors, set.iterated, set.seed, await logDir(`vectors-${design}`));
+		const report = await runVectorCell(ctx, {design, profile: 'thumb2', cpu: 'neon'}, set.vectors, set.iterated, set.seed, await logDir(t, `vectors-${design}`));
 		t.is(report.error, undefined);
 		t.deepEqual(report.paths.map(p => p.path), ['api', 'generic']);
 		for (const path of report.paths) {

@@ -14,7 +14,7 @@ test.afterEach.always('no qemu of ours is left running', async t => {
 });
 
 test('command round trip: argv, stdin, exit code, binary-safe output; kmod tools are the real ones', async t => {
-	const {vm} = await bootGuest(ctx, {...guest, cpu: 'neon'}, await logDir('roundtrip'));
+	const {vm} = await bootGuest(ctx, {...guest, cpu: 'neon'}, await logDir(t, 'roundtrip'));
 	try {
 		t.regex(vm.ready.release, /^6\.1\./);
 		const echo = await vm.exec(['cat'], {stdin: 'hello\0world\n'});
@@ -41,7 +41,7 @@ test('command round trip: argv, stdin, exit code, binary-safe output; kmod tools
 
 for (const [cpu, neon] of [['neon', true], ['noneon', false]] as const) {
 	test(`CPU model ${cpu}: NEON ${neon ? 'present' : 'absent'} in /proc/cpuinfo`, async t => {
-		const {vm} = await bootGuest(ctx, {...guest, cpu}, await logDir(cpu));
+		const {vm} = await bootGuest(ctx, {...guest, cpu}, await logDir(t, cpu));
 		try {
 			t.is(vm.ready.cpuFeatures.includes('neon'), neon);
 			const cpuinfo = await vm.exec(['grep', 'Features', '/proc/cpuinfo']);
@@ -56,7 +56,7 @@ for (const [cpu, neon] of [['neon', true], ['noneon', false]] as const) {
 }
 
 test('a real kernel panic (sysrq c) is reported as a kernel crash', async t => {
-	const {vm} = await bootGuest(ctx, {...guest, cpu: 'neon'}, await logDir('panic'));
+	const {vm} = await bootGuest(ctx, {...guest, cpu: 'neon'}, await logDir(t, 'panic'));
 	try {
 		const error = await t.throwsAsync(vm.exec(['sh', '-c', 'echo c > /proc/sysrq-trigger'], {step: 'sysrq crash'}), {instanceOf: KernelCrashError});
 		t.is(error.step, 'sysrq crash');
@@ -67,7 +67,7 @@ test('a real kernel panic (sysrq c) is reported as a kernel crash', async t => {
 });
 
 test('a guest command that never ends is a request timeout, and the VM still answers', async t => {
-	const {vm} = await bootGuest(ctx, {...guest, cpu: 'neon'}, await logDir('timeout'));
+	const {vm} = await bootGuest(ctx, {...guest, cpu: 'neon'}, await logDir(t, 'timeout'));
 	try {
 		await t.throwsAsync(vm.exec(['sleep', '1000'], {timeoutMs: 1500}), {instanceOf: RequestTimeoutError});
 		t.is((await vm.exec(['true'])).exitCode, 0);

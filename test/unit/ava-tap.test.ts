@@ -1,10 +1,10 @@
 import test from 'ava';
-import {cp, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {cp, readFile, symlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {avaRunCounts, countsLine, describeFailure, failureReport, parseTap, pointKind, tapCounts} from '../../harness/ava-tap.mjs';
+import {avaRunCounts, countLeftovers, countsLine, describeFailure, failureReport, parseTap, pointKind, tapCounts} from '../../harness/ava-tap.mjs';
 import {run} from '../../harness/util/exec.ts';
 import {repoPath} from '../../harness/util/paths.ts';
+import {tempDir, type Teardown} from '../_temp.ts';
 
 const fixtures = repoPath('test/fixtures/tap');
 const recorded = (name: string): Promise<string> => readFile(join(fixtures, `${name}.tap`), 'utf8');
@@ -41,6 +41,16 @@ test('a failure keeps its YAML block: the message and the diff are what the summ
 	const report = failureReport('unit', parsed, tapCounts(parsed));
 	t.regex(report, /^unit: 2 failed\n {2}not ok 4 - report › verdict table has a row per claim\n/);
 	t.false(report.includes('junit for shards'), 'a todo test is not listed as a failure');
+});
+
+test('files the tests left in their temp folder fail a clean run, named in its report', async t => {
+	const {parsed, counts} = avaRunCounts(await recorded('pass'), 0);
+	t.is(countLeftovers(counts, []).failed, 0);
+	const names = Array.from({length: 10}, (_, i) => `kplug-it-${i}-abc`);
+	countLeftovers(counts, names);
+	t.is(counts.failed, 1);
+	const report = failureReport('integration', parsed, counts);
+	t.regex(report, /^integration: 1 failed\n  the tests left 10 entries in their temp folder: kplug-it-0-abc, .*kplug-it-7-abc, …$/);
 });
 
 test('a clean recorded run has no failures and no report', async t => {
@@ -117,9 +127,8 @@ test('a non-zero exit with clean TAP is a failure; a failed point with exit 0 st
 });
 
 // The recordings are what the installed AVA prints: run it on the same sources (a scratch project).
-async function avaTap(t: {teardown: (fn: () => Promise<void>) => void}, files: string[]): Promise<{stdout: string; exitCode: number}> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-ava-tap-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+async function avaTap(t: Teardown, files: string[]): Promise<{stdout: string; exitCode: number}> {
+	const dir = await tempDir(t, 'ava-tap');
 	await cp(join(fixtures, 'sources'), dir, {recursive: true});
 	await symlink(repoPath('node_modules'), join(dir, 'node_modules'));
 	await writeFile(join(dir, 'package.json'), JSON.stringify({type: 'module', ava: {workerThreads: false}}));

@@ -1,10 +1,10 @@
-import {mkdtemp, mkdir, rename, rm, utimes, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, rename, utimes, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {kernelKeyParts} from '../../../harness/build/kernel.ts';
 import type {KernelSource} from '../../../harness/build/source.ts';
 import {cacheKey, hashTree, sha256} from '../../../harness/util/hash.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
 const source: KernelSource = {
 	kernel: '6.1',
@@ -66,9 +66,8 @@ test('the extracted source folder is not part of the key (only what identifies t
 	t.is(cacheKey(kernelKeyParts({...source, dir: '/elsewhere/linux'}, fragmentText, toolchain)), baseKey);
 });
 
-async function tree(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-hash-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+async function tree(t: Teardown): Promise<string> {
+	const dir = await tempDir(t, 'hash');
 	await mkdir(join(dir, 'sub', 'deeper'), {recursive: true});
 	await writeFile(join(dir, 'Makefile'), 'obj-m += curve25519-test.o\n');
 	await writeFile(join(dir, 'sub', 'a.c'), 'int a;\n');

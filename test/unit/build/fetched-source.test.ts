@@ -1,9 +1,9 @@
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {fetchedDir, readFetched, type FetchedPackage} from '../../../harness/build/fetched-source.ts';
 import {kernelDef} from '../../../harness/build/kernels.ts';
+import {tempDir} from '../../_temp.ts';
 
 const fetched: FetchedPackage = {
 	package: 'linux-source-7.3', suite: 'trixie-backports', version: '7.3.4-1~bpo13+1', debSize: 166780612,
@@ -12,14 +12,8 @@ const fetched: FetchedPackage = {
 	downloadSeconds: 1.6, unpackSeconds: 1,
 };
 
-async function cache(t: import('ava').ExecutionContext): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-fetched-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
-
 test('readFetched: what a completed fetch recorded (no network, no rehash), under <cache>/src/fetched-<package>', async t => {
-	const dir = await cache(t);
+	const dir = await tempDir(t, 'fetched');
 	const entry = fetchedDir(dir, kernelDef('7.3'));
 	t.is(entry, join(dir, 'src', 'fetched-linux-source-7.3'));
 	await mkdir(entry, {recursive: true});
@@ -30,7 +24,7 @@ test('readFetched: what a completed fetch recorded (no network, no rehash), unde
 });
 
 test('readFetched: a malformed record is no record (the package is fetched again), never a cast', async t => {
-	const dir = await cache(t);
+	const dir = await tempDir(t, 'fetched');
 	const entry = fetchedDir(dir, kernelDef('6.12'));
 	await mkdir(entry, {recursive: true});
 	await writeFile(join(entry, '.kplug-complete'), '{}');

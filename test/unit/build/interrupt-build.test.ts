@@ -1,11 +1,11 @@
 // SIGINT during a build: the compiler seen alive in make's process group before the signal, none of the group after.
 import test from 'ava';
 import {execa} from 'execa';
-import {chmod, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {chmod, readFile, symlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {run} from '../../../harness/util/exec.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
+import {tempDir} from '../../_temp.ts';
 
 // Members of a process group as "pid comm" (zombies excluded: they are dead, waiting for a parent).
 async function groupMembers(pgid: number): Promise<string[]> {
@@ -14,8 +14,7 @@ async function groupMembers(pgid: number): Promise<string[]> {
 }
 
 test('SIGINT during make: cc1 runs in make\'s process group before, nothing of the group is left after, exit 130', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-build-int-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'build-int');
 	// A fake make on PATH whose "compiler" is sleep under the name cc1 (comm comes from the file name).
 	await symlink((await run('sh', ['-c', 'command -v sleep'])).stdout.trim(), join(dir, 'cc1'));
 	await writeFile(join(dir, 'make'), `#!/bin/sh\necho $$ > "${dir}/make.pid"\n"${dir}/cc1" 1000 &\n"${dir}/cc1" 1000 &\nwait\n`);

@@ -1,9 +1,9 @@
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, writeFile} from 'node:fs/promises';
 import {dirname, join, relative} from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {moduleSets, resolveKernelInputs, stagingDir} from '../../../harness/build/module-sets.ts';
 import type {KernelSource} from '../../../harness/build/source.ts';
+import {tempDir} from '../../_temp.ts';
 
 // ccache (CCACHE_BASEDIR = the cache) hashes the M= folder's path relative to the kernel folder: it must not change
 // from one build of a set to the next, or every object misses.
@@ -16,8 +16,7 @@ test('stagingDir: one fixed folder per profile and set under the cache, the same
 
 // What a set takes from a kernel tree, on trees shaped like 6.x's and 7.x's (files written to a temp folder).
 async function tree(t: ExecutionContext, files: string[]): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-tree-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'tree');
 	for (const f of files) {
 		await mkdir(join(dir, dirname(f)), {recursive: true});
 		await writeFile(join(dir, f), `/* ${f} */\n`);

@@ -1,9 +1,9 @@
 import test from 'ava';
 import {execa} from 'execa';
-import {mkdir, mkdtemp, readdir, readlink, rm, symlink, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readdir, readlink, symlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {repoPath} from '../../../harness/util/paths.ts';
+import {tempDir} from '../../_temp.ts';
 
 const kplug = repoPath('harness/bin/kplug.mjs');
 
@@ -76,7 +76,7 @@ const cases: [string, string[], RegExp][] = [
 for (const [title, argv, pattern] of cases) test(`bad input: ${title}`, badInput, argv, pattern);
 
 test('bad input: a malformed vector file names the file, test id and field before anything boots', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-badvec-'));
+	const dir = await tempDir(t, 'badvec');
 	const file = join(dir, 'mine.json');
 	await writeFile(file, JSON.stringify({algorithm: 'XDH', numberOfTests: 1, testGroups: [{type: 'XdhComp', curve: 'curve25519', tests: [{tcId: 1, comment: '', public: 'zz', private: '00'.repeat(32), shared: '00'.repeat(32), result: 'valid', flags: []}]}]}));
 	await badInput(t, ['vectors', '--file', file], /mine\.json: tcId 1: field "public"/);
@@ -95,12 +95,11 @@ test('help: every command has --help and exits 0', async t => {
 });
 
 test('bad input found after the run folder was made leaves no empty run folder, and latest where it was', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-badrun-'));
+	const out = await tempDir(t, 'badrun');
 	await mkdir(join(out, 'runs', 'run-earlier'), {recursive: true});
 	await writeFile(join(out, 'runs', 'run-earlier', 'report.md'), 'earlier\n');
 	await symlink(join(out, 'runs', 'run-earlier'), join(out, 'latest'));
 	await badInput(t, ['run', '--scenario', 'arch-first', '--jobs', '0', '--out', out], /--jobs must be an integer ≥ 1/);
 	t.deepEqual(await readdir(join(out, 'runs')), ['run-earlier']);
 	t.is(await readlink(join(out, 'latest')), join(out, 'runs', 'run-earlier'));
-	await rm(out, {recursive: true, force: true});
 });

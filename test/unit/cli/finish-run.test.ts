@@ -1,16 +1,15 @@
 import test, {type ExecutionContext} from 'ava';
-import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {parseCommandArgs} from '../../../harness/cli/command.ts';
 import {finishRun, type FinishedRun} from '../../../harness/cli/report-job.ts';
 import {runCommand} from '../../../harness/cli/run-command.ts';
 import {sampleReport} from '../report/_sample-report.ts';
+import {tempDir} from '../../_temp.ts';
 
 // finishRun with stdout and stderr captured (serial: it writes to the process's streams).
 async function finish(t: ExecutionContext, run: Omit<FinishedRun, 'runDir' | 'report' | 'json'>, prepare?: (runDir: string) => Promise<void>) {
-	const parent = await mkdtemp(join(tmpdir(), 'kplug-finish-'));
-	t.teardown(() => rm(parent, {recursive: true, force: true}));
+	const parent = await tempDir(t, 'finish');
 	const runDir = join(parent, 'run-1');
 	await mkdir(runDir);
 	await prepare?.(runDir);

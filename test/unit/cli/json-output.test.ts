@@ -1,13 +1,13 @@
 // --json: stdout carries JSON and nothing else, for every command (they all take it).
 import test from 'ava';
-import {mkdtemp, writeFile, mkdir} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {writeFile, mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {parseCommandArgs} from '../../../harness/cli/command.ts';
 import {commands, main} from '../../../harness/cli/main.ts';
 import type {Progress, ProgressStream} from '../../../harness/util/progress.ts';
 import {sampleReport} from '../report/_sample-report.ts';
 import {kplugCli} from './_kplug.ts';
+import {tempDir} from '../../_temp.ts';
 
 // A terminal that records what it is sent: the most a progress writer could print.
 function terminal(): ProgressStream & {text: string} {
@@ -68,7 +68,7 @@ test('bad input under --json: one kplug: line on stderr, and the same error as J
 });
 
 test('a real command under --json (merge of one shard): stdout is the report as JSON, progress and notes are not on it', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-json-'));
+	const dir = await tempDir(t, 'json');
 	await mkdir(join(dir, 'shard'));
 	await writeFile(join(dir, 'shard', 'report.json'), JSON.stringify(sampleReport()));
 	const result = await kplugCli(['merge', '--json', '--out', join(dir, 'out'), join(dir, 'shard')]);

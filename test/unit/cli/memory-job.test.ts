@@ -1,7 +1,4 @@
 import test, {type ExecutionContext} from 'ava';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {buildContext} from '../../../harness/build/context.ts';
 import {parseCommandArgs, type ParsedArgs} from '../../../harness/cli/command.ts';
 import {memoryCommand} from '../../../harness/cli/memory-command.ts';
@@ -10,6 +7,7 @@ import type {MemorySample} from '../../../harness/memory/measure.ts';
 import type {MemoryRow} from '../../../harness/report/schema.ts';
 import {InterruptedError, UsageError} from '../../../harness/util/errors.ts';
 import {createProgress} from '../../../harness/util/progress.ts';
+import {tempDir} from '../../_temp.ts';
 
 const measured: MemoryRow = {design: 'weak', profile: 'thumb2', cpu: 'neon', situation: 'loaded', archResident: true, archCoreSize: 9212, archVmallocBytes: 16384, archVmallocPages: 3, memAvailableMedianKb: 213040, boots: 5};
 const lost: MemoryRow = {design: 'mainline', profile: 'arm', cpu: 'noneon', situation: 'skipped', archResident: false, archCoreSize: undefined, archVmallocBytes: undefined, archVmallocPages: undefined, memAvailableMedianKb: undefined, boots: 0, notes: ['no agent ready within 60000 ms', 'second']};
@@ -26,8 +24,7 @@ test('unmeasuredLine: a configuration without one measured boot is named with it
 // A memory job on fakes: boots are counted, and the interrupt fires while the `stopAt`-th boot is running.
 async function interruptedMemoryJob(t: ExecutionContext, stopAt: number, jobs = 1) {
 	const controller = new AbortController();
-	const out = await mkdtemp(join(tmpdir(), 'kplug-memjob-'));
-	t.teardown(() => rm(out, {recursive: true, force: true}));
+	const out = await tempDir(t, 'memjob');
 	const parsed = parseCommandArgs(memoryCommand, ['--repeat', '2', '--rounds', '3', '--jobs', String(jobs), '--out', out, '--cache', out]);
 	const args: ParsedArgs = {...parsed, progress: createProgress({quiet: true}), signal: controller.signal};
 	let started = 0;
@@ -79,8 +76,7 @@ test('unmeasuredLine: a row the interrupt emptied is not lost, one with a failed
 });
 
 test('--rounds must be a whole number ≥ 0: anything else is a UsageError before any boot', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-memjob-'));
-	t.teardown(() => rm(out, {recursive: true, force: true}));
+	const out = await tempDir(t, 'memjob');
 	let boots = 0;
 	const deps: MemoryJobDeps = {sample: async () => { boots++; throw new Error('no boot expected'); }, withinBoot: async () => { boots++; throw new Error('no boot expected'); }, prepare: async () => true};
 	const args = {...parseCommandArgs(memoryCommand, ['--rounds', 'many', '--out', out]), progress: createProgress({quiet: true})};
@@ -89,8 +85,7 @@ test('--rounds must be a whole number ≥ 0: anything else is a UsageError befor
 });
 
 test('a consolidated design (mainline on 7.3): loaded and blacklisted boots only, no within-boot rounds and no with/without comparison; its rows name the module and the NEON bytes', async t => {
-	const out = await mkdtemp(join(tmpdir(), 'kplug-memjob-'));
-	t.teardown(() => rm(out, {recursive: true, force: true}));
+	const out = await tempDir(t, 'memjob');
 	const parsed = parseCommandArgs(memoryCommand, ['--repeat', '1', '--rounds', '2', '--out', out, '--cache', out]);
 	const args: ParsedArgs = {...parsed, progress: createProgress({quiet: true})};
 	const booted: string[] = [];

@@ -1,5 +1,4 @@
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
@@ -14,6 +13,7 @@ import type {CellId, CellResult} from '../../../harness/scenarios/types.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
 import {cell, fixtureKeys, sixCells, toResult} from '../scenarios/_cells.ts';
+import {tempDir} from '../../_temp.ts';
 
 const neverRun: CellId = {design: 'weak', profile: 'arm', cpu: 'noneon', scenario: 'modprobe'};
 
@@ -201,7 +201,7 @@ test('shardCoverage: shards cut from different matrices are a UsageError', t => 
 });
 
 test('merge (CLI): a lost shard report fails the merge with one line naming the cells; the report lists them as not run', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'merge');
 	const {reports, matrixCells} = threeShards();
 	const lost = reports.splice(2, 1)[0]!;
 	const dirs = await Promise.all(reports.map(async (r, i) => {
@@ -223,21 +223,15 @@ test('merge (CLI): a lost shard report fails the merge with one line naming the 
 
 // readShardReport
 
-async function tempDir(t: {teardown: (fn: () => Promise<void>) => void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-merge-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
-
 test('readShardReport reads a shard folder back', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'merge');
 	const [a] = twoShards();
 	await writeFile(join(dir, 'report.json'), JSON.stringify(a, null, 2));
 	t.deepEqual(await readShardReport(dir), JSON.parse(JSON.stringify(a)));
 });
 
 test('readShardReport of a missing folder is a UsageError naming report.json', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'merge');
 	const missing = join(dir, 'runs', 'run-x');
 	const error = await t.throwsAsync(readShardReport(missing), {instanceOf: UsageError});
 	t.true(error?.message.startsWith(`${join(missing, 'report.json')}: not a readable report`), error?.message);
@@ -245,14 +239,14 @@ test('readShardReport of a missing folder is a UsageError naming report.json', a
 });
 
 test('readShardReport of a folder without report.json is a UsageError', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'merge');
 	await mkdir(join(dir, 'cells'));
 	await t.throwsAsync(readShardReport(dir), {instanceOf: UsageError, message: /report\.json: not a readable report \(ENOENT\)/});
 });
 
 const rejectsReport = test.macro<[string, RegExp]>({
 	async exec(t, content, message) {
-		const dir = await tempDir(t);
+		const dir = await tempDir(t, 'merge');
 		await writeFile(join(dir, 'report.json'), content);
 		const error = await t.throwsAsync(readShardReport(dir), {instanceOf: UsageError});
 		t.true(error?.message.startsWith(join(dir, 'report.json')), error?.message);
@@ -293,7 +287,7 @@ test('mergeReports: a shard\'s known outcomes are not carried over (the merge li
 });
 
 test('merge (CLI): a shard\'s flakes are judged against the merge\'s baseline; a `known` the shard wrote is not trusted', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'merge');
 	const cells = sixCells().map(toResult);
 	const baselinePath = join(dir, 'baseline.json');
 	await updateBaseline(cells, baselinePath, evaluatePairClaims(cells));
@@ -326,7 +320,7 @@ test('a flake whose counts do not match its outcomes', rejectsReport, JSON.strin
 // A Debian point release changes the kernel version a profile's cells read: one line for the profile, the cells
 // still compared. Equal outcomes pass; a changed one is a deviation beside the version line.
 test('merge (CLI): a version change is one line per profile; the cells are compared all the same', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'merge');
 	const guest = {kernel: 'Linux version 6.1.192 (kplug@kplug)', kmod: 'kmod version 30'};
 	const cells = sixCells().map(toResult).map(c => ({...c, guest}));
 	const baselinePath = join(dir, 'baseline.json');
@@ -364,7 +358,7 @@ test('merge (CLI): a version change is one line per profile; the cells are compa
 });
 
 test('merge (CLI): a mistyped --baseline is one line and exit 2, not every cell a deviation', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'merge');
 	const shard = join(dir, 'shard');
 	await mkdir(shard);
 	await writeFile(join(shard, 'report.json'), JSON.stringify(shardReport(sixCells().map(toResult), [])));

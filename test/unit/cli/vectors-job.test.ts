@@ -1,7 +1,4 @@
 import test from 'ava';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {buildContext} from '../../../harness/build/context.ts';
 import {parseCommandArgs, type ParsedArgs} from '../../../harness/cli/command.ts';
 import {vectorsCommand} from '../../../harness/cli/vectors-command.ts';
@@ -9,12 +6,12 @@ import {runVectorJob, vectorsFailed, vectorsNotRunLine, type VectorJobDeps} from
 import type {VectorCellReport} from '../../../harness/report/schema.ts';
 import {InterruptedError} from '../../../harness/util/errors.ts';
 import {createProgress} from '../../../harness/util/progress.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
 // The vectors job on fakes (no guest): 4 cells (weak, softdep × neon, noneon); the interrupt fires while cell `stopAt` runs.
-async function vectorJob(t: {teardown(fn: () => Promise<void>): void}, stopAt: number, jobs: number, prepared = true) {
+async function vectorJob(t: Teardown, stopAt: number, jobs: number, prepared = true) {
 	const controller = new AbortController();
-	const out = await mkdtemp(join(tmpdir(), 'kplug-vecjob-'));
-	t.teardown(() => rm(out, {recursive: true, force: true}));
+	const out = await tempDir(t, 'vecjob');
 	const parsed = parseCommandArgs(vectorsCommand, ['--random', '0', '--no-wycheproof', '--jobs', String(jobs), '--out', out, '--cache', out]);
 	const args: ParsedArgs = {...parsed, progress: createProgress({quiet: true}), signal: controller.signal};
 	const started: string[] = [];

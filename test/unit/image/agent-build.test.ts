@@ -1,9 +1,8 @@
 import test from 'ava';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {AGENT_SOURCE, GUEST_CC, agentCcArgs, buildAgent} from '../../../harness/image/agent.ts';
 import {haveTool, run} from '../../../harness/util/exec.ts';
+import {tempDir} from '../../_temp.ts';
 
 test('agentCcArgs: static guest build', t => {
 	t.deepEqual(agentCcArgs({cc: GUEST_CC, source: 'agent.c', output: 'out/kplug-agent', static: true}), [
@@ -20,8 +19,7 @@ test('agentCcArgs: dynamic host build has no -static', t => {
 // The rig cannot boot a guest without this, so a missing cross compiler is a failure, not a skip.
 test('agent.c cross-compiles to a static 32-bit ARM executable', async t => {
 	t.true(await haveTool(GUEST_CC), `${GUEST_CC} is not installed (apt-get install gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)`);
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-agent-arm-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'agent-arm');
 	const output = join(dir, 'kplug-agent');
 	await buildAgent({cc: GUEST_CC, source: AGENT_SOURCE, output, static: true});
 	const {stdout} = await run('file', ['-b', output]);

@@ -1,14 +1,13 @@
 // Two kplug processes building the same cache key at once (the agent: a small entry): both succeed, one build, one entry.
 import test from 'ava';
 import {execa} from 'execa';
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {repoPath} from '../../../harness/util/paths.ts';
+import {tempDir} from '../../_temp.ts';
 
 test('two processes building the agent into one fresh cache both succeed; one compiles, both share its entry', async t => {
-	const cache = await mkdtemp(join(tmpdir(), 'kplug-concurrent-'));
-	t.teardown(() => rm(cache, {recursive: true, force: true}));
+	const cache = await tempDir(t, 'concurrent');
 	const script = `
 		import {register} from 'tsx/esm/api';
 		register();

@@ -1,8 +1,8 @@
-import {chmod, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {chmod, mkdir, symlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {entriesFromTree, listCpio, writeCpio, type CpioEntry} from '../../../harness/image/cpio.ts';
+import {tempDir} from '../../_temp.ts';
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
@@ -142,8 +142,7 @@ test('listCpio rejects data that is not newc', t => {
 });
 
 test('entriesFromTree collects dirs, files (with modes) and symlinks of a temp tree', async t => {
-	const root = await mkdtemp(join(tmpdir(), 'kplug-cpio-'));
-	t.teardown(() => rm(root, {recursive: true, force: true}));
+	const root = await tempDir(t, 'cpio');
 	await mkdir(join(root, 'bin'));
 	await mkdir(join(root, 'lib', 'modules'), {recursive: true});
 	await writeFile(join(root, 'bin', 'busybox'), 'ELF');

@@ -1,16 +1,16 @@
 // An image's key and staging per userland: the default userland's keys are what they were before userlands existed;
 // another userland, or a change to its guest depmod, is another image. Merged /usr links /bin, /sbin and /lib.
-import {mkdir, mkdtemp, readdir, readFile, readlink, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readdir, readFile, readlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {imageKeyParts, mergeUsr, type ImageSpec} from '../../../harness/image/image.ts';
 import {userlandDef} from '../../../harness/setup/userlands.ts';
 import {KplugError} from '../../../harness/util/errors.ts';
 import {cacheKey} from '../../../harness/util/hash.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
-async function spec(): Promise<ImageSpec> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-imagekey-'));
+async function spec(t: Teardown): Promise<ImageSpec> {
+	const dir = await tempDir(t, 'imagekey');
 	await writeFile(join(dir, 'System.map'), '00000000 T _text\n');
 	await writeFile(join(dir, 'lib.ko'), 'module');
 	return {label: 'thumb2-weak', release: '6.1.176', systemMap: join(dir, 'System.map'), kernelDir: dir, debs: {kmod: '/d/kmod_30_armhf.deb'}, modules: {'lib.ko': join(dir, 'lib.ko')}, userland: userlandDef('bookworm')};
@@ -19,7 +19,7 @@ async function spec(): Promise<ImageSpec> {
 const depmod = (recipe: string) => ({recipe, run: async () => ({files: {}, warnings: ''})});
 
 test('image key: the default userland adds no part (keys as before); trixie and its depmod recipe do', async t => {
-	const bookworm = await spec();
+	const bookworm = await spec(t);
 	const parts = await imageKeyParts(bookworm, 'agent');
 	t.deepEqual(Object.keys(parts).sort(), ['agent', 'applets', 'debs', 'init', 'module:lib.ko', 'recipe', 'release', 'systemMap']);
 	const trixie = {...bookworm, userland: userlandDef('trixie'), guestDepmod: depmod('aaaa')};
@@ -30,7 +30,7 @@ test('image key: the default userland adds no part (keys as before); trixie and 
 });
 
 test('mergeUsr: top-level folders move into /usr and become links; a name in both is one clear error', async t => {
-	const root = await mkdtemp(join(tmpdir(), 'kplug-mergeusr-'));
+	const root = await tempDir(t, 'mergeusr');
 	await mkdir(join(root, 'usr/bin'), {recursive: true});
 	await writeFile(join(root, 'usr/bin/busybox'), 'bb');
 	await mkdir(join(root, 'sbin'));
@@ -40,7 +40,7 @@ test('mergeUsr: top-level folders move into /usr and become links; a name in bot
 	t.is(await readFile(join(root, 'sbin/old-tool'), 'utf8'), 'x', 'reachable through the link');
 	t.deepEqual(await readdir(join(root, 'usr/sbin')), ['old-tool']);
 	await t.notThrowsAsync(mergeUsr(root), 'already merged: nothing to do');
-	const clash = await mkdtemp(join(tmpdir(), 'kplug-mergeusr-'));
+	const clash = await tempDir(t, 'mergeusr');
 	await mkdir(join(clash, 'usr/bin'), {recursive: true});
 	await mkdir(join(clash, 'bin'));
 	await writeFile(join(clash, 'usr/bin/sh'), 'a');

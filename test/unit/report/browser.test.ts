@@ -1,21 +1,15 @@
 import test from 'ava';
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {chromiumArgs, chromiumCommand, layoutProblems, measureLayout} from '../../../harness/report/layout-check.ts';
 import {evidenceHref} from '../../../harness/report/findings.ts';
 import {writeReport} from '../../../harness/report/write.ts';
 import {haveTool} from '../../../harness/util/exec.ts';
 import {recordedReport} from './_recorded-report.ts';
+import {tempDir} from '../../_temp.ts';
 
 const browser = (await haveTool(chromiumCommand)) ? test.serial : test.skip;
 const why = (await haveTool(chromiumCommand)) ? '' : ' [skipped: chromium is not installed; run `npm run kplug -- setup` (apt-get install chromium)]';
-
-async function runFolder(t: {teardown: (fn: () => Promise<void>) => void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-browser-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
 
 test('chromiumArgs: headless, throwaway profile, the window width, DOM or screenshot', t => {
 	const args = chromiumArgs({url: 'file:///r/report.html', width: 1400, height: 900, profileDir: '/tmp/p', output: 'dom'});
@@ -28,7 +22,7 @@ test('chromiumArgs: headless, throwaway profile, the window width, DOM or screen
 });
 
 browser(`recorded run: report.html fits 1400 px in Chromium, verdicts present, every link resolves${why}`, async t => {
-	const dir = await runFolder(t);
+	const dir = await tempDir(t, 'browser');
 	const report = recordedReport();
 	// The cells' evidence, as a run leaves it.
 	for (const c of report.cells) {
@@ -49,7 +43,7 @@ browser(`recorded run: report.html fits 1400 px in Chromium, verdicts present, e
 });
 
 browser(`the check can fail: a wide table, a missing Verdicts section and a dangling link are each reported${why}`, async t => {
-	const dir = await runFolder(t);
+	const dir = await tempDir(t, 'browser');
 	const html = join(dir, 'report.html');
 	await writeFile(html, '<!DOCTYPE html><html><body><h1>x</h1><table><tr><th>wide</th><td style="min-width:2000px">x</td></tr></table><a href="cells/gone/result.json">e</a></body></html>');
 	const figures = await measureLayout(html, 1400);

@@ -1,20 +1,19 @@
 import test from 'ava';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {renderJunit} from '../../../harness/report/junit.ts';
 import {validateXml, xmllintArgs} from '../../../harness/report/xml-schema.ts';
 import {haveTool} from '../../../harness/util/exec.ts';
 import {recordedReport} from './_recorded-report.ts';
 import {sampleReport} from './_sample-report.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
 const ready = await haveTool('xmllint');
 const xmllint = ready ? test : test.skip;
 const why = ready ? '' : ' [skipped: xmllint is not installed; run `npm run kplug -- setup` (apt-get install libxml2-utils)]';
 
-async function check(t: {teardown: (fn: () => Promise<void>) => void}, xml: string) {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-junit-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+async function check(t: Teardown, xml: string) {
+	const dir = await tempDir(t, 'junit');
 	const file = join(dir, 'junit.xml');
 	await writeFile(file, xml);
 	return validateXml(file);

@@ -1,6 +1,5 @@
 import test from 'ava';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {renderKtap} from '../../../harness/report/ktap.ts';
 import {kernelTreesWithKunit, kunitParse, parseKunitSummary} from '../../../harness/util/kunit-parse.ts';
@@ -9,6 +8,7 @@ import {defaultCacheDir} from '../../../harness/util/paths.ts';
 import {haveTool} from '../../../harness/util/exec.ts';
 import {recordedReport} from './_recorded-report.ts';
 import {sampleReport} from './_sample-report.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
 const tree = (await kernelTreesWithKunit(defaultCacheDir())).at(-1);
 const ready = tree !== undefined && (await haveTool('python3'));
@@ -32,9 +32,8 @@ function expected(report: Report): {total: number; passed: number; failed: numbe
 	return count;
 }
 
-async function parsed(t: {teardown: (fn: () => Promise<void>) => void}, report: Report) {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-ktap-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+async function parsed(t: Teardown, report: Report) {
+	const dir = await tempDir(t, 'ktap');
 	const file = join(dir, 'report.ktap');
 	await writeFile(file, renderKtap(report));
 	return kunitParse(tree!, file);

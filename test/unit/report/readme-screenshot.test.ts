@@ -1,11 +1,11 @@
 import test from 'ava';
-import {copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {encodePalettePng} from '../../../harness/report/png.ts';
 import {readmeImage, readmeImageProblems, readmeImages, verdictDigest} from '../../../harness/report/readme-screenshot.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
 import {recordedReport} from './_recorded-report.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
 const readme = await readFile(repoPath('README.md'), 'utf8');
 const digest = verdictDigest(recordedReport());
@@ -43,9 +43,8 @@ test('the verdict digest changes when a verdict in the table changes', t => {
 });
 
 // A scratch repository root for the checks that must fail.
-async function scratch(t: {teardown: (fn: () => Promise<void>) => void}): Promise<string> {
-	const root = await mkdtemp(join(tmpdir(), 'kplug-readme-image-'));
-	t.teardown(() => rm(root, {recursive: true, force: true}));
+async function scratch(t: Teardown): Promise<string> {
+	const root = await tempDir(t, 'readme-image');
 	await mkdir(join(root, 'docs'));
 	return root;
 }

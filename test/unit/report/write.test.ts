@@ -1,20 +1,14 @@
 import test from 'ava';
-import {mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readdir, readFile, utimes, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {renderMarkdown} from '../../../harness/report/markdown.ts';
 import {bundleReport, ReportWriteError, writeReport} from '../../../harness/report/write.ts';
 import {run} from '../../../harness/util/exec.ts';
 import {sampleReport} from './_sample-report.ts';
-
-async function tempDir(t: {teardown: (fn: () => Promise<void>) => void}): Promise<string> {
-	const parent = await mkdtemp(join(tmpdir(), 'kplug-report-'));
-	t.teardown(() => rm(parent, {recursive: true, force: true}));
-	return parent;
-}
+import {tempDir} from '../../_temp.ts';
 
 test('writes the five files, with no temporary files left behind', async t => {
-	const dir = join(await tempDir(t), 'run-1');
+	const dir = join(await tempDir(t, 'report'), 'run-1');
 	const report = sampleReport();
 	const files = await writeReport(dir, report);
 	t.deepEqual(files, {json: join(dir, 'report.json'), md: join(dir, 'report.md'), html: join(dir, 'report.html'), junit: join(dir, 'junit.xml'), ktap: join(dir, 'report.ktap')});
@@ -25,7 +19,7 @@ test('writes the five files, with no temporary files left behind', async t => {
 });
 
 test('a file that cannot be written keeps its previous version and loses none of the others: one ReportWriteError names it', async t => {
-	const dir = join(await tempDir(t), 'run-3');
+	const dir = join(await tempDir(t, 'report'), 'run-3');
 	// report.html is a folder with something in it: renaming the new file over it fails.
 	await mkdir(join(dir, 'report.html'), {recursive: true});
 	await writeFile(join(dir, 'report.html', 'keep'), 'x');
@@ -37,7 +31,7 @@ test('a file that cannot be written keeps its previous version and loses none of
 });
 
 test('bundles the folder as <dir>.tar.gz beside it', async t => {
-	const parent = await tempDir(t);
+	const parent = await tempDir(t, 'report');
 	const dir = join(parent, 'run-2');
 	await writeReport(dir, sampleReport());
 	const out = await bundleReport(dir);
@@ -58,8 +52,8 @@ async function runFolder(dir: string, reverse: boolean, time: Date): Promise<voi
 }
 
 test('the bundle is reproducible: same content, same bytes, whatever the order and times of writing', async t => {
-	const a = join(await tempDir(t), 'run');
-	const b = join(await tempDir(t), 'run');
+	const a = join(await tempDir(t, 'report'), 'run');
+	const b = join(await tempDir(t, 'report'), 'run');
 	await runFolder(a, false, new Date('2024-01-01T00:00:00Z'));
 	await runFolder(b, true, new Date('2025-06-01T12:34:56Z'));
 	const first = await readFile(await bundleReport(a));

@@ -1,6 +1,5 @@
 import {existsSync} from 'node:fs';
-import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {compareWithBaseline, defaultBaselinePath, explainFlakes, knownOutcomes, readBaseline, updateBaseline, versionChanges, versionsOf, type Baseline} from '../../../harness/scenarios/baseline.ts';
@@ -12,19 +11,14 @@ import {UsageError} from '../../../harness/util/errors.ts';
 import {execa} from 'execa';
 import {repoPath} from '../../../harness/util/paths.ts';
 import {cell, fixtureCells, fixtureKeys as k, toResult} from './_cells.ts';
-
-async function tempDir(t: {teardown: (fn: () => Promise<void>) => void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-baseline-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
+import {tempDir} from '../../_temp.ts';
 
 const committed = existsSync(defaultBaselinePath);
 
 const baselineOf = (cells = fixtureCells()): Baseline => ({schema: 'kplug-baseline/2', versions: {}, pairs: {}, cells: Object.fromEntries(cells.map(toResult).map(c => [c.cellKey, c.outcome]))});
 
 test('readBaseline of a missing file is bad input (a mistyped --baseline), and an empty baseline only when about to record one', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'nope', 'matrix.json');
 	const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
 	t.is(error.message, `${path}: no baseline there (record one with kplug run --update-baseline)`);
@@ -32,7 +26,7 @@ test('readBaseline of a missing file is bad input (a mistyped --baseline), and a
 });
 
 test('readBaseline of a FIFO is refused at once, not read (it would block)', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const fifo = join(dir, 'fifo');
 	await execa('mkfifo', [fifo]);
 	const error = await t.throwsAsync(readBaseline(fifo, {allowMissing: true}), {instanceOf: UsageError});
@@ -41,7 +35,7 @@ test('readBaseline of a FIFO is refused at once, not read (it would block)', asy
 
 const rejectsBaseline = test.macro<[string, RegExp]>({
 	async exec(t, content, reason) {
-		const dir = await tempDir(t);
+		const dir = await tempDir(t, 'baseline');
 		const path = join(dir, 'matrix.json');
 		await writeFile(path, content);
 		const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
@@ -66,13 +60,13 @@ test('cells null', rejectsBaseline, '{"schema": "kplug-baseline/2", "versions": 
 // A folder given as --baseline should not silently compare every cell as new (and --update-baseline then fails on
 // rename): bad input, exit 2.
 test('readBaseline of a folder is bad input, not an empty baseline', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const error = await t.throwsAsync(readBaseline(dir, {allowMissing: true}), {instanceOf: UsageError});
 	t.is(error.message, `${dir}: unreadable baseline (EISDIR)`);
 });
 
 test('updateBaseline writes keys sorted, keeps other cells, replaces updated ones', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'matrix.json');
 	const kept = {status: 'completed', steps: ['modprobe driver: ok'], claims: {C1: 'n/a'}};
 	await writeFile(
@@ -102,7 +96,7 @@ test('updateBaseline writes keys sorted, keeps other cells, replaces updated one
 });
 
 test('updateBaseline creates a missing baseline (and its folder)', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'baselines', 'matrix.json');
 	const cells = fixtureCells().map(toResult);
 	t.is(await updateBaseline(cells, path), cells.length);
@@ -112,7 +106,7 @@ test('updateBaseline creates a missing baseline (and its folder)', async t => {
 });
 
 test('updateBaseline refuses to overwrite a malformed baseline', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'matrix.json');
 	await writeFile(path, '{oops');
 	await t.throwsAsync(updateBaseline([toResult(cell(k.weakRmmod))], path), {instanceOf: UsageError});
@@ -178,7 +172,7 @@ test('a recorded alternative outcome is not a deviation, and is listed with its 
 });
 
 test('updateBaseline keeps the baseline outcome of a cell that ended with a recorded alternative, and keeps the alternatives', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'matrix.json');
 	const alternative = raced().find(c => c.cellKey === k.weakNoArch)!.outcome;
 	const before: Baseline = {...baselineOf(), alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: alternative}]}};
@@ -224,7 +218,7 @@ test('a flake is explained only when each outcome its repeats ended with is the 
 });
 
 test('readBaseline rejects a misspelt field in an alternative', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'matrix.json');
 	await writeFile(path, JSON.stringify({...baselineOf(), alternatives: {[k.weakNoArch]: [{why: 'a race', outcome: {}, seen: 'arm'}]}}));
 	const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
@@ -232,7 +226,7 @@ test('readBaseline rejects a misspelt field in an alternative', async t => {
 });
 
 test('readBaseline rejects an alternative without a reason', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'matrix.json');
 	await writeFile(path, JSON.stringify({...baselineOf(), alternatives: {[k.weakNoArch]: [{why: '', outcome: {}}]}}));
 	const error = await t.throwsAsync(readBaseline(path), {instanceOf: UsageError});
@@ -291,7 +285,7 @@ test('the default baseline is the committed test/baselines/matrix.json', t => {
 });
 
 test('updateBaseline with no cells writes an empty, well-formed baseline', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'matrix.json');
 	t.is(await updateBaseline([], path), 0);
 	t.is(await readFile(path, 'utf8'), '{\n  "schema": "kplug-baseline/2",\n  "versions": {},\n  "cells": {},\n  "pairs": {}\n}\n');
@@ -352,7 +346,7 @@ test('pair claims: a changed evaluated verdict deviates, "not evaluated" never d
 });
 
 test('updateBaseline records versions and evaluated pair verdicts', async t => {
-	const dir = await tempDir(t);
+	const dir = await tempDir(t, 'baseline');
 	const path = join(dir, 'matrix.json');
 	const pairs = [
 		{claim: 'C6', verdict: 'fails' as const, evidence: '', cells: ['weak/arm/neon/arch-first', 'weak/arm/neon/lib-first']},

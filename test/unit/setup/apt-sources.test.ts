@@ -1,10 +1,10 @@
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {debianSources, hostDebianSources, osCodename, parseDeb822Sources, parseOneLineSources, readHostSources, swappedSourcesList} from '../../../harness/setup/apt-sources.ts';
 import {SetupError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
+import {tempDir} from '../../_temp.ts';
 
 const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const fixture = async (name: string): Promise<{path: string; text: string}> => ({path: name, text: await readFile(repoPath('test/fixtures/apt', name), 'utf8')});
@@ -62,8 +62,7 @@ test('osCodename reads VERSION_CODENAME (quoted or not)', t => {
 });
 
 async function etcApt(t: import('ava').ExecutionContext, files: Record<string, string>): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-etc-apt-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'etc-apt');
 	await mkdir(join(dir, 'sources.list.d'));
 	for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
 	await writeFile(join(dir, 'os-release'), 'VERSION_CODENAME=bookworm\n');

@@ -1,6 +1,5 @@
 import {createHash} from 'node:crypto';
-import {mkdtemp, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readdir, readFile, symlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {aptUpdate} from '../../../harness/setup/apt.ts';
@@ -10,6 +9,7 @@ import {
 } from '../../../harness/setup/private-apt.ts';
 import {KplugError, SetupError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
+import {tempDir} from '../../_temp.ts';
 
 const apt = privateApt('/cache', 'trixie-backports', 'amd64', true);
 const record = (): Promise<string> => readFile(repoPath('test/fixtures/apt/linux-source-7.3.record'), 'utf8');
@@ -44,8 +44,7 @@ test('update, show and download argv: the private options first, then the verb',
 });
 
 test('privateAptFiles and writePrivateApt: its own sources list, empty status and parts, lists and archives folders', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-apt-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'apt');
 	const list = 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example.org/debian trixie main\n';
 	t.deepEqual(privateAptFiles(list).files, {'sources.list': list, status: ''});
 	const mine = privateApt(dir, 'trixie', 'amd64', false);
@@ -84,8 +83,7 @@ test('classifyUpdateOutput sorts what apt-get update said', t => {
 
 // A fake apt-get/apt-cache on PATH that answers call N as the Nth word of the plan (test/fixtures/fake-apt-get.sh).
 async function fakeApt(t: import('ava').ExecutionContext, plan: string): Promise<{dir: string; calls: () => Promise<number>}> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-fake-apt-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'fake-apt');
 	for (const tool of ['apt-get', 'apt-cache']) await symlink(repoPath('test/fixtures/fake-apt-get.sh'), join(dir, tool));
 	await writeFile(join(dir, 'record'), await record());
 	const saved = {...process.env};
@@ -171,8 +169,7 @@ test('a foreign architecture (armhf guest packages) gets its own folder and qual
 });
 
 test('verifyDownloaded: the .deb the index describes passes; a short or a same-size altered one is removed, with one line naming both sides', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-verify-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'verify');
 	const body = Buffer.from('!<arch>\ndebian-binary   a real .deb would be longer\n');
 	const sha256 = createHash('sha256').update(body).digest('hex');
 	const armhf = privateApt('/cache', 'trixie', 'armhf', true, false);

@@ -1,19 +1,13 @@
 import {execa} from 'execa';
-import {mkdtemp, mkdir, readdir, readFile, rm, truncate, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readdir, readFile, rm, truncate, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {forgetCheckedEntries, isPublished, publishAtomically, writeFileAtomic} from '../../../harness/util/atomic.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
-
-async function scratch(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-atomic-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
+import {tempDir} from '../../_temp.ts';
 
 test('publishAtomically publishes the filled folder on success, with the completion marker', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'kernel', 'thumb2-abc');
 	let seenTmp = '';
 	await publishAtomically(dir, async tmp => {
@@ -31,7 +25,7 @@ test('publishAtomically publishes the filled folder on success, with the complet
 });
 
 test('publishAtomically leaves nothing (no folder, no temp) when fill throws, and rethrows', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'kernel', 'thumb2-abc');
 	const error = await t.throwsAsync(
 		publishAtomically(dir, async tmp => {
@@ -45,7 +39,7 @@ test('publishAtomically leaves nothing (no folder, no temp) when fill throws, an
 });
 
 test('a publish over a sound entry does not build again (a failing build is never even started)', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'out');
 	await publishAtomically(dir, tmp => writeFile(join(tmp, 'v'), '1'));
 	let started = false;
@@ -63,7 +57,7 @@ test('a publish over a sound entry does not build again (a failing build is neve
 });
 
 test('a failed build publishes nothing and leaves no lock', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'out');
 	await t.throwsAsync(publishAtomically(dir, async tmp => {
 		await writeFile(join(tmp, 'v'), '2');
@@ -74,7 +68,7 @@ test('a failed build publishes nothing and leaves no lock', async t => {
 });
 
 test('publishing again replaces an incomplete folder left by a crash', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'out');
 	await mkdir(dir);
 	await writeFile(join(dir, 'stale'), 'from a killed run');
@@ -84,7 +78,7 @@ test('publishing again replaces an incomplete folder left by a crash', async t =
 });
 
 test('an existing folder without the marker is not published; a missing one neither', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'incomplete');
 	await mkdir(dir);
 	await writeFile(join(dir, 'zImage'), 'half');
@@ -93,7 +87,7 @@ test('an existing folder without the marker is not published; a missing one neit
 });
 
 test('writeFileAtomic writes the whole content, creating parents, and leaves no temp file', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const path = join(root, 'a', 'b', 'memo.json');
 	await writeFileAtomic(path, '{"v":1}\n');
 	await writeFileAtomic(path, new Uint8Array([0x7b, 0x7d]));
@@ -120,7 +114,7 @@ const zImage = Buffer.from(Array.from({length: 4096}, (_, i) => (i * 7) & 0xff))
 
 const damage = test.macro<[(path: string) => Promise<void>, RegExp]>({
 	async exec(t, corrupt, why) {
-		const root = await scratch(t);
+		const root = await tempDir(t, 'atomic');
 		const dir = join(root, 'kernel', 'thumb2-abc');
 		await publishKernel(dir, zImage);
 		await corrupt(join(dir, 'arch', 'zImage'));
@@ -147,7 +141,7 @@ test.serial('a same-size flipped byte', damage, async path => {
 test.serial('a missing file', damage, path => rm(path), /is missing/);
 
 test.serial('the marker holds the manifest of the listed files that exist', async t => {
-	const dir = join(await scratch(t), 'k');
+	const dir = join(await tempDir(t, 'atomic'), 'k');
 	await publishKernel(dir, zImage);
 	const manifest = JSON.parse(await readFile(join(dir, '.kplug-complete'), 'utf8')) as {files: Record<string, {size: number; sha256: string}>};
 	t.deepEqual(Object.keys(manifest.files), ['arch/zImage']);
@@ -156,7 +150,7 @@ test.serial('the marker holds the manifest of the listed files that exist', asyn
 });
 
 test.serial('an entry is checked once per process, not on every use', async t => {
-	const dir = join(await scratch(t), 'k');
+	const dir = join(await tempDir(t, 'atomic'), 'k');
 	await publishKernel(dir, zImage);
 	forgetCheckedEntries();
 	t.true(await isPublished(dir));
@@ -170,7 +164,7 @@ test.serial('an entry is checked once per process, not on every use', async t =>
 });
 
 test.serial('an entry published before manifests is adopted: its files are recorded, later damage is found', async t => {
-	const dir = join(await scratch(t), 'k');
+	const dir = join(await tempDir(t, 'atomic'), 'k');
 	await mkdir(join(dir, 'arch'), {recursive: true});
 	await writeFile(join(dir, 'arch', 'zImage'), zImage);
 	await writeFile(join(dir, '.kplug-complete'), '2026-11-01T00:00:00.000Z\n');
@@ -184,7 +178,7 @@ test.serial('an entry published before manifests is adopted: its files are recor
 
 // The build lock: of six concurrent publishes of one key, one builds; the others wait, then find it published.
 test.serial('concurrent publishes of one key all succeed, and only one of them builds; no temp folder or lock is left', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'kernel', 'thumb2-abc');
 	let fills = 0;
 	const publishers = Array.from({length: 6}, (_, i) =>
@@ -204,7 +198,7 @@ test.serial('concurrent publishes of one key all succeed, and only one of them b
 });
 
 test.serial('a build lock left by a process that died is taken over', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'kernel', 'arm-def');
 	await mkdir(join(root, 'kernel'), {recursive: true});
 	// A pid no process has (above pid_max's default), started a minute ago.
@@ -219,7 +213,7 @@ test.serial('a build lock left by a process that died is taken over', async t =>
 });
 
 test.serial('a live holder is waited for, and named once', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'kernel', 'noplts');
 	await mkdir(join(root, 'kernel'), {recursive: true});
 	// Held by a live process (our parent), as if another kplug were building this key.
@@ -236,7 +230,7 @@ test.serial('a live holder is waited for, and named once', async t => {
 });
 
 test.serial('a later publish never replaces a sound entry published by someone else', async t => {
-	const dir = join(await scratch(t), 'k');
+	const dir = join(await tempDir(t, 'atomic'), 'k');
 	await publishKernel(dir, zImage);
 	forgetCheckedEntries();
 	await publishKernel(dir, 'another build');
@@ -244,7 +238,7 @@ test.serial('a later publish never replaces a sound entry published by someone e
 });
 
 test.serial('separate processes publishing one key at once all succeed; one builds, the others wait for it', async t => {
-	const root = await scratch(t);
+	const root = await tempDir(t, 'atomic');
 	const dir = join(root, 'kernel', 'thumb2-abc');
 	const script = `
 		import {publishAtomically} from ${JSON.stringify(repoPath('harness/util/atomic.ts'))};

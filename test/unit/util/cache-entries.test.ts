@@ -1,5 +1,5 @@
-import {mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile} from 'node:fs/promises';
-import {homedir, tmpdir} from 'node:os';
+import {mkdir, readdir, stat, utimes, writeFile} from 'node:fs/promises';
+import {homedir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
@@ -7,14 +7,9 @@ import {completionMarker, forgetCheckedEntries, isPublished, publishAtomically} 
 import {cacheUsers, holdCacheLease, listCache, prune, pruneSelection} from '../../../harness/util/cache-entries.ts';
 import {KplugError, UsageError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
+import {tempDir} from '../../_temp.ts';
 
 const day = 86_400_000;
-
-async function tempCache(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-cache-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
 
 // A published entry of `bytes` bytes, last used `daysAgo` days ago.
 async function entry(cache: string, kind: string, name: string, bytes: number, daysAgo: number): Promise<string> {
@@ -42,7 +37,7 @@ async function deadPid(): Promise<number> {
 }
 
 test('listCache: each published entry with its size and last use; temporary folders by whether their process lives', async t => {
-	const cache = await tempCache(t);
+	const cache = await tempDir(t, 'cache');
 	await entry(cache, 'kernel', 'thumb2-aaa', 3000, 40);
 	await entry(cache, 'images', 'thumb2-weak-bbb', 1000, 2);
 	const half = await old(join(cache, 'kernel', `thumb2-ccc.tmp-${await deadPid()}-x1`), 'half.o');
@@ -70,7 +65,7 @@ test('listCache: each published entry with its size and last use; temporary fold
 });
 
 test('using an entry (isPublished, once per process) makes it recently used', async t => {
-	const cache = await tempCache(t);
+	const cache = await tempDir(t, 'cache');
 	const dir = await entry(cache, 'kernel', 'thumb2-aaa', 10, 40);
 	forgetCheckedEntries();
 	t.true(await isPublished(dir, {files: ['zImage']}));
@@ -80,7 +75,7 @@ test('using an entry (isPublished, once per process) makes it recently used', as
 });
 
 test('prune removes entries unused for the given days and leftovers of dead processes; keeps the rest', async t => {
-	const cache = await tempCache(t);
+	const cache = await tempDir(t, 'cache');
 	await entry(cache, 'kernel', 'old', 10, 40);
 	await entry(cache, 'kernel', 'recent', 10, 3);
 	const locked = await entry(cache, 'images', 'old-but-locked', 10, 40);
@@ -100,7 +95,7 @@ test('prune removes entries unused for the given days and leftovers of dead proc
 });
 
 test('kplug cache (CLI): lists, prunes, and refuses a bad --unused-for with one line and exit 2', async t => {
-	const cache = await tempCache(t);
+	const cache = await tempDir(t, 'cache');
 	await entry(cache, 'kernel', 'old', 10, 40);
 	await entry(cache, 'kernel', 'recent', 10, 3);
 	const kplug = (...args: string[]) => execa('node', [repoPath('harness/bin/kplug.mjs'), 'cache', '--cache', cache, ...args], {reject: false, env: {CI: 'true'}, timeout: 60_000});
@@ -130,7 +125,7 @@ test('kplug cache (CLI): lists, prunes, and refuses a bad --unused-for with one 
 });
 
 test('prune removes nothing while another live kplug process holds a lease on the cache, and never prunes / or home', async t => {
-	const cache = await tempCache(t);
+	const cache = await tempDir(t, 'cache');
 	await entry(cache, 'kernel', 'old', 10, 40);
 	const other = execa('sleep', ['30']);
 	t.teardown(() => {

@@ -1,13 +1,13 @@
 // No process left behind: detached groups (make -j, qemu) die whole on timeout, abort, exit and signals.
 import {execa} from 'execa';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {ToolFailure} from '../../../harness/util/errors.ts';
 import {run, spawnLong} from '../../../harness/util/exec.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
 import {liveCount} from '../../../harness/util/reaper.ts';
+import {tempDir} from '../../_temp.ts';
 
 const fakeMake = repoPath('test/fixtures/fake-make.sh');
 
@@ -31,12 +31,6 @@ async function pidsIn(dir: string): Promise<{leader: number; child: number}> {
 	}
 }
 
-async function pidDir(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-pgroup-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
-
 const noneLeft = async (t: import('ava').ExecutionContext, pids: {leader: number; child: number}): Promise<void> => {
 	t.true(await until(async () => !(await alive(pids.leader)) && !(await alive(pids.child))), `left behind: ${JSON.stringify(pids)}`);
 };
@@ -46,7 +40,7 @@ test.after.always('no process group left tracked', t => {
 });
 
 test('a detached tool that ignores SIGTERM is killed with its whole group on timeout', async t => {
-	const dir = await pidDir(t);
+	const dir = await tempDir(t, 'pgroup');
 	const started = Date.now();
 	const error = await t.throwsAsync(run(fakeMake, ['hang'], {detached: true, timeoutMs: 500, forceKillAfterMs: 300, env: {PIDDIR: dir}}), {instanceOf: ToolFailure});
 	t.true(error?.data.timedOut);
@@ -57,7 +51,7 @@ test('a detached tool that ignores SIGTERM is killed with its whole group on tim
 });
 
 test('an abort stops the whole group and is reported as cancelled', async t => {
-	const dir = await pidDir(t);
+	const dir = await tempDir(t, 'pgroup');
 	const controller = new AbortController();
 	const running = run(fakeMake, ['hang'], {detached: true, signal: controller.signal, forceKillAfterMs: 200, env: {PIDDIR: dir}});
 	const pids = await pidsIn(dir);
@@ -70,14 +64,14 @@ test('an abort stops the whole group and is reported as cancelled', async t => {
 });
 
 test('what a tool leaves running in its group when it exits is killed', async t => {
-	const dir = await pidDir(t);
+	const dir = await tempDir(t, 'pgroup');
 	const result = await run(fakeMake, ['exit'], {detached: true, env: {PIDDIR: dir}});
 	t.is(result.exitCode, 0);
 	await noneLeft(t, await pidsIn(dir));
 });
 
 test('spawnLong: a qemu that ignores SIGTERM goes with its group on SIGKILL; a child it left is killed when it exits', async t => {
-	const dir = await pidDir(t);
+	const dir = await tempDir(t, 'pgroup');
 	process.env['PIDDIR'] = dir;
 	const qemu = spawnLong(fakeMake, ['hang']);
 	const pids = await pidsIn(dir);
@@ -87,7 +81,7 @@ test('spawnLong: a qemu that ignores SIGTERM goes with its group on SIGKILL; a c
 	qemu.kill('SIGKILL');
 	await qemu.exited;
 	await noneLeft(t, pids);
-	const dir2 = await pidDir(t);
+	const dir2 = await tempDir(t, 'pgroup');
 	process.env['PIDDIR'] = dir2;
 	const leaving = spawnLong(fakeMake, ['exit']);
 	await leaving.exited;
@@ -97,7 +91,7 @@ test('spawnLong: a qemu that ignores SIGTERM goes with its group on SIGKILL; a c
 // kplug itself ends (process.exit, a signal) while make runs: the exit handler kills the group synchronously.
 const endsWhileBuilding = test.macro<[string, number | undefined]>({
 	async exec(t, how, expectedExit) {
-		const dir = await pidDir(t);
+		const dir = await tempDir(t, 'pgroup');
 		// tsx through its API, as harness/bin/kplug.mjs loads it (tsx's --import preflight has a SIGINT handler of its own).
 		const script = `
 			import {register} from 'tsx/esm/api';

@@ -1,14 +1,13 @@
 import test from 'ava';
-import {mkdtemp, readdir, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {withLock} from '../../../harness/util/atomic.ts';
+import {tempDir} from '../../_temp.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 test('withLock: two holders of the same path take turns, and the lock file is gone afterwards', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-lock-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'lock');
 	const path = join(dir, 'staging', 'thumb2-weak');
 	const events: string[] = [];
 	const holder = (name: string) => withLock(path, async () => {
@@ -26,8 +25,7 @@ test('withLock: two holders of the same path take turns, and the lock file is go
 });
 
 test('withLock: a failing holder releases the lock for the next one', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-lock-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'lock');
 	const path = join(dir, 'x');
 	await t.throwsAsync(withLock(path, async () => {
 		throw new Error('make failed');

@@ -1,20 +1,14 @@
 import {execa} from 'execa';
-import {chmod, mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {chmod, mkdir, readdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {UsageError} from '../../../harness/util/errors.ts';
 import {checkWritableDir} from '../../../harness/util/writable-dir.ts';
-
-async function scratch(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-wdir-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
-	return dir;
-}
+import {tempDir} from '../../_temp.ts';
 
 const refused = test.macro<[(dir: string) => Promise<string>, RegExp]>({
 	async exec(t, place, message) {
-		const path = await place(await scratch(t));
+		const path = await place(await tempDir(t, 'wdir'));
 		const error = await t.throwsAsync(checkWritableDir(path, '--out'), {instanceOf: UsageError});
 		t.true(error?.message.startsWith(`--out ${path}: `), error?.message);
 		t.regex(error?.message ?? '', message);
@@ -38,7 +32,7 @@ test('a folder on /sys', refused, async () => '/sys/kernel/kplug-out', /is on \/
 test('a folder on /dev', refused, async () => '/dev/kplug-out', /is on \/dev/);
 
 test('checkWritableDir accepts an existing folder and a folder to be created, and leaves nothing behind', async t => {
-	const dir = await scratch(t);
+	const dir = await tempDir(t, 'wdir');
 	await checkWritableDir(dir, '--out');
 	await checkWritableDir(join(dir, 'runs', 'deep'), '--cache');
 	t.deepEqual(await readdir(dir), [], 'no probe file, no created folder');
@@ -60,7 +54,7 @@ async function readOnly(t: {teardown(fn: () => Promise<void>): void}, dir: strin
 }
 
 test.serial('checkWritableDir refuses a folder it cannot write, and a folder to be created under it', async t => {
-	const ro = join(await scratch(t), 'ro');
+	const ro = join(await tempDir(t, 'wdir'), 'ro');
 	await mkdir(ro);
 	const why = await readOnly(t, ro);
 	await t.throwsAsync(checkWritableDir(ro, '--cache'), {instanceOf: UsageError, message: `--cache ${ro}: is not writable (${why})`});

@@ -1,10 +1,10 @@
 import test from 'ava';
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {UsageError} from '../../../harness/util/errors.ts';
 import {loadVectorSet, smallSubset, SUBSET_SEED} from '../../../harness/vectors/select.ts';
 import {DEFAULT_WYCHEPROOF_PATH} from '../../../harness/vectors/wycheproof.ts';
+import {tempDir} from '../../_temp.ts';
 
 test('smallSubset: RFC §5.2 #1 and #2, a low-order Wycheproof case, one random', async t => {
 	const subset = await smallSubset();
@@ -42,8 +42,7 @@ test('random without a seed draws one and reports it', async t => {
 });
 
 test('a user file is read with source "file"', async t => {
-	const directory = await mkdtemp(join(tmpdir(), 'kplug-vectors-'));
-	t.teardown(async () => rm(directory, {recursive: true, force: true}));
+	const directory = await tempDir(t, 'vectors');
 	const file = join(directory, 'mine.json');
 	await writeFile(file, await readFile(DEFAULT_WYCHEPROOF_PATH, 'utf8'));
 	const set = await loadVectorSet({file, includeRfc: false, includeWycheproof: false});

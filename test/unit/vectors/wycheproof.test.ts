@@ -1,6 +1,5 @@
 import test from 'ava';
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile, writeFile} from 'node:fs/promises';
 import {join, relative} from 'node:path';
 import {UsageError} from '../../../harness/util/errors.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
@@ -8,6 +7,7 @@ import {referenceX25519} from '../../../harness/vectors/random.ts';
 import {DEFAULT_WYCHEPROOF_PATH, loadWycheproof, parseWycheproof} from '../../../harness/vectors/wycheproof.ts';
 import {isAllZero} from '../../../harness/vectors/vector.ts';
 import {ladderX25519} from './_reference-ladder.ts';
+import {tempDir} from '../../_temp.ts';
 
 // Top-level awaits come before any test() call: AVA requires tests to be declared synchronously.
 const vectors = await loadWycheproof();
@@ -105,8 +105,7 @@ const rejects = test.macro<[(document: Document, tc17: Record<string, unknown>) 
 		const document = structuredClone(original);
 		const tc17 = document.testGroups[0]?.tests.find(test => test['tcId'] === 17) ?? t.fail() as never;
 		edit(document, tc17);
-		const directory = await mkdtemp(join(tmpdir(), 'kplug-vectors-'));
-		t.teardown(async () => rm(directory, {recursive: true, force: true}));
+		const directory = await tempDir(t, 'vectors');
 		const path = join(directory, 'vectors.json');
 		await writeFile(path, JSON.stringify(document, null, 1));
 		const error = await t.throwsAsync(loadWycheproof(path, 'file'), {instanceOf: UsageError});
@@ -136,8 +135,7 @@ test('numberOfTests disagrees', rejects, document => document.testGroups[0]!.tes
 
 const badJson = test.macro<[string, string]>({
 	async exec(t, text, expected) {
-		const directory = await mkdtemp(join(tmpdir(), 'kplug-vectors-'));
-		t.teardown(async () => rm(directory, {recursive: true, force: true}));
+		const directory = await tempDir(t, 'vectors');
 		const path = join(directory, 'vectors.json');
 		await writeFile(path, text);
 		const error = await t.throwsAsync(loadWycheproof(path), {instanceOf: UsageError});

@@ -1,8 +1,8 @@
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {consoleEventsIn} from '../../../harness/vm/console-watch.ts';
+import {tempDir} from '../../_temp.ts';
 
 // The console of a real cell (softdep/thumb2/neon/unplug-under-load, 6.1) whose caller thread hit a BUG_ON in
 // __symbol_get while curve25519_neon was going away; kthread_stop then waited for it forever (guest-stuck).
@@ -18,8 +18,7 @@ const console = [
 ].join('\n');
 
 test('consoleEventsIn: the events of a console log, first first, as "kind: line"; a missing file has none', async t => {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-console-'));
-	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const dir = await tempDir(t, 'console');
 	await writeFile(join(dir, 'console.log'), console);
 	t.deepEqual(await consoleEventsIn(join(dir, 'console.log')), [
 		'bug: kernel BUG at ../../src/linux-6.1.176-1-78cb82f50374/kernel/module/main.c:150!',

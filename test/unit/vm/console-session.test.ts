@@ -1,6 +1,5 @@
 import test from 'ava';
-import {mkdtemp, readFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {PassThrough} from 'node:stream';
 import {repoPath} from '../../../harness/util/paths.ts';
@@ -8,6 +7,7 @@ import {liveCount} from '../../../harness/util/reaper.ts';
 import {plainLineEnds, runConsoleSession, SessionFramer, shellHelperArgv} from '../../../harness/vm/console-session.ts';
 import {RequestTimeoutError} from '../../../harness/vm/errors.ts';
 import {startVm} from '../../../harness/vm/vm.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
 const marker = '0a1b2c3d4e5f6789';
 const session = 'prompt# lsmod\r\nModule  Size  Used by\r\nkplug-shell:ffff:exit:9 (another session\'s line is output)\r\n';
@@ -53,8 +53,8 @@ test('shellHelperArgv: the agent\'s --shell mode with the tty, marker, echo and 
 
 const fakeQemu = repoPath('test/fixtures/fake-qemu.mjs');
 
-async function fakeSession(input: string, command = ['sh'], readyTimeoutMs?: number) {
-	const logDir = await mkdtemp(join(tmpdir(), 'kplug-console-'));
+async function fakeSession(t: Teardown, input: string, command = ['sh'], readyTimeoutMs?: number) {
+	const logDir = await tempDir(t, 'console');
 	const vm = await startVm({kernel: 'boot', initrd: 'none', qemuCpu: 'cortex-a15', logDir, bootTimeoutMs: 5000, qemuBinary: fakeQemu, consoleInput: true});
 	const stdin = new PassThrough();
 	const stdout = new PassThrough();
@@ -74,7 +74,7 @@ test.after.always('no VM left behind', t => {
 });
 
 test('a session over a fake console: input reaches the guest, only the session\'s output comes back, with its status', async t => {
-	const {code, output, logDir} = await fakeSession('hello\nexit 3\n');
+	const {code, output, logDir} = await fakeSession(t, 'hello\nexit 3\n');
 	t.is(code, 3);
 	// "last words" trail the EXEC answer (as the UART can): the session waits for the exit line.
 	t.is(output(), 'you said: hello\nlast words\n');
@@ -82,18 +82,18 @@ test('a session over a fake console: input reaches the guest, only the session\'
 });
 
 test('the end of piped input is the end of the guest\'s input (^D): the shell ends with 0', async t => {
-	const {code, output} = await fakeSession('one\ntwo\n');
+	const {code, output} = await fakeSession(t, 'one\ntwo\n');
 	t.is(code, 0);
 	t.is(output(), 'you said: one\nyou said: two\nlast words\n');
 });
 
 test('a helper that fails before its ready line is one error with its message', async t => {
-	const error = await t.throwsAsync(fakeSession('', ['broken-tty']));
+	const error = await t.throwsAsync(fakeSession(t, '', ['broken-tty']));
 	t.regex(error.message, /^the guest shell did not start \(exit 1\): kplug-agent: --shell: \/dev\/ttyAMA0 cannot be the controlling terminal/);
 });
 
 test('no ready line in time is a request timeout naming what it waited for', async t => {
-	const error = await t.throwsAsync(fakeSession('', ['silent'], 300), {instanceOf: RequestTimeoutError});
+	const error = await t.throwsAsync(fakeSession(t, '', ['silent'], 300), {instanceOf: RequestTimeoutError});
 	t.is(error.waitingFor, 'kplug-shell ready line');
 	t.is(error.step, 'shell');
 });

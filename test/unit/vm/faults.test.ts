@@ -1,6 +1,6 @@
 // Fault injection with a fake qemu: each fault is detected, named, and leaves no process behind.
 import test, {type ExecutionContext} from 'ava';
-import {mkdtemp, readFile, symlink} from 'node:fs/promises';
+import {readFile, symlink} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {InterruptedError} from '../../../harness/util/errors.ts';
@@ -8,11 +8,12 @@ import {repoPath} from '../../../harness/util/paths.ts';
 import {liveCount} from '../../../harness/util/reaper.ts';
 import {AgentLostError, AgentRequestError, GuestStuckError, QemuExitedError} from '../../../harness/vm/errors.ts';
 import {startVm, type VmOptions} from '../../../harness/vm/vm.ts';
+import {tempDir} from '../../_temp.ts';
 
 const fakeQemu = repoPath('test/fixtures/fake-qemu.mjs');
 
 async function boot(t: ExecutionContext, mode: string, extra: Partial<VmOptions> = {}) {
-	const logDir = extra.logDir ?? (await mkdtemp(join(tmpdir(), 'kplug-faults-')));
+	const logDir = extra.logDir ?? (await tempDir(t, 'faults'));
 	const vm = await startVm({kernel: mode, initrd: 'none', qemuCpu: 'cortex-a15', logDir, bootTimeoutMs: 5000, qemuBinary: fakeQemu, ...extra});
 	t.teardown(() => vm.close());
 	return {vm, logDir};
@@ -88,7 +89,7 @@ test('an interrupt (the command\'s AbortSignal) kills qemu and fails the request
 });
 
 test('a full output folder (ENOSPC on console.log) neither stops the VM nor kplug; agent.log says why', async t => {
-	const logDir = await mkdtemp(join(tmpdir(), 'kplug-faults-'));
+	const logDir = await tempDir(t, 'faults');
 	await symlink('/dev/full', join(logDir, 'console.log'));
 	const {vm} = await boot(t, 'boot', {logDir});
 	t.is((await vm.exec(['echo', 'hi'])).stdout, 'echo hi');

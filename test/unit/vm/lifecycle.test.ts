@@ -1,16 +1,16 @@
 import test from 'ava';
-import {mkdir, mkdtemp, readFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {liveCount} from '../../../harness/util/reaper.ts';
 import {AgentRequestError, BootTimeoutError, KernelCrashError, QemuStartError, QemuExitedError, RequestTimeoutError} from '../../../harness/vm/errors.ts';
 import {startVm} from '../../../harness/vm/vm.ts';
 import {repoPath} from '../../../harness/util/paths.ts';
+import {tempDir, type Teardown} from '../../_temp.ts';
 
 const fakeQemu = repoPath('test/fixtures/fake-qemu.mjs');
 
-async function boot(mode: string, bootTimeoutMs = 5000) {
-	const logDir = await mkdtemp(join(tmpdir(), 'kplug-lifecycle-'));
+async function boot(t: Teardown, mode: string, bootTimeoutMs = 5000) {
+	const logDir = await tempDir(t, 'lifecycle');
 	return {logDir, vm: await startVm({kernel: mode, initrd: 'none', qemuCpu: 'cortex-a15', logDir, bootTimeoutMs, qemuBinary: fakeQemu})};
 }
 
@@ -19,7 +19,7 @@ test.after.always('no VM left behind', t => {
 });
 
 test('boots, runs a command, attaches console events, closes by poweroff', async t => {
-	const {vm, logDir} = await boot('boot');
+	const {vm, logDir} = await boot(t, 'boot');
 	t.teardown(() => vm.close());
 	t.is(vm.ready.release, '6.1.0-fake');
 	t.deepEqual(vm.ready.cpuFeatures, ['half', 'thumb', 'neon', 'vfpv3']);
@@ -36,7 +36,7 @@ test('boots, runs a command, attaches console events, closes by poweroff', async
 });
 
 test('a console log that cannot be written neither crashes kplug nor stops the VM; agent.log says why', async t => {
-	const logDir = await mkdtemp(join(tmpdir(), 'kplug-lifecycle-'));
+	const logDir = await tempDir(t, 'lifecycle');
 	// A folder where the file should be: the write stream fails with EISDIR (as a full disk fails with ENOSPC).
 	await mkdir(join(logDir, 'console.log'));
 	const vm = await startVm({kernel: 'boot', initrd: 'none', qemuCpu: 'cortex-a15', logDir, bootTimeoutMs: 5000, qemuBinary: fakeQemu});
@@ -48,7 +48,7 @@ test('a console log that cannot be written neither crashes kplug nor stops the V
 });
 
 test('a QEMU that dies at start is a QemuStartError with the console tail and qemu\'s exit code', async t => {
-	const error = await t.throwsAsync(boot('die'), {instanceOf: QemuStartError});
+	const error = await t.throwsAsync(boot(t, 'die'), {instanceOf: QemuStartError});
 	t.regex(error.message, /fake failure/);
 	t.is(error.step, 'boot');
 	t.is(error.qemuExitCode, 1);
@@ -57,14 +57,14 @@ test('a QEMU that dies at start is a QemuStartError with the console tail and qe
 });
 
 test('a guest that never gets ready is a boot timeout that says what it waited for and how long', async t => {
-	const error = await t.throwsAsync(boot('hang', 800), {instanceOf: BootTimeoutError});
+	const error = await t.throwsAsync(boot(t, 'hang', 800), {instanceOf: BootTimeoutError});
 	t.regex(error.consoleTail, /Run \/init/);
 	t.is(error.waitingFor, 'agent READY', 'the fake connects the socket, then never says READY');
 	t.true(error.waitedMs >= 800 && error.waitedMs < 5000, String(error.waitedMs));
 });
 
 test('a request that never answers is a request timeout', async t => {
-	const {vm} = await boot('boot');
+	const {vm} = await boot(t, 'boot');
 	t.teardown(() => vm.close());
 	const error = await t.throwsAsync(vm.exec(['sleep', '100'], {timeoutMs: 200, step: 'sleep step'}), {instanceOf: RequestTimeoutError});
 	t.is(error.step, 'sleep step');
@@ -73,7 +73,7 @@ test('a request that never answers is a request timeout', async t => {
 });
 
 test('a failed guest write and a rejected request are AgentRequestErrors (request, errno), and the VM serves on', async t => {
-	const {vm} = await boot('boot');
+	const {vm} = await boot(t, 'boot');
 	t.teardown(() => vm.close());
 	const write = await t.throwsAsync(vm.writeFile('/ro/x.conf', 'blacklist x\n'), {instanceOf: AgentRequestError});
 	t.is(write.request, 'write /ro/x.conf');
@@ -89,7 +89,7 @@ test('a failed guest write and a rejected request are AgentRequestErrors (reques
 });
 
 test('a kernel panic during a request is reported as a crash with its kind', async t => {
-	const {vm} = await boot('panic');
+	const {vm} = await boot(t, 'panic');
 	t.teardown(() => vm.close());
 	const error = await t.throwsAsync(vm.exec(['insmod', 'x.ko'], {step: 'insmod x'}), {instanceOf: KernelCrashError});
 	t.is(error.kind, 'oops');
@@ -98,7 +98,7 @@ test('a kernel panic during a request is reported as a crash with its kind', asy
 });
 
 test('QEMU exiting after ready fails the next request as qemu-exited', async t => {
-	const {vm} = await boot('exit-after-ready');
+	const {vm} = await boot(t, 'exit-after-ready');
 	t.teardown(() => vm.close());
 	await new Promise(resolve => setTimeout(resolve, 200));
 	const error = await t.throwsAsync(vm.exec(['true']), {instanceOf: QemuExitedError});
