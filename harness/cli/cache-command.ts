@@ -1,4 +1,5 @@
 // kplug cache: what the cache holds, and pruning what no run has used for a while.
+import {stat} from 'node:fs/promises';
 import {listCache, prune, pruneSelection, type CacheEntry} from '../util/cache-entries.ts';
 import {UsageError} from '../util/errors.ts';
 import {output, type Command} from './command.ts';
@@ -44,6 +45,9 @@ Exit: 0 listed or pruned, 1 the cache is in use or a folder could not be removed
 			throw new UsageError(`--unused-for must be a whole number of days, got "${String(raw)}"`);
 		}
 		const days = raw === undefined ? defaultUnusedDays : Number(raw);
+		// A named cache folder that does not exist is a typo, not an empty cache (the default one may not exist yet).
+		const named = typeof args.values['cache'] === 'string' ? '--cache' : process.env['KPLUG_CACHE'] ? 'KPLUG_CACHE' : undefined;
+		if (named && !(await stat(args.cacheDir).then(info => info.isDirectory(), () => false))) throw new UsageError(`${named} ${args.cacheDir}: no such folder, so no kplug cache there`);
 		const now = new Date();
 		if (args.values['prune'] === true) {
 			const {removed, kept} = await prune(args.cacheDir, days, now);

@@ -1,4 +1,5 @@
 // The shape of a CLI command and the options every command shares.
+import {totalmem} from 'node:os';
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {resolve} from 'node:path';
 import {UsageError} from '../util/errors.ts';
@@ -99,6 +100,20 @@ export function intOption(name: string, value: string | boolean | string[] | und
 	const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
 	if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(value)}"`);
 	return n;
+}
+
+// What one guest takes of the host's memory: its 256 MiB and qemu's TCG code cache and devices beside it (a
+// qemu-system-arm running a cell measures 550–610 MB resident).
+export const vmFootprintMiB = 640;
+
+// --jobs for commands that run VMs: at most as many as the host's memory holds at once, so a typo ("--jobs 100")
+// is refused before anything starts instead of boots failing or the OOM killer choosing.
+export function vmJobsOption(value: string | boolean | string[] | undefined, fallback: number, totalBytes = totalmem()): number {
+	const totalMiB = Math.floor(totalBytes / 2 ** 20);
+	const max = Math.max(1, Math.floor(totalMiB / vmFootprintMiB));
+	const jobs = intOption('jobs', value, Math.min(fallback, max));
+	if (jobs > max) throw new UsageError(`--jobs ${jobs} is more VMs than this machine's ${totalMiB} MiB of memory holds at once (at most ${max}, about ${vmFootprintMiB} MiB each)`);
+	return jobs;
 }
 
 // Print a result: JSON on stdout in --json mode, else the human text (after the live progress line is ended).

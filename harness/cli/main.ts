@@ -36,10 +36,13 @@ function mainHelp(): string {
 
 // Run the CLI with argv (without node and script); returns the exit code.
 export async function main(argv: readonly string[]): Promise<number> {
-	const [name, ...rest] = argv;
+	// `kplug help run` is `kplug run --help`.
+	const [name, ...rest] = argv[0] === 'help' && argv.length > 1 ? [argv[1]!, '--help', ...argv.slice(2)] : argv;
 	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
 		process.stdout.write(mainHelp() + '\n');
-		return name === undefined ? 2 : 0;
+		if (name !== undefined) return 0;
+		process.stderr.write(`kplug: no command given (commands: ${commands.map(c => c.name).join(', ')})\n`);
+		return 2;
 	}
 	const json = rest.slice(0, rest.includes('--') ? rest.indexOf('--') : undefined).includes('--json');
 	let progress: Progress | undefined;

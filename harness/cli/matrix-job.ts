@@ -17,7 +17,7 @@ import {profileBuild} from '../subject/guest.ts';
 import {coalesced} from '../util/coalesce.ts';
 import {UsageError} from '../util/errors.ts';
 import {smallSubset} from '../vectors/select.ts';
-import {intOption, listOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {intOption, listOption, type OptionSpec, type ParsedArgs, vmJobsOption} from './command.ts';
 import {subjectOptions, userlandOption} from './subject-options.ts';
 
 export const matrixOptions: OptionSpec = {
@@ -122,7 +122,7 @@ export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const matrixCells = await expandMatrix(matrixFilter(args));
 	const cells = shardCells(matrixCells, shard);
 	if (cells.length === 0) throw new UsageError('no cells match the filters' + (shard ? ` in shard ${shard.index}/${shard.count}` : ''));
-	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const snapshots = snapshotsOption(args);
 	const baselinePath = matrixBaselinePath(args);

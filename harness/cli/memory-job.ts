@@ -12,7 +12,7 @@ import {archHome, design as lookupDesign, type DesignName} from '../subject/desi
 import {defaultKernel, kernelDef} from '../build/kernels.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
 import {KplugError} from '../util/errors.ts';
-import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {intOption, type OptionSpec, type ParsedArgs, vmJobsOption} from './command.ts';
 import type {SubjectFilter} from './subject-options.ts';
 import {configKey, kernelField} from '../scenarios/config-key.ts';
 import {runPool, stoppedByInterrupt} from '../util/pool.ts';
@@ -132,7 +132,7 @@ export async function runMemoryJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const rounds = intOption('rounds', args.values['rounds'], 5, 0);
 	const configs = new Map<string, Config>();
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
-	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
 	const tasks: Task[] = [...configs.values()].flatMap(c => [
 		...situationsFor(c).flatMap(s => Array.from({length: repeat}, (_, i): Task => ({kind: 'boot', c, s, i}))),
 		...(rounds > 0 && !consolidatedConfig(c) ? [{kind: 'within-boot' as const, c}] : []),

@@ -3,7 +3,7 @@ import {defaultUserland} from '../setup/userlands.ts';
 import type {BuildContext} from '../build/context.ts';
 import type {ConfigId, VectorCellReport} from '../report/schema.ts';
 import {expandMatrix} from '../scenarios/matrix.ts';
-import {intOption, type OptionSpec, type ParsedArgs} from './command.ts';
+import {intOption, type OptionSpec, type ParsedArgs, vmJobsOption} from './command.ts';
 import type {SubjectFilter} from './subject-options.ts';
 import {configKey, kernelField} from '../scenarios/config-key.ts';
 import {runPool} from '../util/pool.ts';
@@ -42,7 +42,7 @@ export interface VectorJobDeps {
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
 export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
 	// Bad input first, before the vector set, the kernel builds and the images.
-	const jobs = intOption('jobs', args.values['jobs'], ctx.jobs);
+	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
 	const set = await loadVectorSet({
 		file: typeof args.values['file'] === 'string' ? args.values['file'] : undefined,
 		random: intOption('random', args.values['random'], 1000, 0),

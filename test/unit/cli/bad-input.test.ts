@@ -70,6 +70,12 @@ const cases: [string, string[], RegExp][] = [
 	['a mistyped --baseline', ['run', '--scenario', 'arch-first', '--baseline', '/nonexistent-kplug/matrix.json'], /^kplug: \/nonexistent-kplug\/matrix\.json: no baseline there \(record one with kplug run --update-baseline\)$/],
 	['a --timeout beyond a day (Node would fire it at once)', ['boot', '--timeout', '99999999999', '--', 'true'], /^kplug: --timeout must be at most 86400 seconds \(a day\), got "99999999999"$/],
 	['start with a mistyped --baseline (before its builds)', ['start', '--baseline', '/nonexistent-kplug/matrix.json'], /^kplug: \/nonexistent-kplug\/matrix\.json: no baseline there/],
+	// Before: started that many VMs (and the OOM killer chose); a typo for 10 was no different.
+	['--jobs beyond what memory holds', ['run', '--scenario', 'arch-first', '--jobs', '100000'], /^kplug: --jobs 100000 is more VMs than this machine's \d+ MiB of memory holds at once \(at most \d+, about 640 MiB each\)$/],
+	['vectors --jobs beyond what memory holds', ['vectors', '--jobs', '100000'], /^kplug: --jobs 100000 is more VMs/],
+	// Before: "0 entries, 0 kB", exit 0, as if the cache were empty.
+	['a mistyped --cache to list', ['cache', '--cache', '/nonexistent-kplug-cache'], /^kplug: --cache \/nonexistent-kplug-cache: no such folder, so no kplug cache there$/],
+	['help for an unknown command', ['help', 'frobnicate'], /^kplug: unknown command "frobnicate"/],
 	['a folder as --baseline', ['run', '--scenario', 'arch-first', '--baseline', 'harness'], /harness: unreadable baseline \(EISDIR\)$/],
 ];
 
@@ -84,6 +90,17 @@ test('bad input: a malformed vector file names the file, test id and field befor
 
 test('bad input: KPLUG_CACHE on /proc is named as such', async t => {
 	await badInput(t, ['setup'], /^kplug: KPLUG_CACHE \/proc\/kplug: is on \/proc/, {KPLUG_CACHE: '/proc/kplug'});
+});
+
+test('no command: the commands on stdout, one kplug: line on stderr, exit 2; `kplug help run` is `kplug run --help`', async t => {
+	const bare = await oneOfTwo(() => execa('node', [kplug], {reject: false}));
+	t.is(bare.exitCode, 2);
+	t.regex(bare.stdout, /^Commands:$/m);
+	t.regex(bare.stderr, /^kplug: no command given \(commands: start, setup, build, .*cache\)$/);
+	const help = await oneOfTwo(() => execa('node', [kplug, 'help', 'run'], {reject: false}));
+	t.is(help.exitCode, 0);
+	t.regex(help.stdout, /^Usage: kplug run /m);
+	t.notRegex(help.stdout, /^Commands:$/m);
 });
 
 test('help: every command has --help and exits 0', async t => {

@@ -1,6 +1,6 @@
 import {join} from 'node:path';
 import test from 'ava';
-import {intOption, listOption, parseCommandArgs, type Command} from '../../../harness/cli/command.ts';
+import {intOption, listOption, parseCommandArgs, vmJobsOption, type Command} from '../../../harness/cli/command.ts';
 import {UsageError} from '../../../harness/util/errors.ts';
 
 const splitsList = test.macro<[string | boolean | string[] | undefined, string[] | undefined]>({
@@ -45,6 +45,19 @@ test(rejectsInt, '');
 test(rejectsInt, '1e3');
 test(rejectsInt, '0x10');
 test(rejectsInt, '99999999999999999999');
+
+test('vmJobsOption: at most as many VMs as the memory holds; the default is capped to that too', t => {
+	const gib = 2 ** 30;
+	t.is(vmJobsOption('37', 2, 24 * gib), 37);
+	const error = t.throws(() => vmJobsOption('39', 2, 24 * gib), {instanceOf: UsageError});
+	t.is(error?.message, '--jobs 39 is more VMs than this machine\'s 24576 MiB of memory holds at once (at most 38, about 640 MiB each)');
+	// A 1 GiB machine runs one VM at a time, whatever the core count suggested.
+	t.is(vmJobsOption(undefined, 4, gib), 1);
+	t.throws(() => vmJobsOption('2', 4, gib), {message: /at most 1,/});
+	// Half a GiB still runs one (the guest may fit; refusing every run would help no one).
+	t.is(vmJobsOption(undefined, 2, gib / 2), 1);
+	t.throws(() => vmJobsOption('0', 2, 24 * gib), {message: /^--jobs must be an integer ≥ 1/});
+});
 
 test('intOption: a valid value is used, a missing one falls back', t => {
 	t.is(intOption('jobs', '8', 4), 8);
