@@ -82,7 +82,12 @@ if (mode === 'start') {
 		const run = {name, ...avaRunCounts(tap, exit)};
 		if (process.env.KPLUG_KEEP_TEMP !== '1') {
 			countLeftovers(run.counts, readdirSync(temp).filter(entry => entry !== tsxCache).sort());
-			rmSync(temp, {recursive: true, force: true});
+			try {
+				rmSync(temp, {recursive: true, force: true});
+			} catch (error) {
+				run.counts.failed += 1;
+				run.counts.problems.push(`the tests left ${temp} in a state it cannot be removed in: ${error.message}`);
+			}
 		}
 		runs.push(run);
 	}

@@ -106,10 +106,10 @@ export function intOption(name: string, value: string | boolean | string[] | und
 // qemu-system-arm running a cell measures 550–610 MB resident).
 export const vmFootprintMiB = 640;
 
-// --jobs for commands that run VMs: at most as many as the host's memory holds at once, so a typo ("--jobs 100")
+// --jobs for commands that run VMs: at most as many as the host's memory (or the cgroup's limit) holds at once, so a typo ("--jobs 100")
 // is refused before anything starts instead of boots failing or the OOM killer choosing.
 export function vmJobsOption(value: string | boolean | string[] | undefined, fallback: number, totalBytes = totalmem()): number {
-	const totalMiB = Math.floor(totalBytes / 2 ** 20);
+	const totalMiB = Math.floor(Math.min(totalBytes, process.constrainedMemory?.() || Infinity) / 2 ** 20);
 	const max = Math.max(1, Math.floor(totalMiB / vmFootprintMiB));
 	const jobs = intOption('jobs', value, Math.min(fallback, max));
 	if (jobs > max) throw new UsageError(`--jobs ${jobs} is more VMs than this machine's ${totalMiB} MiB of memory holds at once (at most ${max}, about ${vmFootprintMiB} MiB each)`);

@@ -45,7 +45,8 @@ export function snapshotsOption(args: ParsedArgs): boolean {
 	return on || (!off && snapshotsByDefault);
 }
 
-export const matrixHelp = `Filters combine (each takes a name, a comma list, or repeats). --jobs defaults to the number of cores.
+export const matrixHelp = `Filters combine (each takes a name, a comma list, or repeats). --jobs defaults to the number of cores
+(at most what memory holds: about 640 MiB a guest).
 --kernel K[,K…] runs the cells on those kernels (default 6.1, the baseline's; also 6.12, 7.3); a cell on another
 kernel is named design/profile@kernel/cpu/scenario, and without --profile it runs the profiles that kernel builds.
 --userland U[,U…] runs the cells on those guest userlands (bookworm: kmod 30, trixie: kmod 34); without it each

@@ -70,6 +70,10 @@ addEventListener('load', () => {
 });
 </script>`;
 
+// Chromium makes its singleton socket folder (.org.chromium.Chromium.*) in TMPDIR, not in the profile: pointing TMPDIR
+// at the profile keeps a chromium killed at its deadline from leaving it behind.
+const privateTemp = (profileDir: string): Record<string, string> => ({TMPDIR: profileDir});
+
 async function withProfile<T>(use: (dir: string) => Promise<T>): Promise<T> {
 	const dir = await mkdtemp(join(tmpdir(), 'kplug-chromium-'));
 	try {
@@ -86,7 +90,7 @@ export async function measureLayout(htmlFile: string, width = 1400, signal?: Abo
 	await writeFile(copy, html.replace('</body>', `${probe}\n</body>`));
 	try {
 		const dom = await withProfile(profileDir =>
-			run(chromiumCommand, chromiumArgs({url: pathToFileURL(copy).href, width, height: 900, profileDir, output: 'dom'}), {timeoutMs: 60_000, detached: true, signal}),
+			run(chromiumCommand, chromiumArgs({url: pathToFileURL(copy).href, width, height: 900, profileDir, output: 'dom'}), {timeoutMs: 60_000, detached: true, signal, env: privateTemp(profileDir)}),
 		);
 		const found = new RegExp(`<pre id="${marker}">([^<]*)</pre>`).exec(dom.stdout);
 		if (!found) throw new Error(`chromium printed no layout figures for ${htmlFile}`);
@@ -116,6 +120,6 @@ export async function layoutProblems(htmlFile: string, figures: LayoutFigures): 
 // A PNG of the page at `width` px (the README's screenshot).
 export async function screenshot(htmlFile: string, png: string, width = 1400, height = 1100): Promise<void> {
 	await withProfile(profileDir =>
-		run(chromiumCommand, chromiumArgs({url: pathToFileURL(resolve(htmlFile)).href, width, height, profileDir, output: {screenshot: resolve(png)}}), {timeoutMs: 60_000, detached: true}),
+		run(chromiumCommand, chromiumArgs({url: pathToFileURL(resolve(htmlFile)).href, width, height, profileDir, output: {screenshot: resolve(png)}}), {timeoutMs: 60_000, detached: true, env: privateTemp(profileDir)}),
 	);
 }

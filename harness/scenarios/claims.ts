@@ -113,20 +113,26 @@ function firstOtherFailure(obs: CellObservation): string {
 const verdictOf = (claim: string, verdict: Verdict, evidence: string, lines: string[] = [], reason?: string): ClaimResult =>
 	({claim, verdict, evidence, lines, ...(verdict === 'fails' && reason ? {reason} : {})});
 
-// Why a library that should work does not, in a few words: unreachable (with the first other failed step's answer)
-// or wrong.
+// Why a library that should work does not, in a few words: unreachable (with the answer of the first load that
+// failed, other than the arch module's: an earlier refused removal is no reason) or wrong.
 function unusable(obs: CellObservation, probe: PathProbe | undefined): string {
 	if (!probe) return 'no probe ran';
-	const step = obs.steps.find(s => s.exitCode !== 0 && !s.label.endsWith(' arch'));
+	const step = obs.steps.find(s => s.exitCode !== 0 && /^(insmod|modprobe|finit_module) /.test(s.label) && !s.label.endsWith(' arch'));
 	const answer = step ? ` (${step.label}: ${step.errno ?? `exit ${step.exitCode}`})` : '';
 	if (!probe.driverLoaded) return `library unreachable${answer}`;
 	return probe.apiTotal === 0 ? 'no vector ran' : 'wrong results';
 }
 
-// Why a probe that should have run the NEON code did not: the library did not work, or the kernel saw another path.
+// Why a probe that should have run the NEON code alone did not: the library did not work, or the kernel saw another
+// path (beside the NEON code, or instead of it).
 function notNeon(obs: CellObservation, probe: PathProbe): string {
-	return works(probe) ? `NEON code not run (kernel saw ${probe.kernel?.paths.join('+') || 'nothing'})` : unusable(obs, probe);
+	if (!works(probe)) return unusable(obs, probe);
+	const paths = probe.kernel?.paths ?? [];
+	return `${paths.includes('arch-glue→neon') ? 'not only the NEON code' : 'NEON code not run'} (kernel saw ${paths.join('+') || 'nothing'})`;
 }
+
+// Why calls that should all run the generic code did not, with what the kernel (or the module) saw instead.
+const notGeneric = (probe: PathProbe): string => `not on the generic path alone (saw ${(kernelPaths(probe) ?? probe.apiPaths).join('+') || 'nothing'})`;
 
 // Steps that try to load the arch module, directly or through kmod's dependency/alias resolution.
 function triesArch(step: StepResult): boolean {
@@ -201,7 +207,7 @@ export const cellClaims: readonly Claim[] = [
 					? 'arch module removed (after everything using it was removed), library and driver loaded again'
 					: `arch module never loaded (${archLoad ? stepLine(archLoad) : 'no load step'}), library and driver loaded again`;
 			const why = works(end) ? '' : firstOtherFailure(obs);
-			const reason = !gone ? 'arch module still resident' : !works(end) ? unusable(obs, end) : 'calls not on the generic path';
+			const reason = !gone ? 'arch module still resident' : !works(end) ? unusable(obs, end) : notGeneric(end!);
 			return verdictOf('C1', ok ? 'holds' : 'fails', `${what}; ${describeProbe(end)}${why}`, [...probeLines(end), ...(end?.modules ?? []), ...failedSteps(obs)], reason);
 		},
 	},
@@ -304,7 +310,7 @@ export const cellClaims: readonly Claim[] = [
 			if (unplug.exitCode !== 0) return verdictOf('C5b', 'fails', `cannot unplug at runtime: the kernel refused delete_module(${arch}, O_NONBLOCK) with ${refusal} (${residentLine(unplug.modulesAfter ?? [], arch) ?? 'in use'})`, lines, `unplug refused (${refusal})`);
 			const generic = (kernelPaths(after) ?? after.apiPaths).join() === 'generic';
 			const ok = !residentLine(after.modules ?? [], arch) && works(after) && generic;
-			const reason = residentLine(after.modules ?? [], arch) ? 'arch module still resident' : !works(after) ? unusable(obs, after) : 'calls not on the generic path';
+			const reason = residentLine(after.modules ?? [], arch) ? 'arch module still resident' : !works(after) ? unusable(obs, after) : notGeneric(after);
 			return verdictOf('C5b', ok ? 'holds' : 'fails', `arch module removed at runtime; ${describeProbe(after)}`, lines, reason);
 		},
 	},

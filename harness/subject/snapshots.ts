@@ -13,6 +13,7 @@ import type {BuildContext} from '../build/context.ts';
 import {defaultKernel} from '../build/kernels.ts';
 import {sha256} from '../util/hash.ts';
 import {KplugError} from '../util/errors.ts';
+import {track} from '../util/reaper.ts';
 import {classifyLine, type ConsoleEvent} from '../vm/console-watch.ts';
 import {startVm, type RestorePoint, type VmHandle, type VmOptions} from '../vm/vm.ts';
 
@@ -114,6 +115,7 @@ export class SnapshotStore implements Snapshots {
 	private readonly points = new Map<string, Promise<RestorePoint | undefined>>();
 	private readonly discardedPoints = new Map<string, RestorePoint>();
 	private dir: Promise<string> | undefined;
+	private untrack: (() => void) | undefined;
 	// Why a configuration's snapshot could not be made (its boots then start cold).
 	readonly failures: {key: string; message: string}[] = [];
 	// States discarded because a guest restored from them failed before its first step.
@@ -140,7 +142,11 @@ export class SnapshotStore implements Snapshots {
 		let point = this.points.get(key);
 		if (!point) {
 			point = (async () => {
-				this.dir ??= mkdtemp(join(tmpdir(), 'kplug-snapshots-'));
+				// The reaper removes the folder too, should kplug exit (an interrupt's grace run out) before dispose().
+				this.dir ??= mkdtemp(join(tmpdir(), 'kplug-snapshots-')).then(made => {
+					this.untrack = track(() => rm(made, {recursive: true, force: true}));
+					return made;
+				});
 				const dir = join(await this.dir, sha256(key).slice(0, 16));
 				try {
 					try {
@@ -201,6 +207,7 @@ export class SnapshotStore implements Snapshots {
 	}
 
 	async dispose(): Promise<void> {
+		this.untrack?.();
 		if (this.dir) await rm(await this.dir, {recursive: true, force: true});
 	}
 }

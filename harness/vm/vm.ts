@@ -212,7 +212,9 @@ export async function startVm(options: VmOptions): Promise<VmHandle> {
 			client?.failAll(error);
 			reject(error);
 		};
-		signal?.addEventListener('abort', onAbort, {once: true});
+		// An abort that came while qemu was being spawned fires no event: act on it now.
+		if (signal?.aborted) queueMicrotask(onAbort);
+		else signal?.addEventListener('abort', onAbort, {once: true});
 		void qemu.exited.then(({exitCode, signal: qemuSignal}) => {
 			if (closing || signal?.aborted) return;
 			watcher.flush();

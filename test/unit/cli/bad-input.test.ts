@@ -73,8 +73,6 @@ const cases: [string, string[], RegExp][] = [
 	// Before: started that many VMs (and the OOM killer chose); a typo for 10 was no different.
 	['--jobs beyond what memory holds', ['run', '--scenario', 'arch-first', '--jobs', '100000'], /^kplug: --jobs 100000 is more VMs than this machine's \d+ MiB of memory holds at once \(at most \d+, about 640 MiB each\)$/],
 	['vectors --jobs beyond what memory holds', ['vectors', '--jobs', '100000'], /^kplug: --jobs 100000 is more VMs/],
-	// Before: "0 entries, 0 kB", exit 0, as if the cache were empty.
-	['a mistyped --cache to list', ['cache', '--cache', '/nonexistent-kplug-cache'], /^kplug: --cache \/nonexistent-kplug-cache: no such folder, so no kplug cache there$/],
 	['help for an unknown command', ['help', 'frobnicate'], /^kplug: unknown command "frobnicate"/],
 	['a folder as --baseline', ['run', '--scenario', 'arch-first', '--baseline', 'harness'], /harness: unreadable baseline \(EISDIR\)$/],
 ];
@@ -90,6 +88,13 @@ test('bad input: a malformed vector file names the file, test id and field befor
 
 test('bad input: KPLUG_CACHE on /proc is named as such', async t => {
 	await badInput(t, ['setup'], /^kplug: KPLUG_CACHE \/proc\/kplug: is on \/proc/, {KPLUG_CACHE: '/proc/kplug'});
+});
+
+// Before: "0 entries, 0 kB", exit 0, as if the cache were empty. (A missing folder in a writable one: under / a
+// normal user's run is refused earlier, for the unwritable parent.)
+test('bad input: a mistyped --cache to list', async t => {
+	const missing = join(await tempDir(t, 'cachetypo'), 'no-such-cache');
+	await badInput(t, ['cache', '--cache', missing], new RegExp(`^kplug: --cache ${missing}: no such folder, so no kplug cache there$`));
 });
 
 test('no command: the commands on stdout, one kplug: line on stderr, exit 2; `kplug help run` is `kplug run --help`', async t => {
