@@ -1,6 +1,6 @@
 // npm run bench: where kplug's time goes, as medians and ratios measured in one run on this machine.
-import {cp, mkdtemp, readFile, rm, stat as fileStat, writeFile} from 'node:fs/promises';
-import {availableParallelism, cpus, tmpdir} from 'node:os';
+import {cp, readFile, rm, stat as fileStat, writeFile} from 'node:fs/promises';
+import {availableParallelism, cpus} from 'node:os';
 import {join} from 'node:path';
 import {buildContext, type BuildContext} from '../build/context.ts';
 import {buildProfiles} from '../build/build.ts';
@@ -15,6 +15,7 @@ import {runMatrix} from '../scenarios/runner.ts';
 import {guestImage, profileBuild} from '../subject/guest.ts';
 import {makeRestorePoint} from '../subject/snapshots.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
+import {inTempDir} from '../util/temp-dir.ts';
 import {repoPath} from '../util/paths.ts';
 import type {Progress} from '../util/progress.ts';
 import {runVectorCell} from '../vectors/cell.ts';
@@ -36,16 +37,6 @@ export interface BenchOptions {
 	progress: Progress;
 	// The guest packages from the caller's setup (BuildContext guestDebs).
 	guestDebs: Record<string, string>;
-}
-
-// `work` in a fresh temporary folder kplug-<label>-XXXXXX, removed whether it succeeds, fails or is interrupted.
-async function inTempDir<T>(label: string, work: (dir: string) => Promise<T>): Promise<T> {
-	const dir = await mkdtemp(join(tmpdir(), `kplug-${label}-`));
-	try {
-		return await work(dir);
-	} finally {
-		await rm(dir, {recursive: true, force: true});
-	}
 }
 
 async function bootFigures(ctx: BuildContext, repeat: number): Promise<Figure[]> {

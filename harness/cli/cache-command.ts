@@ -2,7 +2,7 @@
 import {stat} from 'node:fs/promises';
 import {listCache, prune, pruneSelection, type CacheEntry} from '../util/cache-entries.ts';
 import {UsageError} from '../util/errors.ts';
-import {output, type Command} from './command.ts';
+import {cacheNamedBy, output, type Command} from './command.ts';
 
 const defaultUnusedDays = 30;
 
@@ -46,7 +46,7 @@ Exit: 0 listed or pruned, 1 the cache is in use or a folder could not be removed
 		}
 		const days = raw === undefined ? defaultUnusedDays : Number(raw);
 		// A named cache folder that does not exist is a typo, not an empty cache (the default one may not exist yet).
-		const named = typeof args.values['cache'] === 'string' ? '--cache' : process.env['KPLUG_CACHE'] ? 'KPLUG_CACHE' : undefined;
+		const named = cacheNamedBy(args);
 		if (named && !(await stat(args.cacheDir).then(info => info.isDirectory(), () => false))) throw new UsageError(`${named} ${args.cacheDir}: no such folder, so no kplug cache there`);
 		const now = new Date();
 		if (args.values['prune'] === true) {

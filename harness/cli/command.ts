@@ -80,7 +80,12 @@ export function parseCommandArgs(command: Command, argv: readonly string[], prog
 export async function checkLocations(command: Command, args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
 	const writes = command.writes ?? ['out', 'cache'];
 	if (writes.includes('out')) await checkWritableDir(args.outDir, typeof args.values['out'] === 'string' ? '--out' : 'the output folder');
-	if (writes.includes('cache')) await checkWritableDir(args.cacheDir, typeof args.values['cache'] === 'string' ? '--cache' : env['KPLUG_CACHE'] ? 'KPLUG_CACHE' : 'the cache folder');
+	if (writes.includes('cache')) await checkWritableDir(args.cacheDir, cacheNamedBy(args, env) ?? 'the cache folder');
+}
+
+// Who named the cache folder: --cache, KPLUG_CACHE, or nobody (the default).
+export function cacheNamedBy(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): '--cache' | 'KPLUG_CACHE' | undefined {
+	return typeof args.values['cache'] === 'string' ? '--cache' : env['KPLUG_CACHE'] ? 'KPLUG_CACHE' : undefined;
 }
 
 // A string-list option (repeatable or comma-separated).

@@ -2,11 +2,11 @@
 // scrolls sideways, the verdict table is there, and every link resolves inside the run folder.
 // report.html has no scripts; a copy beside it gets one that measures the page with every <details>
 // opened (the worst case) and writes the figures into the DOM, which --dump-dom prints.
-import {access, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {access, readFile, rm, writeFile} from 'node:fs/promises';
 import {dirname, join, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {run} from '../util/exec.ts';
+import {inTempDir} from '../util/temp-dir.ts';
 
 export const chromiumCommand = 'chromium';
 
@@ -74,22 +74,13 @@ addEventListener('load', () => {
 // at the profile keeps a chromium killed at its deadline from leaving it behind.
 const privateTemp = (profileDir: string): Record<string, string> => ({TMPDIR: profileDir});
 
-async function withProfile<T>(use: (dir: string) => Promise<T>): Promise<T> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-chromium-'));
-	try {
-		return await use(dir);
-	} finally {
-		await rm(dir, {recursive: true, force: true});
-	}
-}
-
 // Measure a report.html at `width` px (a probing copy is written beside it, so relative links resolve, and removed).
 export async function measureLayout(htmlFile: string, width = 1400, signal?: AbortSignal): Promise<LayoutFigures> {
 	const html = await readFile(htmlFile, 'utf8');
 	const copy = join(dirname(resolve(htmlFile)), `.layout-check-${process.pid}.html`);
 	await writeFile(copy, html.replace('</body>', `${probe}\n</body>`));
 	try {
-		const dom = await withProfile(profileDir =>
+		const dom = await inTempDir('chromium', profileDir =>
 			run(chromiumCommand, chromiumArgs({url: pathToFileURL(copy).href, width, height: 900, profileDir, output: 'dom'}), {timeoutMs: 60_000, detached: true, signal, env: privateTemp(profileDir)}),
 		);
 		const found = new RegExp(`<pre id="${marker}">([^<]*)</pre>`).exec(dom.stdout);
@@ -119,7 +110,7 @@ export async function layoutProblems(htmlFile: string, figures: LayoutFigures): 
 
 // A PNG of the page at `width` px (the README's screenshot).
 export async function screenshot(htmlFile: string, png: string, width = 1400, height = 1100): Promise<void> {
-	await withProfile(profileDir =>
+	await inTempDir('chromium', profileDir =>
 		run(chromiumCommand, chromiumArgs({url: pathToFileURL(resolve(htmlFile)).href, width, height, profileDir, output: {screenshot: resolve(png)}}), {timeoutMs: 60_000, detached: true, env: privateTemp(profileDir)}),
 	);
 }

@@ -4,12 +4,12 @@
 // table, first findings) becomes docs/report.png. `npm run screenshot:readme` redraws it. The PNG carries
 // a digest of the verdict table it shows, so a unit test can tell a stale picture without a browser.
 import {createHash} from 'node:crypto';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {sourcePackage, sourcePackageVersion} from '../build/source.ts';
 import type {CellObservation} from '../scenarios/types.ts';
 import {writeFileAtomic} from '../util/atomic.ts';
+import {inTempDir} from '../util/temp-dir.ts';
 import {repoPath} from '../util/paths.ts';
 import {assembleReport} from './assemble.ts';
 import {verdictBlocks} from './document.ts';
@@ -48,8 +48,7 @@ export function verdictDigest(report: Report): string {
 
 // Render the recorded run's report.html and write the top of it as a palette PNG.
 export async function writeReadmeScreenshot(out = repoPath(readmeImage.file)): Promise<{file: string; bytes: number}> {
-	const dir = await mkdtemp(join(tmpdir(), 'kplug-screenshot-'));
-	try {
+	return inTempDir('screenshot', async dir => {
 		const report = await recordedRunReport(await recordedObservations());
 		const {html} = await writeReport(dir, report);
 		const shot = join(dir, 'screenshot.png');
@@ -58,9 +57,7 @@ export async function writeReadmeScreenshot(out = repoPath(readmeImage.file)): P
 		if (png.length > readmeImage.maxBytes) throw new Error(`${readmeImage.file} would be ${png.length} bytes, more than ${readmeImage.maxBytes}`);
 		await writeFileAtomic(out, png);
 		return {file: out, bytes: png.length};
-	} finally {
-		await rm(dir, {recursive: true, force: true});
-	}
+	});
 }
 
 // The README's PNG images, each with the "W×H px" its caption (the next paragraph) states.
