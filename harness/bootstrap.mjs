@@ -2,7 +2,7 @@
 // to the single spawn path): install them if needed, then hand over to the TypeScript harness.
 import {spawn, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
-import {tmpdir, userInfo} from 'node:os';
+import {constants as osConstants, tmpdir, userInfo} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {avaRunCounts, countLeftovers, countsLine, failureReport} from './ava-tap.mjs';
@@ -29,9 +29,11 @@ function ensureDeps() {
 
 // Run a step with inherited stdout and stderr; returns its exit code. `scan` sees its stdout too (as it streams).
 // stdin is ignored unless `stdin` is 'inherit' (`npm run kplug -- shell` reads the user's keys or a pipe).
+let running;
 function step(command, args, scan, stdin = 'ignore', env = process.env) {
 	return new Promise(resolve => {
 		const child = spawn(command, args, {cwd: root, env, stdio: [stdin, scan ? 'pipe' : 'inherit', 'inherit']});
+		running = child;
 		if (scan) {
 			child.stdout.setEncoding('utf8'); // whole characters per chunk (AVA's titles have '›')
 			child.stdout.on('data', text => {
@@ -39,8 +41,28 @@ function step(command, args, scan, stdin = 'ignore', env = process.env) {
 				scan(text);
 			});
 		}
-		child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+		child.on('exit', (code, signal) => {
+			running = undefined;
+			resolve(code ?? (signal ? 128 : 1));
+		});
 	});
+}
+
+// An interrupt: Ctrl-C (and a closed terminal's SIGHUP) reaches the whole foreground group, so the running step has
+// it already and ends in its own way (kplug takes up to 15 s to keep finished results; a second signal would cut
+// that short). Only a step still running 20 s later is sent the signal (it was sent to this process alone). What
+// this process made (the tests' temp folders) is removed when the step has ended; then it exits 128 + signal number.
+let interrupted;
+function onInterrupt(signal) {
+	if (interrupted) return;
+	interrupted = signal;
+	if (!running) process.exit(128 + osConstants.signals[signal]);
+	const child = running;
+	setTimeout(() => { if (running === child) child.kill(signal); }, 20_000).unref();
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onInterrupt);
+function exitIfInterrupted() {
+	if (interrupted) process.exit(128 + osConstants.signals[interrupted]);
 }
 
 const node = process.execPath;
@@ -57,12 +79,15 @@ if (mode === 'start') {
 	process.exit(await step(node, [kplug, ...process.argv.slice(3)], undefined, 'inherit'));
 } else if (mode === 'test') {
 	let code = await step(node, [kplug, 'setup']);
+	exitIfInterrupted();
 	if (code !== 0) process.exit(code);
 	// The tests need the default kernel's default profile (the other kernels' tests build theirs): the other 6.1
 	// profiles are npm start's.
 	code = await step(node, [kplug, 'build', '--profile', 'thumb2']);
+	exitIfInterrupted();
 	if (code !== 0) process.exit(code);
 	code = await step(node, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+	exitIfInterrupted();
 	if (code !== 0) fail('type check failed', code);
 	// AVA's TAP reporter (stdout; the tests' own output goes to stderr) streams through to the terminal
 	// and is parsed for the closing counts and the failures, which are repeated at the end.
@@ -79,6 +104,11 @@ if (mode === 'start') {
 		symlinkSync(join(tmpdir(), tsxCache), join(temp, tsxCache));
 		let tap = '';
 		const exit = await step(node, [ava, '--tap', ...args], text => { tap += text; }, 'ignore', {...process.env, TMPDIR: temp});
+		if (interrupted) {
+			if (process.env.KPLUG_KEEP_TEMP !== '1') rmSync(temp, {recursive: true, force: true, maxRetries: 5});
+			process.stderr.write(`[kplug] tests interrupted (${interrupted})${process.env.KPLUG_KEEP_TEMP === '1' ? `; their temp folder is kept: ${temp}` : ''}\n`);
+			exitIfInterrupted();
+		}
 		const run = {name, ...avaRunCounts(tap, exit)};
 		if (process.env.KPLUG_KEEP_TEMP !== '1') {
 			countLeftovers(run.counts, readdirSync(temp).filter(entry => entry !== tsxCache).sort());

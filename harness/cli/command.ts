@@ -55,12 +55,13 @@ export const globalHelp = `Global options:
 export function parseCommandArgs(command: Command, argv: readonly string[], progressTo?: ProgressStream): ParsedArgs & {help: boolean} {
 	let parsed;
 	try {
-		parsed = parseArgs({args: [...argv], options: {...globalOptions, ...command.options}, allowPositionals: command.positionals ?? false, strict: true});
+		parsed = parseArgs({args: [...argv], options: {...globalOptions, ...command.options}, allowPositionals: command.positionals ?? false, strict: true, tokens: true});
 	} catch (error) {
 		// One line: parseArgs explains some errors over several ("… is ambiguous.\nDid you forget …").
 		throw new UsageError(`${command.name}: ${(error as Error).message.split('\n').map(l => l.trim()).filter(Boolean).join(' ')} (see kplug ${command.name} --help)`);
 	}
 	const values = parsed.values as ParsedArgs['values'];
+	repeatedOnce(command, parsed.tokens);
 	// An empty path (an unset shell variable) would mean the current folder: refused, as an empty name is.
 	for (const name of ['out', 'cache']) if (typeof values[name] === 'string' && (values[name] as string).trim() === '') throw new UsageError(`--${name} "": give a folder`);
 	const json = values['json'] === true;
@@ -74,6 +75,22 @@ export function parseCommandArgs(command: Command, argv: readonly string[], prog
 		progress: createProgress({quiet: json, ...(progressTo ? {stream: progressTo} : {})}),
 		help: values['help'] === true,
 	};
+}
+
+// A single-value option given twice (`--out a … --out b`, often a pasted command line with an edit) is refused:
+// taking the last value silently would write, build or check something other than one of the two meant.
+function repeatedOnce(command: Command, tokens: readonly {kind: string; name?: string; value?: string | undefined}[]): void {
+	const options: OptionSpec = {...globalOptions, ...command.options};
+	const seen = new Map<string, string[]>();
+	for (const token of tokens) {
+		if (token.kind !== 'option' || token.name === undefined) continue;
+		const spec = options[token.name];
+		if (!spec || spec.type !== 'string' || spec.multiple) continue;
+		const values = seen.get(token.name) ?? [];
+		values.push(token.value ?? '');
+		seen.set(token.name, values);
+		if (values.length === 2) throw new UsageError(`${command.name}: --${token.name} given twice (${values.map(v => JSON.stringify(v)).join(', ')}): give it once`);
+	}
 }
 
 // Refuse an unusable --out/--cache (a file, read-only, /proc …) with one line, before any build or VM.

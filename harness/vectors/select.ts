@@ -58,6 +58,8 @@ export async function loadVectorSet(options: VectorSetOptions): Promise<VectorSe
 	if (!Number.isSafeInteger(random) || random < 0) {
 		throw new UsageError(`random vector count ${JSON.stringify(random)}: expected a non-negative integer`);
 	}
+	// A seed with no random vectors would be printed as "reproduce with --seed S" for vectors that never ran.
+	if (options.seed !== undefined && random === 0) throw new UsageError(`--seed ${String(options.seed)} has no effect with --random 0: leave --seed out, or ask for random vectors`);
 	const seed = options.seed !== undefined ? parseSeed(options.seed) : random > 0 ? newSeed() : undefined;
 	const vectors: X25519Vector[] = [];
 	const iterated: IteratedVector[] = [];

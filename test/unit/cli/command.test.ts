@@ -99,6 +99,14 @@ test('parseCommandArgs: an unknown flag or a stray positional is a UsageError na
 	t.throws(() => parseCommandArgs(command, ['extra']), {instanceOf: UsageError, message: /^build: /});
 });
 
+test('a single-value option given twice is refused naming both values; repeatable ones and flags are not', t => {
+	t.throws(() => parseCommandArgs(command, ['--out', 'a', '--json', '--out=b']), {instanceOf: UsageError, message: 'build: --out given twice ("a", "b"): give it once'});
+	t.throws(() => parseCommandArgs(command, ['-j', '2', '--jobs', '3']), {instanceOf: UsageError, message: 'build: --jobs given twice ("2", "3"): give it once'});
+	const args = parseCommandArgs(command, ['--profile', 'arm', '--profile', 'thumb2', '--json', '--json']);
+	t.deepEqual(args.values['profile'], ['arm', 'thumb2']);
+	t.true(args.json);
+});
+
 test('an empty --out or --cache (an unset shell variable) is refused, not taken as the current folder', t => {
 	t.throws(() => parseCommandArgs(command, ['--out', '']), {instanceOf: UsageError, message: '--out "": give a folder'});
 	t.throws(() => parseCommandArgs(command, ['--cache', ' ']), {instanceOf: UsageError, message: '--cache "": give a folder'});

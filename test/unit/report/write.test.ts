@@ -1,5 +1,5 @@
 import test from 'ava';
-import {mkdir, readdir, readFile, utimes, writeFile} from 'node:fs/promises';
+import {mkdir, readdir, readFile, symlink, utimes, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {renderMarkdown} from '../../../harness/report/markdown.ts';
 import {bundleReport, ReportWriteError, writeReport} from '../../../harness/report/write.ts';
@@ -39,6 +39,17 @@ test('bundles the folder as <dir>.tar.gz beside it', async t => {
 	const listing = (await run('tar', ['-tzf', out])).stdout.split('\n').filter(Boolean).sort();
 	t.deepEqual(listing, ['run-2/', 'run-2/junit.xml', 'run-2/report.html', 'run-2/report.json', 'run-2/report.ktap', 'run-2/report.md']);
 	t.deepEqual((await readdir(parent)).sort(), ['run-2', 'run-2.tar.gz']);
+});
+
+test('a full disk while bundling: the error reaches the caller, and neither a bundle nor its temporary file is left', async t => {
+	const parent = await tempDir(t, 'report');
+	const dir = join(parent, 'run-4');
+	await writeReport(dir, sampleReport());
+	// The bundle's temporary file leads to /dev/full: every write fails with ENOSPC, as on a full disk.
+	await symlink('/dev/full', `${dir}.tar.gz.tmp-${process.pid}`);
+	const error = await t.throwsAsync(bundleReport(dir));
+	t.is((error as NodeJS.ErrnoException).code, 'ENOSPC');
+	t.deepEqual((await readdir(parent)).sort(), ['run-4']);
 });
 
 // Files written in a different order and at different times, with the same content.

@@ -54,7 +54,15 @@ test('a user file is read with source "file"', async t => {
 test('selecting nothing is a UsageError', async t => {
 	await t.throwsAsync(loadVectorSet({includeRfc: false, includeWycheproof: false}), {instanceOf: UsageError});
 	await t.throwsAsync(loadVectorSet({includeRfc: true, includeWycheproof: false, random: -2}), {instanceOf: UsageError});
-	await t.throwsAsync(loadVectorSet({includeRfc: true, includeWycheproof: false, seed: 'nope'}), {instanceOf: UsageError});
+	const badSeed = await t.throwsAsync(loadVectorSet({includeRfc: true, includeWycheproof: false, random: 1, seed: 'nope'}), {instanceOf: UsageError});
+	t.regex(badSeed?.message ?? '', /^seed "nope": /);
+});
+
+test('a seed without random vectors is refused, not silently ignored', async t => {
+	const error = await t.throwsAsync(loadVectorSet({includeRfc: true, includeWycheproof: false, random: 0, seed: 7}), {instanceOf: UsageError});
+	t.is(error?.message, '--seed 7 has no effect with --random 0: leave --seed out, or ask for random vectors');
+	const noRandom = await t.throwsAsync(loadVectorSet({includeRfc: true, includeWycheproof: false, seed: '0x10'}), {instanceOf: UsageError});
+	t.regex(noRandom?.message ?? '', /^--seed 0x10 has no effect/);
 });
 
 test('a bad Wycheproof path is a UsageError naming it', async t => {
