@@ -1,7 +1,7 @@
 // Runs before npm dependencies exist (so it uses node:child_process directly, the one exception
 // to the single spawn path): install them if needed, then hand over to the TypeScript harness.
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import {constants as osConstants, tmpdir, userInfo} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -49,25 +49,56 @@ function step(command, args, scan, stdin = 'ignore', env = process.env) {
 }
 
 // An interrupt: Ctrl-C (and a closed terminal's SIGHUP) reaches the whole foreground group, so the running step has
-// it already and ends in its own way (kplug takes up to 15 s to keep finished results; a second signal would cut
-// that short). Only a step still running 20 s later is sent the signal (it was sent to this process alone). What
-// this process made (the tests' temp folders) is removed when the step has ended; then it exits 128 + signal number.
+// it already and ends in its own way (kplug takes up to 15 s to keep finished results, and a second signal would cut
+// that short; AVA stops its workers). A step still running 20 s later was not reached (the signal was sent to this
+// process alone): it is sent SIGINT, the signal both end gracefully on. When the step has ended, the tests' temp
+// folder is removed once no process started under it is left, and this process exits 128 + the signal's number.
 let interrupted;
 function onInterrupt(signal) {
 	if (interrupted) return;
 	interrupted = signal;
 	if (!running) process.exit(128 + osConstants.signals[signal]);
 	const child = running;
-	setTimeout(() => { if (running === child) child.kill(signal); }, 20_000).unref();
+	setTimeout(() => { if (running === child) child.kill('SIGINT'); }, 20_000).unref();
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onInterrupt);
 function exitIfInterrupted() {
 	if (interrupted) process.exit(128 + osConstants.signals[interrupted]);
+}
+
+// Processes started with TMPDIR=`temp` (the tests' workers, the kplug processes and guests they started), by
+// /proc/<pid>/environ: they outlive AVA by their own clean-up after an interrupt.
+function processesUnder(temp) {
+	const needle = `\0TMPDIR=${temp}\0`;
+	return readdirSync('/proc').filter(pid => /^\d+$/.test(pid) && Number(pid) !== process.pid).filter(pid => {
+		try {
+			return `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(needle);
+		} catch {
+			return false; // gone meanwhile, or not ours to read
+		}
+	});
+}
+
+// After an interrupt: wait (at most 30 s) for the processes started under `temp`, then remove it; one line either way.
+async function removeAfterInterrupt(temp) {
+	for (let waited = 0; processesUnder(temp).length > 0 && waited < 30_000; waited += 250) await new Promise(resolve => setTimeout(resolve, 250));
+	const left = processesUnder(temp);
+	let kept = process.env.KPLUG_KEEP_TEMP === '1' ? 'kept (KPLUG_KEEP_TEMP=1)' : undefined;
+	if (!kept && left.length > 0) kept = `kept: processes ${left.join(', ')} still run under it`;
+	if (!kept) {
+		try {
+			rmSync(temp, {recursive: true, force: true, maxRetries: 5});
+		} catch (error) {
+			kept = `not removed (${error.code ?? error.message})`;
+		}
+	}
+	process.stderr.write(`[kplug] tests interrupted (${interrupted})${kept ? `; their temp folder ${temp} is ${kept}` : ''}\n`);
 }
 
 const node = process.execPath;
 const mode = process.argv[2];
 ensureDeps();
+// After npm ci: an interrupt of it ends this process by the signal, as before.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onInterrupt);
 
 if (mode === 'start') {
 	const extra = process.argv.slice(3);
@@ -105,8 +136,7 @@ if (mode === 'start') {
 		let tap = '';
 		const exit = await step(node, [ava, '--tap', ...args], text => { tap += text; }, 'ignore', {...process.env, TMPDIR: temp});
 		if (interrupted) {
-			if (process.env.KPLUG_KEEP_TEMP !== '1') rmSync(temp, {recursive: true, force: true, maxRetries: 5});
-			process.stderr.write(`[kplug] tests interrupted (${interrupted})${process.env.KPLUG_KEEP_TEMP === '1' ? `; their temp folder is kept: ${temp}` : ''}\n`);
+			await removeAfterInterrupt(temp);
 			exitIfInterrupted();
 		}
 		const run = {name, ...avaRunCounts(tap, exit)};

@@ -61,7 +61,8 @@ export function parseCommandArgs(command: Command, argv: readonly string[], prog
 		throw new UsageError(`${command.name}: ${(error as Error).message.split('\n').map(l => l.trim()).filter(Boolean).join(' ')} (see kplug ${command.name} --help)`);
 	}
 	const values = parsed.values as ParsedArgs['values'];
-	repeatedOnce(command, parsed.tokens);
+	// (--help shows the help whatever else was given.)
+	if (values['help'] !== true) repeatedOnce(command, parsed.tokens);
 	// An empty path (an unset shell variable) would mean the current folder: refused, as an empty name is.
 	for (const name of ['out', 'cache']) if (typeof values[name] === 'string' && (values[name] as string).trim() === '') throw new UsageError(`--${name} "": give a folder`);
 	const json = values['json'] === true;

@@ -7,7 +7,8 @@ import {guestContext} from './guest-context.ts';
 import {matrixOptions, newRunDir, readMatrixBaseline, runMatrixJob, snapshotsOption, summarize} from './matrix-job.ts';
 import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {finishRun, saveRun} from './report-job.ts';
-import {runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
+import {readVectorSet, runVectorJob, vectorOptions, vectorOptionsGiven, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
+import {UsageError} from '../util/errors.ts';
 
 export const startCommand: Command = {
 	name: 'start',
@@ -21,6 +22,10 @@ export const startCommand: Command = {
 		// Bad input before set-up and builds.
 		snapshotsOption(args);
 		await readMatrixBaseline(args);
+		const skipVectors = args.values['skip-vectors'] === true;
+		const ignored = skipVectors ? vectorOptionsGiven(args) : [];
+		if (ignored.length) throw new UsageError(`${ignored.join(', ')} ${ignored.length > 1 ? 'have' : 'has'} no effect with --skip-vectors: leave out one or the other`);
+		const vectorSet = skipVectors ? undefined : await readVectorSet(args);
 		// Setup once, for the builds and every guest of the three jobs.
 		const ctx = await guestContext(args);
 		await buildKernels(ctx, args.subject.kernels, args.subject.profiles);
@@ -30,8 +35,8 @@ export const startCommand: Command = {
 		// The matrix's report and bundle are kept while vectors and memory run (finishRun reports a failed write).
 		await saveRun(runDir, job.report);
 		const filter = args.subject;
-		if (args.values['skip-vectors'] !== true) {
-			const vectors = await runVectorJob(args, ctx, runDir, filter);
+		if (vectorSet) {
+			const vectors = await runVectorJob(args, ctx, runDir, filter, undefined, vectorSet);
 			job.report.vectors = vectors.reports;
 			if (vectors.notRun.length) job.report.vectorsNotRun = vectors.notRun;
 		}

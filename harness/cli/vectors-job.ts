@@ -9,7 +9,7 @@ import {configKey, kernelField} from '../scenarios/config-key.ts';
 import {runPool} from '../util/pool.ts';
 import {prepareUnlessInterrupted} from './job-pool.ts';
 import {runVectorCell, type VectorCellId} from '../vectors/cell.ts';
-import {loadVectorSet} from '../vectors/select.ts';
+import {loadVectorSet, type VectorSet} from '../vectors/select.ts';
 import {UsageError} from '../util/errors.ts';
 import {kunitLine, kunitPassed} from '../vectors/kunit-result.ts';
 
@@ -39,11 +39,10 @@ export interface VectorJobDeps {
 	prepare: typeof prepareUnlessInterrupted;
 }
 
-// Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
-export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
-	// Bad input first, before the vector set, the kernel builds and the images.
-	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
-	const set = await loadVectorSet({
+// The vector set the options ask for: a bad --random, --seed or --file is a UsageError. The commands read it first,
+// before set-up and builds.
+export function readVectorSet(args: ParsedArgs): Promise<VectorSet> {
+	return loadVectorSet({
 		file: typeof args.values['file'] === 'string' ? args.values['file'] : undefined,
 		random: intOption('random', args.values['random'], 1000, 0),
 		seed: typeof args.values['seed'] === 'string' ? args.values['seed'] : undefined,
@@ -51,6 +50,18 @@ export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 		includeRfc: true,
 		millionIterations: args.values['million'] === true,
 	});
+}
+
+// Vector options given with start's --skip-vectors: they would be silently ignored.
+export function vectorOptionsGiven(args: ParsedArgs): string[] {
+	return Object.keys(vectorOptions).filter(name => args.values[name] !== undefined).map(name => `--${name}`);
+}
+
+// Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
+export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}, given?: VectorSet): Promise<VectorJobResult> {
+	// Bad input first, before the vector set, the kernel builds and the images.
+	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
+	const set = given ?? (await readVectorSet(args));
 	const seen = new Map<string, VectorCellId>();
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})) seen.set(configKey(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const cells = [...seen.values()];

@@ -74,6 +74,12 @@ const cases: [string, string[], RegExp][] = [
 	['--jobs beyond what memory holds', ['run', '--scenario', 'arch-first', '--jobs', '100000'], /^kplug: --jobs 100000 is more VMs than this machine's \d+ MiB of memory holds at once \(at most \d+, about 640 MiB each\)$/],
 	['vectors --jobs beyond what memory holds', ['vectors', '--jobs', '100000'], /^kplug: --jobs 100000 is more VMs/],
 	['help for an unknown command', ['help', 'frobnicate'], /^kplug: unknown command "frobnicate"/],
+	// Before: the last one won, silently.
+	['an option given twice', ['run', '--scenario', 'arch-first', '--out', 'a', '--out', 'b'], /^kplug: run: --out given twice \("a", "b"\): give it once$/],
+	// Before: "reproduce with --seed 5" was printed for random vectors that never ran.
+	['--seed without random vectors', ['vectors', '--random', '0', '--seed', '5'], /^kplug: --seed 5 has no effect with --random 0: leave --seed out, or ask for random vectors$/],
+	['start: --seed without random vectors (before its builds)', ['start', '--random', '0', '--seed', '5'], /^kplug: --seed 5 has no effect with --random 0/],
+	['start: vector options with --skip-vectors (before its builds)', ['start', '--skip-vectors', '--seed', '5', '--random', '9'], /^kplug: --random, --seed have no effect with --skip-vectors: leave out one or the other$/],
 	['a folder as --baseline', ['run', '--scenario', 'arch-first', '--baseline', 'harness'], /harness: unreadable baseline \(EISDIR\)$/],
 ];
 

@@ -105,6 +105,7 @@ test('a single-value option given twice is refused naming both values; repeatabl
 	const args = parseCommandArgs(command, ['--profile', 'arm', '--profile', 'thumb2', '--json', '--json']);
 	t.deepEqual(args.values['profile'], ['arm', 'thumb2']);
 	t.true(args.json);
+	t.true(parseCommandArgs(command, ['--out', 'a', '--out', 'b', '--help']).help, '--help is shown whatever else was given');
 });
 
 test('an empty --out or --cache (an unset shell variable) is refused, not taken as the current folder', t => {
