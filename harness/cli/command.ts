@@ -106,6 +106,11 @@ export function cacheNamedBy(args: ParsedArgs, env: NodeJS.ProcessEnv = process.
 	return typeof args.values['cache'] === 'string' ? '--cache' : env['KPLUG_CACHE'] ? 'KPLUG_CACHE' : undefined;
 }
 
+// The options of `spec` that were given, as --names (e.g. to refuse those a --skip-… flag would silently ignore).
+export function optionsGiven(args: ParsedArgs, spec: OptionSpec): string[] {
+	return Object.keys(spec).filter(name => args.values[name] !== undefined).map(name => `--${name}`);
+}
+
 // A string-list option (repeatable or comma-separated).
 // An empty item ("", "weak,", an empty shell variable) is refused: leaving the option out means all, and an empty
 // value silently meaning all would start the whole matrix.

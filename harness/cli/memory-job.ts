@@ -127,9 +127,14 @@ function comparisonsOf(c: Config, withArch: MemorySample[], without: MemorySampl
 
 // Run N fresh boots per configuration and situation (compare 'loaded' with 'skipped', the same image) and the
 // within-boot rounds (--rounds, default 5; 0 skips them) in one more boot per configuration.
+// Boots per situation (--repeat) and within-boot rounds (--rounds): a bad value is a UsageError (start checks them
+// before set-up).
+export function memoryCounts(args: ParsedArgs): {repeat: number; rounds: number} {
+	return {repeat: intOption('repeat', args.values['repeat'], 5), rounds: intOption('rounds', args.values['rounds'], 5, 0)};
+}
+
 export async function runMemoryJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: MemoryJobDeps = realDeps): Promise<MemoryReport> {
-	const repeat = intOption('repeat', args.values['repeat'], 5);
-	const rounds = intOption('rounds', args.values['rounds'], 5, 0);
+	const {repeat, rounds} = memoryCounts(args);
 	const configs = new Map<string, Config>();
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})) configs.set(key(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);

@@ -2,12 +2,12 @@
 import {buildKernels} from '../build/build.ts';
 import {startKernels} from '../build/kernels.ts';
 import {configKey} from '../scenarios/config-key.ts';
-import type {Command} from './command.ts';
+import {optionsGiven, type Command} from './command.ts';
 import {guestContext} from './guest-context.ts';
 import {matrixOptions, newRunDir, readMatrixBaseline, runMatrixJob, snapshotsOption, summarize} from './matrix-job.ts';
-import {memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
+import {memoryCounts, memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {finishRun, saveRun} from './report-job.ts';
-import {readVectorSet, runVectorJob, vectorOptions, vectorOptionsGiven, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
+import {readVectorSet, runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
 import {UsageError} from '../util/errors.ts';
 
 export const startCommand: Command = {
@@ -23,9 +23,13 @@ export const startCommand: Command = {
 		snapshotsOption(args);
 		await readMatrixBaseline(args);
 		const skipVectors = args.values['skip-vectors'] === true;
-		const ignored = skipVectors ? vectorOptionsGiven(args) : [];
-		if (ignored.length) throw new UsageError(`${ignored.join(', ')} ${ignored.length > 1 ? 'have' : 'has'} no effect with --skip-vectors: leave out one or the other`);
+		const skipMemory = args.values['skip-memory'] === true;
+		for (const [skip, spec, flag] of [[skipVectors, vectorOptions, '--skip-vectors'], [skipMemory, memoryOptions, '--skip-memory']] as const) {
+			const ignored = skip ? optionsGiven(args, spec) : [];
+			if (ignored.length) throw new UsageError(`${ignored.join(', ')} ${ignored.length > 1 ? 'have' : 'has'} no effect with ${flag}: leave out one or the other`);
+		}
 		const vectorSet = skipVectors ? undefined : await readVectorSet(args);
+		if (!skipMemory) memoryCounts(args);
 		// Setup once, for the builds and every guest of the three jobs.
 		const ctx = await guestContext(args);
 		await buildKernels(ctx, args.subject.kernels, args.subject.profiles);
@@ -40,7 +44,7 @@ export const startCommand: Command = {
 			job.report.vectors = vectors.reports;
 			if (vectors.notRun.length) job.report.vectorsNotRun = vectors.notRun;
 		}
-		if (args.values['skip-memory'] !== true) job.report.memory = await runMemoryJob(args, ctx, runDir, filter);
+		if (!skipMemory) job.report.memory = await runMemoryJob(args, ctx, runDir, filter);
 		const {report} = job;
 		const vectorLine = report.vectors.length ? `\nvectors: ${report.vectors.map(v => `${configKey(v)} ${v.unavailable ? 'library unavailable' : ''}${v.paths.map(p => `${p.path} ${p.passed}/${p.total}`).join(' ')}`).join('; ')}` : '';
 		const memoryLine = report.memory ? `\nmemory:\n${report.memory.comparisons.filter(c => c.field === 'MemAvailable').map(c => `  ${configKey(c)}: ${c.statement}`).join('\n')}` : '';

@@ -52,11 +52,6 @@ export function readVectorSet(args: ParsedArgs): Promise<VectorSet> {
 	});
 }
 
-// Vector options given with start's --skip-vectors: they would be silently ignored.
-export function vectorOptionsGiven(args: ParsedArgs): string[] {
-	return Object.keys(vectorOptions).filter(name => args.values[name] !== undefined).map(name => `--${name}`);
-}
-
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
 export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}, given?: VectorSet): Promise<VectorJobResult> {
 	// Bad input first, before the vector set, the kernel builds and the images.

@@ -80,6 +80,8 @@ const cases: [string, string[], RegExp][] = [
 	['--seed without random vectors', ['vectors', '--random', '0', '--seed', '5'], /^kplug: --seed 5 has no effect with --random 0: leave --seed out, or ask for random vectors$/],
 	['start: --seed without random vectors (before its builds)', ['start', '--random', '0', '--seed', '5'], /^kplug: --seed 5 has no effect with --random 0/],
 	['start: vector options with --skip-vectors (before its builds)', ['start', '--skip-vectors', '--seed', '5', '--random', '9'], /^kplug: --random, --seed have no effect with --skip-vectors: leave out one or the other$/],
+	['start: --repeat with --skip-memory (before its builds)', ['start', '--skip-memory', '--repeat', '3'], /^kplug: --repeat has no effect with --skip-memory: leave out one or the other$/],
+	['start: a bad --rounds (before its builds)', ['start', '--rounds', 'many'], /^kplug: --rounds must be an integer ≥ 0, got "many"$/],
 	['a folder as --baseline', ['run', '--scenario', 'arch-first', '--baseline', 'harness'], /harness: unreadable baseline \(EISDIR\)$/],
 ];
 
