@@ -149,14 +149,15 @@ export async function runMemoryJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const folder = (t: Task): string => join(runDir, 'memory', `${key(t.c)}/${t.kind === 'boot' ? t.s.name : 'within-boot'}`.replace(/\//g, '__'), t.kind === 'boot' ? `boot-${t.i + 1}` : '');
 	const pool = await runPool<Task, Outcome>(prepared ? tasks : [], {
 		jobs, signal: args.signal,
-		run: async t => {
+		run: async (t, signal) => {
+			const taskCtx = {...ctx, signal};
 			try {
-				if (t.kind === 'boot') return {sample: await deps.sample(ctx, t.c, t.s, folder(t))};
-				const withinBoot = await deps.withinBoot(ctx, t.c, rounds, folder(t));
+				if (t.kind === 'boot') return {sample: await deps.sample(taskCtx, t.c, t.s, folder(t))};
+				const withinBoot = await deps.withinBoot(taskCtx, t.c, rounds, folder(t));
 				await writeFileAtomic(join(folder(t), 'within-boot.json'), JSON.stringify(withinBoot, null, 1) + '\n');
 				return {withinBoot};
 			} catch (error) {
-				if (!(error instanceof KplugError) || stoppedByInterrupt(error, args.signal)) throw error;
+				if (!(error instanceof KplugError) || stoppedByInterrupt(error, signal)) throw error;
 				return {error: error.message.split('\n')[0] ?? ''};
 			}
 		},

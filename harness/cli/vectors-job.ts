@@ -67,7 +67,7 @@ export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: 
 	const pool = await runPool(cells, {
 		jobs,
 		signal: args.signal,
-		run: id => deps.runCell(ctx, id, set.vectors, set.iterated, set.seed, runDir),
+		run: (id, signal) => deps.runCell({...ctx, signal}, id, set.vectors, set.iterated, set.seed, runDir),
 		onDone: (id, report) => {
 			const summary = report.paths.map(p => `${p.path}(${p.servedBy.join('+')}) ${p.passed}/${p.total} ${p.opsPerSecond} ops/s`).join(', ') + (report.kunit ? `; ${kunitLine(report.kunit)}` : '');
 			args.progress.info(`vectors ${configKey(id)}: ${report.error ?? (report.unavailable ? `library unavailable (${report.unavailable})` : summary)}`);

@@ -155,8 +155,8 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixRunRes
 	const pool = await runPool(tasks, {
 		jobs: options.jobs,
 		signal,
-		run: async task => {
-			const result = await runOnce({...options, signal}, task, store);
+		run: async (task, taskSignal) => {
+			const result = await runOnce({...options, signal: taskSignal}, task, store);
 			if (task.round === 1) return result;
 			// A later repeat: its result.json now (a killed run keeps every finished repeat on disk), and only what the
 			// tally needs in memory (thousands of whole results would be hundreds of MB).

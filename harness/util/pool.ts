@@ -12,7 +12,9 @@ export interface PoolResult<T, R> {
 export interface PoolOptions<T, R> {
 	jobs: number;
 	signal?: AbortSignal | undefined;
-	run(task: T): Promise<R>;
+	// `signal` is the command's interrupt joined with the pool's own stop (another task failed): pass it on to the
+	// task's VMs and spawns.
+	run(task: T, signal: AbortSignal): Promise<R>;
 	// Called after each finished task, in completion order.
 	onDone?(task: T, result: R): Promise<void> | void;
 }
@@ -24,26 +26,34 @@ export function stoppedByInterrupt(error: unknown, signal: AbortSignal | undefin
 }
 
 // Run tasks on `jobs` workers; an interrupted pool returns what finished and lists the rest as not run. A task that
-// fails otherwise stops the pool: no task starts after it, the running ones finish (their VMs closed, their results
-// kept by onDone), and then its error is thrown, so nothing runs on behind the caller's clean-up.
+// fails otherwise stops the pool: no task starts after it, the running ones are stopped as an interrupt stops them
+// (their VMs closed; one that finishes all the same is kept by onDone), and when they have ended its error is thrown,
+// so nothing runs on behind the caller's clean-up.
 export async function runPool<T, R>(tasks: readonly T[], options: PoolOptions<T, R>): Promise<PoolResult<T, R>> {
 	const queue = tasks.map((task, index) => ({task, index}));
 	const finished: {task: T; result: R; index: number}[] = [];
 	let failure: {error: unknown} | undefined;
+	const stop = new AbortController();
+	const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+	const fail = (error: unknown): void => {
+		if (failure) return;
+		failure = {error};
+		stop.abort(new InterruptedError(`stopped: another task failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`));
+	};
 	const worker = async (): Promise<void> => {
-		for (let next = queue.shift(); next && !options.signal?.aborted && !failure; next = queue.shift()) {
+		for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) {
 			let result: R;
 			try {
-				result = await options.run(next.task);
+				result = await options.run(next.task, signal);
 			} catch (error) {
-				if (!stoppedByInterrupt(error, options.signal)) failure ??= {error};
+				if (!stoppedByInterrupt(error, signal)) fail(error);
 				return;
 			}
 			finished.push({...next, result});
 			try {
 				await options.onDone?.(next.task, result);
 			} catch (error) {
-				failure ??= {error};
+				fail(error);
 				return;
 			}
 		}
