@@ -55,7 +55,8 @@ function step(command, args, scan, stdin = 'ignore', env = process.env) {
 // folder is removed once no process started under it is left, and this process exits 128 + the signal's number.
 let interrupted;
 function onInterrupt(signal) {
-	if (interrupted) return;
+	// A second one: no more waiting (the tests' folder is left as it is).
+	if (interrupted) process.exit(128 + osConstants.signals[interrupted]);
 	interrupted = signal;
 	if (!running) process.exit(128 + osConstants.signals[signal]);
 	const child = running;
@@ -80,10 +81,10 @@ function processesUnder(temp) {
 
 // After an interrupt: wait (at most 30 s) for the processes started under `temp`, then remove it; one line either way.
 async function removeAfterInterrupt(temp) {
-	for (let waited = 0; processesUnder(temp).length > 0 && waited < 30_000; waited += 250) await new Promise(resolve => setTimeout(resolve, 250));
-	const left = processesUnder(temp);
 	let kept = process.env.KPLUG_KEEP_TEMP === '1' ? 'kept (KPLUG_KEEP_TEMP=1)' : undefined;
-	if (!kept && left.length > 0) kept = `kept: processes ${left.join(', ')} still run under it`;
+	for (let waited = 0; !kept && processesUnder(temp).length > 0 && waited < 30_000; waited += 250) await new Promise(resolve => setTimeout(resolve, 250));
+	const left = kept ? [] : processesUnder(temp);
+	if (left.length > 0) kept = `kept: processes ${left.join(', ')} still run under it`;
 	if (!kept) {
 		try {
 			rmSync(temp, {recursive: true, force: true, maxRetries: 5});

@@ -12,7 +12,7 @@ import {hostFacts} from '../util/host-facts.ts';
 import {cellKey} from '../scenarios/cell.ts';
 import {expandMatrix, parseShard, shardCells, type MatrixFilter} from '../scenarios/matrix.ts';
 import {runMatrix} from '../scenarios/runner.ts';
-import type {CellResult} from '../scenarios/types.ts';
+import type {CellId, CellResult} from '../scenarios/types.ts';
 import {profileBuild} from '../subject/guest.ts';
 import {coalesced} from '../util/coalesce.ts';
 import {UsageError} from '../util/errors.ts';
@@ -116,13 +116,20 @@ export function matrixFilter(args: ParsedArgs): MatrixFilter {
 	return {...args.subject, scenarios: listOption(args.values['scenario'], 'scenario')};
 }
 
-// Run the (filtered, sharded) matrix into runDir, keeping report.json/md/html and junit.xml up to date as cells
-// finish; the caller writes the final report and the bundle (report-job.ts finishRun).
-export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: string): Promise<MatrixJobResult> {
+// The cells the filters and --shard select (and the whole matrix the shard was cut from); none is a UsageError.
+// Commands that build first (start) call this before their builds too.
+export async function selectedCells(args: ParsedArgs): Promise<{shard: ReturnType<typeof parseShard> | undefined; matrixCells: CellId[]; cells: CellId[]}> {
 	const shard = typeof args.values['shard'] === 'string' ? parseShard(args.values['shard']) : undefined;
 	const matrixCells = await expandMatrix(matrixFilter(args));
 	const cells = shardCells(matrixCells, shard);
 	if (cells.length === 0) throw new UsageError('no cells match the filters' + (shard ? ` in shard ${shard.index}/${shard.count}` : ''));
+	return {shard, matrixCells, cells};
+}
+
+// Run the (filtered, sharded) matrix into runDir, keeping report.json/md/html and junit.xml up to date as cells
+// finish; the caller writes the final report and the bundle (report-job.ts finishRun).
+export async function runMatrixJob(args: ParsedArgs, ctx: BuildContext, runDir: string): Promise<MatrixJobResult> {
+	const {shard, matrixCells, cells} = await selectedCells(args);
 	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
 	const repeat = intOption('repeat', args.values['repeat'], 1);
 	const snapshots = snapshotsOption(args);

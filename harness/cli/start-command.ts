@@ -2,9 +2,9 @@
 import {buildKernels} from '../build/build.ts';
 import {startKernels} from '../build/kernels.ts';
 import {configKey} from '../scenarios/config-key.ts';
-import {optionsGiven, type Command} from './command.ts';
+import {optionsGiven, vmJobsOption, type Command} from './command.ts';
 import {guestContext} from './guest-context.ts';
-import {matrixOptions, newRunDir, readMatrixBaseline, runMatrixJob, snapshotsOption, summarize} from './matrix-job.ts';
+import {matrixOptions, newRunDir, readMatrixBaseline, runMatrixJob, selectedCells, snapshotsOption, summarize} from './matrix-job.ts';
 import {memoryCounts, memoryNotRunLine, memoryOptions, runMemoryJob, unmeasuredLine} from './memory-job.ts';
 import {finishRun, saveRun} from './report-job.ts';
 import {readVectorSet, runVectorJob, vectorOptions, vectorsFailed, vectorsNotRunLine} from './vectors-job.ts';
@@ -21,6 +21,8 @@ export const startCommand: Command = {
 		const args = argsIn.subject.kernels ? argsIn : {...argsIn, subject: {...argsIn.subject, kernels: [...startKernels]}};
 		// Bad input before set-up and builds.
 		snapshotsOption(args);
+		await selectedCells(args);
+		vmJobsOption(args.values['jobs'], 1);
 		await readMatrixBaseline(args);
 		const skipVectors = args.values['skip-vectors'] === true;
 		const skipMemory = args.values['skip-memory'] === true;

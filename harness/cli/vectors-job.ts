@@ -54,7 +54,7 @@ export function readVectorSet(args: ParsedArgs): Promise<VectorSet> {
 
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
 export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}, given?: VectorSet): Promise<VectorJobResult> {
-	// Bad input first, before the vector set, the kernel builds and the images.
+	// Bad input first, before the kernel builds and the images (the commands read the vector set before set-up).
 	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
 	const set = given ?? (await readVectorSet(args));
 	const seen = new Map<string, VectorCellId>();

@@ -74,12 +74,15 @@ export async function checkRestorePoint(vmOptions: Omit<VmOptions, 'logDir' | 'm
 	try {
 		vm = await startVm({...vmOptions, logDir, restore: point});
 	} catch (error) {
+		// Stopped (an interrupt, or the pool stopping its tasks): that says nothing of the state.
+		if (vmOptions.signal?.aborted) throw error;
 		throw new BadStateError(`its first restore failed: ${firstLine(error)}`);
 	}
 	try {
 		// The settle lets the kernel print what it does once the restored CPUs go idle (the BUG above came within ms).
 		await vm.exec(['true'], {step: 'check the restored state', settleMs: 300});
 	} catch (error) {
+		if (vmOptions.signal?.aborted) throw error;
 		throw new BadStateError(`its first restore failed: ${firstLine(error)}`);
 	} finally {
 		await vm.close();
@@ -139,6 +142,8 @@ export class SnapshotStore implements Snapshots {
 	restorePoint(spec: BootConfig, vmOptions: Omit<VmOptions, 'logDir' | 'monitor' | 'restore'>, prepare?: GuestPreparation, round = 1): Promise<RestorePoint | undefined> {
 		const key = roundKey(spec, round);
 		if ((this.planned.get(key) ?? 0) < 2) return Promise.resolve(undefined);
+		// The VMs' signal (the pool's, which also stops when a task failed) or the store's (the command's).
+		const stopped = (): boolean => Boolean(vmOptions.signal?.aborted || this.ctx.signal?.aborted);
 		let point = this.points.get(key);
 		if (!point) {
 			point = (async () => {
@@ -153,14 +158,14 @@ export class SnapshotStore implements Snapshots {
 						return await makeRestorePoint(vmOptions, dir, prepare);
 					} catch (error) {
 						// A bad state is a matter of the moment it was saved: one more boot saves another.
-						if (!(error instanceof BadStateError) || this.ctx.signal?.aborted) throw error;
+						if (!(error instanceof BadStateError) || stopped()) throw error;
 						this.ctx.progress.info(`the saved state of ${key} was refused (${error.message}): saving another`);
 						this.refused.push({key, message: error.message});
 						await rm(dir, {recursive: true, force: true});
 						return await makeRestorePoint(vmOptions, dir, prepare);
 					}
 				} catch (error) {
-					if (this.ctx.signal?.aborted) throw error;
+					if (stopped()) throw error;
 					const message = firstLine(error);
 					// Tried again in the next round: a failure under load may be passing, and each round samples boots anew.
 					this.failures.push({key, message});

@@ -82,6 +82,9 @@ const cases: [string, string[], RegExp][] = [
 	['start: vector options with --skip-vectors (before its builds)', ['start', '--skip-vectors', '--seed', '5', '--random', '9'], /^kplug: --random, --seed have no effect with --skip-vectors: leave out one or the other$/],
 	['start: --repeat with --skip-memory (before its builds)', ['start', '--skip-memory', '--repeat', '3'], /^kplug: --repeat has no effect with --skip-memory: leave out one or the other$/],
 	['start: a bad --rounds (before its builds)', ['start', '--rounds', 'many'], /^kplug: --rounds must be an integer ≥ 0, got "many"$/],
+	['start: a bad --shard (before its builds)', ['start', '--shard', '0/2'], /--shard must be i\/n/],
+	['start: an unknown --scenario (before its builds)', ['start', '--scenario', 'nope'], /unknown scenario "nope"/],
+	['start: --jobs beyond what memory holds (before its builds)', ['start', '--jobs', '100000'], /^kplug: --jobs 100000 is more VMs/],
 	['a folder as --baseline', ['run', '--scenario', 'arch-first', '--baseline', 'harness'], /harness: unreadable baseline \(EISDIR\)$/],
 ];
 
