@@ -1,7 +1,8 @@
 // What the cache holds, and pruning it: published entries (sources, kernels, module sets, images, the agent, guest
 // packages) with their size and when a kplug process last used one, and what interrupted builds left behind.
 import {mkdirSync, unlinkSync, writeFileSync} from 'node:fs';
-import {lstat, readdir, readFile, rename, rm, stat} from 'node:fs/promises';
+import {lstatSync, readdirSync} from 'node:fs';
+import {readdir, readFile, rename, rm, stat} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import {join, parse, resolve} from 'node:path';
 import {alive, completionMarker, LOCK_STALE_MS} from './atomic.ts';
@@ -30,22 +31,30 @@ const temporary = /\.(?:tmp|aside)-(\d+)-[^/]*$/;
 // takes to go stale (a process in another pid namespace sharing the cache looks gone).
 const leftoverAfterMs = LOCK_STALE_MS;
 
-// Bytes a folder takes (files' sizes, links not followed).
-async function folderBytes(path: string): Promise<number> {
+// Bytes a folder takes (files' sizes, links not followed). Synchronous on purpose: only `kplug cache` walks the
+// cache (about 300,000 files with three kernels' trees): one awaited lstat per file took 50 s of a busy machine
+// (23 s of CPU), the synchronous walk 13 s (5.5 s of CPU).
+function folderBytes(path: string): number {
 	let total = 0;
 	const pending = [path];
 	while (pending.length > 0) {
 		const dir = pending.pop()!;
 		let names;
 		try {
-			names = await readdir(dir, {withFileTypes: true});
+			names = readdirSync(dir, {withFileTypes: true});
 		} catch {
 			continue;
 		}
 		for (const d of names) {
 			const p = join(dir, d.name);
 			if (d.isDirectory()) pending.push(p);
-			else total += await lstat(p).then(s => s.size, () => 0);
+			else {
+				try {
+					total += lstatSync(p).size;
+				} catch {
+					// Gone meanwhile (a build's temporary file).
+				}
+			}
 		}
 	}
 	return total;
@@ -62,7 +71,7 @@ async function describe(kind: CacheEntry['kind'], dir: string, name: string): Pr
 	const path = join(dir, name);
 	const info = await stat(path).catch(() => undefined);
 	if (!info?.isDirectory()) return undefined;
-	const base = {kind, name, path, bytes: await folderBytes(path)};
+	const base = {kind, name, path, bytes: folderBytes(path)};
 	const tmp = temporary.exec(name);
 	if (tmp) {
 		const gone = !alive(Number(tmp[1])) && Date.now() - info.mtime.getTime() > leftoverAfterMs;
