@@ -39,3 +39,6 @@ export function countLeftovers(counts: TapCounts, entries: readonly string[]): T
 export function describeFailure(point: TapPoint, maxLines?: number): string;
 export function failureReport(step: string, parsed: ParsedTap, counts: TapCounts): string;
 export function countsLine(counts: Pick<TapCounts, 'passed' | 'failed' | 'skipped' | 'todo'>): string;
+
+// PIDs (as strings) of the processes started with TMPDIR=`temp`, by /proc/<pid>/environ; `self` is left out.
+export function processesUnder(temp: string, self?: number): string[];

@@ -10,6 +10,8 @@
 // out or calls process.exit() makes AVA 6.4's TAP reporter itself throw (avajs/ava#3461): the stream
 // just stops, with no plan — so a missing plan counts as a failure, never as a clean run.
 
+import {readdirSync, readFileSync} from 'node:fs';
+
 const pointLine = /^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$/;
 // AVA writes titles verbatim (a '#' in a title is not escaped) and a directive bare at the very end, so
 // only that is one: `… # SKIP`, `… # TODO` (no reason; TAP's reasons would make titles ambiguous).
@@ -157,4 +159,17 @@ export function failureReport(step, parsed, counts) {
 export function countsLine(counts) {
 	const todo = counts.todo > 0 ? `, ${counts.todo} todo` : '';
 	return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${todo}`;
+}
+
+// Processes started with TMPDIR=`temp` (the tests' workers, the kplug processes and guests they started), by
+// /proc/<pid>/environ: they outlive AVA by their own clean-up after an interrupt.
+export function processesUnder(temp, self = process.pid) {
+	const needle = `\0TMPDIR=${temp}\0`;
+	return readdirSync('/proc').filter(pid => /^\d+$/.test(pid) && Number(pid) !== self).filter(pid => {
+		try {
+			return `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(needle);
+		} catch {
+			return false; // gone meanwhile, or not ours to read
+		}
+	});
 }

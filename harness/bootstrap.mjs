@@ -1,11 +1,11 @@
 // Runs before npm dependencies exist (so it uses node:child_process directly, the one exception
 // to the single spawn path): install them if needed, then hand over to the TypeScript harness.
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import {constants as osConstants, tmpdir, userInfo} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {avaRunCounts, countLeftovers, countsLine, failureReport} from './ava-tap.mjs';
+import {avaRunCounts, countLeftovers, countsLine, failureReport, processesUnder} from './ava-tap.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const kplug = join(root, 'harness/bin/kplug.mjs');
@@ -64,19 +64,6 @@ function onInterrupt(signal) {
 }
 function exitIfInterrupted() {
 	if (interrupted) process.exit(128 + osConstants.signals[interrupted]);
-}
-
-// Processes started with TMPDIR=`temp` (the tests' workers, the kplug processes and guests they started), by
-// /proc/<pid>/environ: they outlive AVA by their own clean-up after an interrupt.
-function processesUnder(temp) {
-	const needle = `\0TMPDIR=${temp}\0`;
-	return readdirSync('/proc').filter(pid => /^\d+$/.test(pid) && Number(pid) !== process.pid).filter(pid => {
-		try {
-			return `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(needle);
-		} catch {
-			return false; // gone meanwhile, or not ours to read
-		}
-	});
 }
 
 // After an interrupt: wait (at most 30 s) for the processes started under `temp`, then remove it; one line either way.

@@ -1,7 +1,8 @@
 import test from 'ava';
 import {cp, readFile, symlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {avaRunCounts, countLeftovers, countsLine, describeFailure, failureReport, parseTap, pointKind, tapCounts} from '../../harness/ava-tap.mjs';
+import {execa} from 'execa';
+import {avaRunCounts, countLeftovers, countsLine, describeFailure, failureReport, parseTap, pointKind, processesUnder, tapCounts} from '../../harness/ava-tap.mjs';
 import {run} from '../../harness/util/exec.ts';
 import {repoPath} from '../../harness/util/paths.ts';
 import {tempDir, type Teardown} from '../_temp.ts';
@@ -153,4 +154,21 @@ test.serial('the installed AVA on a test that calls process.exit(): counted as f
 	t.not(live.exitCode, 0);
 	t.true(counts.failed >= 1, JSON.stringify(counts));
 	t.is(counts.passed, 1);
+});
+
+test('processesUnder: the processes started with TMPDIR=<folder>, by their environment; not a folder whose name only starts the same', async t => {
+	const dir = await tempDir(t, 'under');
+	const mine = execa('sleep', ['30'], {env: {TMPDIR: dir}, reject: false});
+	const other = execa('sleep', ['30'], {env: {TMPDIR: `${dir}-other`}, reject: false});
+	t.teardown(async () => {
+		mine.kill();
+		other.kill();
+		await Promise.all([mine, other]);
+	});
+	const pids = processesUnder(dir);
+	t.true(pids.includes(String(mine.pid)), pids.join(','));
+	t.false(pids.includes(String(other.pid)));
+	mine.kill();
+	await mine;
+	t.false(processesUnder(dir).includes(String(mine.pid)));
 });
