@@ -56,9 +56,9 @@ function step(command, args, scan, stdin = 'ignore', env = process.env) {
 let interrupted;
 function onInterrupt(signal) {
 	// A second one: no more waiting (the tests' folder is left as it is).
-	if (interrupted) process.exit(128 + osConstants.signals[interrupted]);
+	exitIfInterrupted();
 	interrupted = signal;
-	if (!running) process.exit(128 + osConstants.signals[signal]);
+	if (!running) exitIfInterrupted();
 	const child = running;
 	setTimeout(() => { if (running === child) child.kill('SIGINT'); }, 20_000).unref();
 }

@@ -53,16 +53,17 @@ export const globalHelp = `Global options:
 // Parse a command's argv strictly; unknown flags are a UsageError. Progress goes to stderr (or `progressTo`), and
 // nowhere under --json.
 export function parseCommandArgs(command: Command, argv: readonly string[], progressTo?: ProgressStream): ParsedArgs & {help: boolean} {
+	const options: OptionSpec = {...globalOptions, ...command.options};
 	let parsed;
 	try {
-		parsed = parseArgs({args: [...argv], options: {...globalOptions, ...command.options}, allowPositionals: command.positionals ?? false, strict: true, tokens: true});
+		parsed = parseArgs({args: [...argv], options, allowPositionals: command.positionals ?? false, strict: true, tokens: true});
 	} catch (error) {
 		// One line: parseArgs explains some errors over several ("… is ambiguous.\nDid you forget …").
 		throw new UsageError(`${command.name}: ${(error as Error).message.split('\n').map(l => l.trim()).filter(Boolean).join(' ')} (see kplug ${command.name} --help)`);
 	}
 	const values = parsed.values as ParsedArgs['values'];
 	// (--help shows the help whatever else was given.)
-	if (values['help'] !== true) repeatedOnce(command, parsed.tokens);
+	if (values['help'] !== true) repeatedOnce(command.name, options, parsed.tokens);
 	// An empty path (an unset shell variable) would mean the current folder: refused, as an empty name is.
 	for (const name of ['out', 'cache']) if (typeof values[name] === 'string' && (values[name] as string).trim() === '') throw new UsageError(`--${name} "": give a folder`);
 	const json = values['json'] === true;
@@ -80,8 +81,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[], prog
 
 // A single-value option given twice (`--out a … --out b`, often a pasted command line with an edit) is refused:
 // taking the last value silently would write, build or check something other than one of the two meant.
-function repeatedOnce(command: Command, tokens: readonly {kind: string; name?: string; value?: string | undefined}[]): void {
-	const options: OptionSpec = {...globalOptions, ...command.options};
+function repeatedOnce(commandName: string, options: OptionSpec, tokens: readonly {kind: string; name?: string; value?: string | undefined}[]): void {
 	const seen = new Map<string, string[]>();
 	for (const token of tokens) {
 		if (token.kind !== 'option' || token.name === undefined) continue;
@@ -90,7 +90,7 @@ function repeatedOnce(command: Command, tokens: readonly {kind: string; name?: s
 		const values = seen.get(token.name) ?? [];
 		values.push(token.value ?? '');
 		seen.set(token.name, values);
-		if (values.length === 2) throw new UsageError(`${command.name}: --${token.name} given twice (${values.map(v => JSON.stringify(v)).join(', ')}): give it once`);
+		if (values.length === 2) throw new UsageError(`${commandName}: --${token.name} given twice (${values.map(v => JSON.stringify(v)).join(', ')}): give it once`);
 	}
 }
 

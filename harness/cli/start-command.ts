@@ -42,7 +42,7 @@ export const startCommand: Command = {
 		await saveRun(runDir, job.report);
 		const filter = args.subject;
 		if (vectorSet) {
-			const vectors = await runVectorJob(args, ctx, runDir, filter, undefined, vectorSet);
+			const vectors = await runVectorJob(args, ctx, runDir, filter, vectorSet);
 			job.report.vectors = vectors.reports;
 			if (vectors.notRun.length) job.report.vectorsNotRun = vectors.notRun;
 		}

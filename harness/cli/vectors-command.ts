@@ -21,7 +21,7 @@ export const vectorsCommand: Command = {
 		const set = await readVectorSet(args);
 		const ctx = await guestContext(args);
 		const runDir = await newRunDir(args.outDir, 'vectors');
-		const {reports, notRun} = await runVectorJob(args, ctx, runDir, args.subject, undefined, set);
+		const {reports, notRun} = await runVectorJob(args, ctx, runDir, args.subject, set);
 		const report = await measurementReport(ctx, {vectors: reports, vectorsNotRun: notRun}, (performance.now() - started) / 1000, args.subject.kernels?.[0]);
 		const lines = reports.map(r => `${configKey(r)}: ${r.error ?? (r.unavailable ? `library unavailable: ${r.unavailable}` : '') + r.paths.map(p => `${p.path} via ${p.servedBy.join('+')}: ${p.passed}/${p.total} passed, ${p.opsPerSecond} ops/s (TCG), ${p.guestSeconds.toFixed(2)}s guest`).join('; ')}${r.archToGenericSpeedRatio ? `; api/generic speed ${r.archToGenericSpeedRatio}×` : ''}${r.iterated.length ? `; iterated ${r.iterated.filter(i => i.passed).length}/${r.iterated.length}` : ''}${r.kunit ? `; ${kunitLine(r.kunit)}` : ''}`);
 		for (const r of reports) for (const p of r.paths) for (const f of p.failed.slice(0, 10)) lines.push(`  FAIL ${configKey(r)} ${p.path} ${f.id}: expected ${f.expectedHex} ok=${f.expectedOk}, got ${f.gotHex} ok=${f.gotOk} (bytes ${f.differingBytes.join(',')})`);

@@ -53,10 +53,10 @@ export function readVectorSet(args: ParsedArgs): Promise<VectorSet> {
 }
 
 // Run the vector cells for the filtered design × profile × CPU; a malformed file fails before any boot.
-export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}, given?: VectorSet): Promise<VectorJobResult> {
-	// Bad input first, before the kernel builds and the images (the commands read the vector set before set-up).
+// `set` is readVectorSet's, which the commands read before set-up.
+export async function runVectorJob(args: ParsedArgs, ctx: BuildContext, runDir: string, filter: SubjectFilter, set: VectorSet, deps: VectorJobDeps = {runCell: runVectorCell, prepare: prepareUnlessInterrupted}): Promise<VectorJobResult> {
+	// Bad input first, before the kernel builds and the images.
 	const jobs = vmJobsOption(args.values['jobs'], ctx.jobs);
-	const set = given ?? (await readVectorSet(args));
 	const seen = new Map<string, VectorCellId>();
 	for (const c of await expandMatrix({...filter, scenarios: ['arch-first'], userlands: [defaultUserland]})) seen.set(configKey(c), {design: c.design, profile: c.profile, cpu: c.cpu, ...kernelField(c.kernel)});
 	const cells = [...seen.values()];

@@ -1,7 +1,6 @@
 // What the cache holds, and pruning it: published entries (sources, kernels, module sets, images, the agent, guest
 // packages) with their size and when a kplug process last used one, and what interrupted builds left behind.
-import {mkdirSync, unlinkSync, writeFileSync} from 'node:fs';
-import {lstatSync, readdirSync} from 'node:fs';
+import {lstatSync, mkdirSync, readdirSync, unlinkSync, writeFileSync} from 'node:fs';
 import {readdir, readFile, rename, rm, stat} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import {join, parse, resolve} from 'node:path';

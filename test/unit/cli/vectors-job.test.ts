@@ -2,7 +2,7 @@ import test from 'ava';
 import {buildContext} from '../../../harness/build/context.ts';
 import {parseCommandArgs, type ParsedArgs} from '../../../harness/cli/command.ts';
 import {vectorsCommand} from '../../../harness/cli/vectors-command.ts';
-import {runVectorJob, vectorsFailed, vectorsNotRunLine, type VectorJobDeps} from '../../../harness/cli/vectors-job.ts';
+import {readVectorSet, runVectorJob, vectorsFailed, vectorsNotRunLine, type VectorJobDeps} from '../../../harness/cli/vectors-job.ts';
 import type {VectorCellReport} from '../../../harness/report/schema.ts';
 import {InterruptedError} from '../../../harness/util/errors.ts';
 import {createProgress} from '../../../harness/util/progress.ts';
@@ -30,7 +30,7 @@ async function vectorJob(t: Teardown, stopAt: number, jobs: number, prepared = t
 			return report;
 		},
 	};
-	const result = await runVectorJob(args, buildContext(out, args.progress, controller.signal), out, {designs: ['weak', 'softdep'], profiles: ['thumb2']}, deps);
+	const result = await runVectorJob(args, buildContext(out, args.progress, controller.signal), out, {designs: ['weak', 'softdep'], profiles: ['thumb2']}, await readVectorSet(args), deps);
 	return {result, started};
 }
 
